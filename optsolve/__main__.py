@@ -1,0 +1,3 @@
+from optsolve.cli.main import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""The ``optsolve`` command line. Each area owns one module here with ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""optsolve.service"""
