@@ -1,0 +1,198 @@
+"""CP-SAT backend on hand-built grounded models (answers computed independently in logic_models)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ortools")
+
+from logic_models import (
+    MB,
+    PETERSEN,
+    brute_force,
+    check_solution,
+    colouring,
+    eq,
+    ge,
+    infeasible_linear,
+    infeasible_logic,
+    le,
+    lin,
+    random_maxsat,
+    schedule,
+    send_more_money,
+)
+
+from optsolve.errors import UnsupportedModelError
+from optsolve.formulation.ir import NL, BoolLit, Implies, Or, Quad, Range, Rel
+from optsolve.solvers.cpsat_backend import CpSatBackend
+from optsolve.solvers.result import SolveOptions, Status
+
+B = CpSatBackend()
+OPT = SolveOptions(seed=1, threads=2)
+
+
+def test_registry_facts() -> None:
+    assert B.name == "cpsat" and B.available()
+    assert "continuous" not in B.supports and {"all_different", "soft", "logic"} <= B.supports
+
+
+@pytest.mark.parametrize("clausal", [True, False])
+def test_petersen_colouring(clausal: bool) -> None:
+    sat = colouring(PETERSEN, 10, 3, clausal)
+    r = B.solve(sat, OPT)
+    assert r.status is Status.OPTIMAL and r.values is not None
+    check_solution(sat, r.values)
+    assert r.objective is None
+    unsat = colouring(PETERSEN, 10, 2, clausal)
+    r2 = B.solve(unsat, SolveOptions(explain=False))
+    assert r2.status is Status.INFEASIBLE and r2.values is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weighted_maxsat_matches_brute_force(seed: int) -> None:
+    gm = random_maxsat(10, 8, 30, seed)
+    feasible, best = brute_force(gm, [(0, 1)] * 10)
+    r = B.solve(gm, OPT)
+    if not feasible:
+        assert r.status is Status.INFEASIBLE
+        return
+    assert r.status is Status.OPTIMAL and r.values is not None
+    check_solution(gm, r.values)
+    assert r.objective == pytest.approx(best)
+
+
+def test_send_more_money() -> None:
+    gm, sol = send_more_money()
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL and r.values is not None
+    assert {gm.vars[i].name: round(v) for i, v in enumerate(r.values)} == sol
+    assert r.objective == pytest.approx(10652)
+    assert r.bound == pytest.approx(10652)
+
+
+def test_disjunctive_schedule() -> None:
+    gm, best = schedule([4, 3, 6, 2, 5], [0, 2, 1, 9, 3], 60)
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL and r.values is not None
+    check_solution(gm, r.values)
+    assert r.objective == pytest.approx(best)
+
+
+def test_infeasible_core_is_exact() -> None:
+    gm, expected = infeasible_linear()
+    r = B.solve(gm, OPT)
+    assert r.status is Status.INFEASIBLE
+    assert r.core is not None and set(r.core) == expected
+
+
+def test_infeasible_logic_core() -> None:
+    gm, expected = infeasible_logic()
+    r = B.solve(gm, OPT)
+    assert r.status is Status.INFEASIBLE and set(r.core or []) == expected
+
+
+def test_decimal_coefficients_are_scaled_exactly() -> None:
+    m = MB()
+    x = m.var("x", kind="integer", lb=0, ub=20)
+    y = m.var("y", kind="integer", lb=0, ub=20)
+    m.add("c", le({x: 0.5, y: 0.25}, 2.8))     # 2x + y <= 11.2 -> <= 11
+    m.add("d", ge({x: 0.1, y: -0.3}, -0.95))
+    m.maximize(lin({x: 1.5, y: 1.25}, 0.125))
+    gm = m.build()
+    _, best = brute_force(gm, [range(21), range(21)])
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(best)
+    assert r.bound == pytest.approx(best)
+
+
+def test_non_decimal_coefficient_rejected_with_hint() -> None:
+    m = MB()
+    x = m.var("x", kind="integer", lb=0, ub=5)
+    m.add("third", le({x: 1 / 3}, 1), index=(1,))
+    with pytest.raises(UnsupportedModelError) as ei:
+        B.solve(m.build(), OPT)
+    assert "z3" in str(ei.value) and "third[1]" in str(ei.value)
+
+
+def test_continuous_rejected() -> None:
+    m = MB()
+    m.var("x", kind="continuous", lb=0, ub=1)
+    with pytest.raises(UnsupportedModelError):
+        B.solve(m.build(), OPT)
+
+
+def test_soft_with_objective_reports_penalised_objective() -> None:
+    # maximise x + y (0..5) with soft x <= 1 (w 5), soft y <= 2 (w 0.5): keep x<=1, break y<=2
+    m = MB()
+    x = m.var("x", kind="integer", lb=0, ub=5)
+    y = m.var("y", kind="integer", lb=0, ub=5)
+    m.add("sx", le({x: 1}, 1), weight=5.0)
+    m.add("sy", le({y: 1}, 2), weight=0.5)
+    m.maximize(lin({x: 1, y: 1}))
+    gm = m.build()
+    _, best = brute_force(gm, [range(6), range(6)])
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL
+    assert r.objective == pytest.approx(best) == pytest.approx(5.5)
+
+
+def test_unbounded_integer() -> None:
+    m = MB()
+    x = m.var("x", kind="integer", lb=0, ub=None)
+    y = m.var("y", kind="integer", lb=None, ub=None)
+    m.add("c", ge({x: 1, y: -1}, 3))
+    m.maximize(lin({x: 1, y: 1}))
+    assert B.solve(m.build(), OPT).status is Status.UNBOUNDED
+    m.obj = None
+    m2 = m.build()
+    m2.objective = None
+    r = B.solve(m2, OPT)
+    assert r.status is Status.OPTIMAL and r.values is not None and r.values[0] - r.values[1] >= 3
+    # bounded optimum with unbounded-domain variables
+    m3 = MB()
+    a = m3.var("a", kind="integer")
+    m3.add("lo", ge({a: 2}, 7))
+    m3.minimize(lin({a: 1}))
+    r3 = B.solve(m3.build(), OPT)
+    assert r3.status is Status.OPTIMAL and r3.objective == 4
+
+
+def test_quadratic_and_nonlinear() -> None:
+    # minimise (x - 3)^2 + |y - 2| + max(x, y) with x*y >= 6
+    m = MB()
+    x = m.var("x", kind="integer", lb=-5, ub=5)
+    y = m.var("y", kind="integer", lb=-5, ub=5)
+    m.add("prod", Rel(Quad({(x, y): 1.0}, lin()), ">=", 6))
+    obj = NL("add", (Quad({(x, x): 1.0}, lin({x: -6}, 9)),
+                     NL("abs", (lin({y: 1}, -2),)),
+                     NL("max", (lin({x: 1}), lin({y: 1})))))
+    m.minimize(obj)
+    gm = m.build()
+    _, best = brute_force(gm, [range(-5, 6), range(-5, 6)])
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(best)
+
+
+def test_logic_range_and_implies() -> None:
+    # b => 3 <= x + y <= 4; not b => x == 0; or(x >= 2, y >= 4); minimise 10*b + y - x
+    m = MB()
+    b = m.var("b", kind="boolean")
+    x = m.var("x", kind="integer", lb=0, ub=4)
+    y = m.var("y", kind="integer", lb=0, ub=4)
+    m.add("r", Implies(BoolLit(b), Range(lin({x: 1, y: 1}), 3, 4)))
+    m.add("n", Implies(BoolLit(b, True), eq({x: 1}, 0)))
+    m.add("o", Or((ge({x: 1}, 2), ge({y: 1}, 4))))
+    m.add("nest", Or((BoolLit(b, True), Range(lin({y: 1}), 1, 2))))
+    m.minimize(lin({b: 10, y: 1, x: -1}))
+    gm = m.build()
+    _, best = brute_force(gm, [(0, 1), range(5), range(5)])
+    r = B.solve(gm, OPT)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(best)
+
+
+def test_time_limit_status() -> None:
+    gm = random_maxsat(250, 0, 2500, seed=7, width=2)
+    r = B.solve(gm, SolveOptions(time_limit=0.2, threads=1))
+    assert r.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+    assert r.values is not None
