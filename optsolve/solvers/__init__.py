@@ -1,0 +1,149 @@
+"""Route a grounded model to a backend, solve it, map the answer back to the user's names."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import BackendUnavailableError, OptsolveError, SolverError, UnsupportedModelError
+from optsolve.formulation import Formulation, compile_model
+from optsolve.formulation.ir import GroundModel
+from optsolve.solvers.base import REGISTRY, Backend, backend_names, get_backend
+from optsolve.solvers.result import RawSolution, SolveOptions, SolveResult, Status
+
+__all__ = ["SolveOptions", "SolveResult", "Status", "backend_names", "candidates", "route", "solve",
+           "solve_model"]
+
+
+def candidates(model: GroundModel) -> list[str]:
+    """Names of the available backends that accept the model, in preference order."""
+    out = []
+    for spec in REGISTRY:
+        try:
+            b = get_backend(spec.name)
+        except (ImportError, AttributeError):
+            continue
+        if b.available() and b.accepts(model.features):
+            out.append(spec.name)
+    return out
+
+
+def route(model: GroundModel, solver: str | None = None) -> str:
+    """The backend ``solve`` would use (or check that a forced one can take the model)."""
+    if solver:
+        b = _load(solver)
+        if not b.available():
+            raise BackendUnavailableError(f"solver {solver!r} is not installed",
+                                          hint=f"pip install the package for {b.modules}")
+        if not b.accepts(model.features):
+            missing = sorted(model.features - b.supports) or sorted(b.requires - model.features)
+            raise BackendUnavailableError(f"solver {solver!r} cannot take this model (features: "
+                                          f"{', '.join(missing)})",
+                                          hint=f"omit --solver, or try one of {candidates(model) or '-'}")
+        return solver
+    found = candidates(model)
+    if not found:
+        raise UnsupportedModelError(f"no installed solver supports this model's features: "
+                                    f"{', '.join(sorted(model.features))}",
+                                    hint="simplify the model (e.g. remove exp/log from logic constraints)")
+    return found[0]
+
+
+def _load(name: str) -> Backend:
+    try:
+        return get_backend(name)
+    except (ImportError, AttributeError) as exc:
+        raise BackendUnavailableError(f"solver {name!r} could not be loaded: {exc}") from None
+
+
+def _round(v: float, integral: bool) -> float | int:
+    if integral and math.isfinite(v) and abs(v - round(v)) <= 1e-6:
+        return int(round(v))
+    if abs(v) < 1e-12:
+        return 0.0
+    return v
+
+
+def values_by_name(model: GroundModel, values: list[float]) -> dict[str, Any]:
+    """Map values by variable id to the spec's shape: name -> value, or name -> {"a,3": value}."""
+    out: dict[str, Any] = {}
+    for name, group in model.groups.items():
+        if not group.index_sets:
+            info = model.vars[group.ids[0]]
+            out[name] = _cast(values[group.ids[0]], info.kind)
+            continue
+        table: dict[str, Any] = {}
+        for vid in group.ids:
+            info = model.vars[vid]
+            table[",".join(str(e) for e in info.index)] = _cast(values[vid], info.kind)
+        out[name] = table
+    return out
+
+
+def _cast(v: float, kind: str) -> Any:
+    if kind == "boolean":
+        return bool(round(v))
+    return _round(float(v), kind != "continuous")
+
+
+def solve_model(model: GroundModel, options: SolveOptions | None = None) -> SolveResult:
+    """Solve an already grounded model."""
+    opts = options or SolveOptions()
+    t0 = time.perf_counter()
+    name = route(model, opts.solver)
+    backend = _load(name)
+    try:
+        raw = backend.solve(model, opts)
+    except OptsolveError:
+        raise
+    except Exception as exc:  # a solver library raising is a solver failure, not a crash
+        raise SolverError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+    explanation = None
+    if raw.status is Status.INFEASIBLE and opts.explain:
+        explanation = _explain(model, raw, backend, opts)
+    values = values_by_name(model, raw.values) if raw.values is not None and raw.status.has_solution else {}
+    objective = raw.objective
+    if objective is not None and not math.isfinite(objective):
+        objective = None
+    return SolveResult(
+        status=raw.status, objective=objective, variables=values, solver=name,
+        seconds=round(time.perf_counter() - t0, 6), explanation=explanation, message=raw.message,
+        bound=raw.bound, solver_seconds=raw.solver_seconds, n_vars=model.n_vars,
+        n_constraints=model.n_constraints)
+
+
+def _explain(model: GroundModel, raw: RawSolution, backend: Backend, opts: SolveOptions) -> list[str]:
+    idx = raw.core
+    if idx is None:
+        try:
+            from optsolve.solvers.explain import explain_infeasible
+        except ImportError:
+            return []
+        sub = SolveOptions(time_limit=opts.time_limit, explain=False, threads=opts.threads, seed=opts.seed)
+        idx = explain_infeasible(model, lambda m: backend.solve(m, sub).status, time_limit=opts.time_limit)
+    labels: list[str] = []
+    for i in idx:
+        lab = model.constraints[i].label if isinstance(i, int) and 0 <= i < len(model.constraints) else str(i)
+        if lab not in labels:
+            labels.append(lab)
+    return labels
+
+
+def solve(source: str | Path | dict[str, Any] | Formulation | GroundModel,
+          options: SolveOptions | None = None, **kw: Any) -> SolveResult:
+    """Load, check, ground and solve a formulation (path, JSON text, dict, Formulation or GroundModel).
+
+    Keyword arguments override fields of ``options`` (``solve(f, time_limit=5, solver="highs")``).
+    """
+    opts = options or SolveOptions()
+    for k, v in kw.items():
+        if not hasattr(opts, k):
+            raise TypeError(f"unknown solve option {k!r}")
+        setattr(opts, k, v)
+    t0 = time.perf_counter()
+    model = source if isinstance(source, GroundModel) else compile_model(source)
+    res = solve_model(model, opts)
+    res.seconds = round(time.perf_counter() - t0, 6)
+    return res
