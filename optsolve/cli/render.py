@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from optsolve.errors import EXIT_INFEASIBLE, EXIT_OK, EXIT_SOLVER
 from optsolve.formulation.schema import Formulation, IndexedParam, ScalarParam, set_elements
@@ -110,11 +111,11 @@ def render_result(res: SolveResult, console: Console, max_rows: int = 60) -> Non
             console.print(f"  - {lab}", markup=False)
     rows = nonzero_rows(res.variables)
     if rows:
-        table = Table(title=f"Nonzero variables ({len(rows)})", title_justify="left")
+        table = Table(title=f"Nonzero variables: {len(rows)}", title_justify="left", min_width=30)
         table.add_column("variable")
         table.add_column("value", justify="right")
         for name, v in rows[:max_rows]:
-            table.add_row(name, fmt_num(v))
+            table.add_row(Text(name), fmt_num(v))
         if len(rows) > max_rows:
             table.add_row(f"... {len(rows) - max_rows} more (use --json)", "")
         console.print(table)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass
 from typing import Union
 
 from optsolve.errors import ForbiddenSyntaxError, LimitError, ParseError
 
-MAX_EXPR_CHARS = 20_000
+MAX_EXPR_CHARS = 100_000
 MAX_DEPTH = 60
 
 FUNCTIONS = frozenset({"abs", "min", "max", "exp", "log", "sqrt", "implies", "sum", "all_different"})
@@ -147,7 +148,10 @@ def _guard(source: str, where: str) -> None:
 
 
 def _parse_python(source: str, where: str) -> ast.expr:
+    old = sys.getrecursionlimit()
     try:
+        # long written-out sums parse into left-deep trees: allow it, bounded by MAX_EXPR_CHARS
+        sys.setrecursionlimit(max(old, 60_000))
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
@@ -155,6 +159,8 @@ def _parse_python(source: str, where: str) -> ast.expr:
                          details={"token": (exc.text or "").strip()[:60]}) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise LimitError(f"expression too complex to parse ({type(exc).__name__})", where=where) from None
+    finally:
+        sys.setrecursionlimit(old)
     return tree.body
 
 

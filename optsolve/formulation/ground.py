@@ -423,13 +423,13 @@ class Compiler:
             return lambda env: mul(fl(env), fr(env))
         if isinstance(node, E.Div):
             fl, fr = self._c(node.left, scope), self._c(node.right, scope)
-            return lambda env: div(fl(env), fr(env), where)
+            return lambda env: div(fl(env), fr(env), self.where)
         if isinstance(node, E.Pow):
             if self._mentions_var(node.exp, scope):
                 raise ValidationError("the exponent must be a constant, not an expression of variables",
                                       where=where, hint="rewrite x ** y with constant y")
             fb, fe = self._c(node.base, scope), self._c(node.exp, scope)
-            return lambda env: power(fb(env), fe(env), where)
+            return lambda env: power(fb(env), fe(env), self.where)
         if isinstance(node, E.Neg):
             fo = self._c(node.operand, scope)
             return lambda env: mul(fo(env), -1.0)
@@ -537,7 +537,7 @@ class Compiler:
                 if v is None:
                     if default is None:
                         raise CompileError(f"parameter '{name}' has no value for [{', '.join(map(str, key))}] "
-                                           "and no default", where=where,
+                                           "and no default", where=self.where,
                                            hint="add the value, a 'default', or an if filter")
                     return default
                 return v
@@ -553,7 +553,7 @@ class Compiler:
                 vid = group.get(key)
                 if vid is None:
                     raise CompileError(f"index [{', '.join(map(str, key))}] is outside variable '{name}' "
-                                       f"(sets {', '.join(sets)})", where=where,
+                                       f"(sets {', '.join(sets)})", where=self.where,
                                        hint="add an if filter to the forall or sum, e.g. 'if t > 1'")
                 return ir.Lin({vid: 1.0}, 0.0)
             return f_var
@@ -580,7 +580,7 @@ class Compiler:
             def f_minmax_gen(env: Env) -> Value:
                 vals = [body(e) for e in gen(env)]
                 if not vals:
-                    raise CompileError(f"{fname}() over an empty set", where=where)
+                    raise CompileError(f"{fname}() over an empty set", where=self.where)
                 return _minmax(vals, is_min)
             return f_minmax_gen
         fns = [self._c(a, scope) for a in node.args]
@@ -603,7 +603,7 @@ class Compiler:
         def f_unary(env: Env) -> Value:
             a = fa(env)
             if _is_num(a):
-                return _num_func(fname, float(a), where)
+                return _num_func(fname, float(a), self.where)
             return ir.NL(fname, (as_expr(a),))
         return f_unary
 
