@@ -1,0 +1,313 @@
+"""Infeasibility explanation: a small, ideally irreducible, set of conflicting constraints.
+
+:func:`explain_infeasible` works with any backend: it only needs a function that solves a
+:class:`GroundModel` and returns its :class:`Status`. In order:
+
+1. **bounds**: a variable whose bounds are empty (``lb > ub``; for integers ``ceil(lb) > floor(ub)``)
+   is the whole explanation;
+2. **constants**: a constraint without variables that does not hold is the whole explanation;
+3. **HiGHS IIS** (fast path, linear models): HiGHS computes an irreducible infeasible subsystem of the
+   LP (relaxation); it is verified by solving the subsystem with the caller's solver, and for MILPs
+   shrunk further by the deletion filter (an LP-relaxation IIS need not be irreducible for the MILP);
+4. **deletion filter**: the objective and soft constraints are dropped; constraints are removed in
+   chunks, first whole user constraints (by name), then single instances; a removal that leaves the
+   model infeasible is kept. Chunks halve on failure, so a conflict of k constraints among n costs
+   about ``k log n`` solves, not n. Every kept constraint was shown necessary by a solve, which makes
+   the result irreducible when every solve gave a definite answer and the budget did not run out.
+
+The result is a :class:`Conflict`: a ``list[int]`` of indices into ``model.constraints`` that also
+carries ``variables`` (ids whose bounds take part), ``irreducible``, ``method`` and ``solves``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from optsolve.formulation.ir import BoolConst, GroundConstraint, GroundModel, Lin, Quad, Range, Rel, VarInfo
+from optsolve.solvers.result import Status
+
+T = TypeVar("T")
+
+SolveFn = Callable[[GroundModel], Status]
+
+
+class Conflict(list[int]):
+    """Indices of conflicting constraint instances, with what is known about them."""
+
+    def __init__(self, indices: Iterable[int] = (), *, variables: Iterable[int] = (), irreducible: bool = False,
+                 method: str = "", solves: int = 0, note: str = "") -> None:
+        super().__init__(indices)
+        self.variables: list[int] = list(variables)
+        self.irreducible = irreducible
+        self.method = method
+        self.solves = solves
+        self.note = note
+
+    def labels(self, model: GroundModel) -> list[str]:
+        """The user's names: constraint instances, then ``bounds of x[i]`` for variables."""
+        out = [model.constraints[i].label for i in self]
+        out += [f"bounds of {model.vars[v].label}" for v in self.variables]
+        return out
+
+
+class _Budget(Exception):
+    """Raised inside the filter when the solve budget or the time limit runs out."""
+
+
+class _Oracle:
+    """Answers 'is this subset of constraints infeasible?' with a bounded number of solves."""
+
+    def __init__(self, model: GroundModel, solve_fn: SolveFn, max_solves: int, deadline: float | None) -> None:
+        self.model = model
+        self.solve_fn = solve_fn
+        self.max_solves = max_solves
+        self.deadline = deadline
+        self.solves = 0
+        self.unknown = False
+        self._features: Callable[[GroundModel], frozenset[str]] | None
+        try:
+            from optsolve.formulation.ground import features
+
+            self._features = features
+        except ImportError:  # pragma: no cover - grounding not importable
+            self._features = None
+
+    def submodel(self, indices: Sequence[int], vars_: list[VarInfo] | None = None) -> GroundModel:
+        m = self.model
+        sub = GroundModel(m.name, vars_ if vars_ is not None else m.vars,
+                          [m.constraints[i] for i in indices], None, m.groups)
+        sub.features = self._features(sub) if self._features else m.features | {"no_objective"}
+        return sub
+
+    def infeasible(self, indices: Sequence[int], vars_: list[VarInfo] | None = None) -> bool | None:
+        """True: infeasible; False: feasible; None: unknown (time limit, error)."""
+        if self.solves >= self.max_solves or (self.deadline is not None and time.monotonic() > self.deadline):
+            raise _Budget
+        self.solves += 1
+        try:
+            st = self.solve_fn(self.submodel(indices, vars_))
+        except Exception:  # a backend that cannot take a submodel: no answer
+            self.unknown = True
+            return None
+        if st in (Status.INFEASIBLE, Status.INFEASIBLE_OR_UNBOUNDED):
+            return True
+        if st.has_solution or st is Status.UNBOUNDED:
+            return False
+        self.unknown = True
+        return None
+
+
+def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None]) -> tuple[list[T], bool]:
+    """Shrink ``items`` (an infeasible set) by chunked deletion.
+
+    ``test(subset)`` says whether ``subset`` is still infeasible (None: unknown, treated as feasible).
+    Returns (kept items, whether every test was definite). Raises :class:`_Budget` through.
+    """
+    keep = list(items)
+    definite = True
+    i = 0
+    k = max(1, len(keep) // 2)
+    while i < len(keep):
+        k = min(k, len(keep) - i)
+        trial = keep[:i] + keep[i + k:]
+        verdict = test(trial) if trial else False
+        if verdict:
+            keep = trial
+            continue
+        if verdict is None and k == 1:
+            definite = False
+        if k > 1:
+            k //= 2
+        else:
+            i += 1
+            k = max(1, (len(keep) - i) // 2)
+    return keep, definite
+
+
+def _empty_bounds(model: GroundModel) -> list[int]:
+    out = []
+    for vid, v in enumerate(model.vars):
+        lb = -math.inf if v.lb is None else v.lb
+        ub = math.inf if v.ub is None else v.ub
+        if v.kind in ("binary", "boolean"):
+            lb, ub = max(lb, 0.0), min(ub, 1.0)
+        if v.kind != "continuous":
+            lb, ub = math.ceil(lb - 1e-9), math.floor(ub + 1e-9)
+        if lb > ub + 1e-9:
+            out.append(vid)
+    return out
+
+
+def _false_constants(model: GroundModel) -> list[int]:
+    out = []
+    for ci, c in enumerate(model.constraints):
+        if c.weight is not None:
+            continue
+        f = c.formula
+        if isinstance(f, BoolConst) and not f.value:
+            out.append(ci)
+        elif isinstance(f, (Rel, Range)) and isinstance(f.expr, Lin) and not f.expr.coefs:
+            v = f.expr.const
+            if isinstance(f, Range):
+                ok = f.lo - 1e-9 <= v <= f.hi + 1e-9
+            elif f.sense == "<=":
+                ok = v <= f.rhs + 1e-9
+            elif f.sense == ">=":
+                ok = v >= f.rhs - 1e-9
+            else:
+                ok = abs(v - f.rhs) <= 1e-9
+            if not ok:
+                out.append(ci)
+    return out
+
+
+def _is_linear(model: GroundModel, hard: list[int]) -> bool:
+    from optsolve.formulation.ir import BoolLit
+
+    for ci in hard:
+        f = model.constraints[ci].formula
+        if isinstance(f, (Rel, Range)):
+            e = f.expr
+            if isinstance(e, Quad):
+                if e.quad:
+                    return False
+            elif not isinstance(e, Lin):
+                return False
+        elif not isinstance(f, (BoolLit, BoolConst)):
+            return False
+    return True
+
+
+def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = None
+              ) -> tuple[list[int], list[int]] | None:
+    """HiGHS's IIS of the LP relaxation of the hard constraints: (constraint indices, variable ids whose
+    bounds take part), or None when HiGHS finds the relaxation feasible or cannot compute one."""
+    try:
+        import highspy
+
+        from optsolve.solvers.highs_backend import build_arrays, new_highs, pass_arrays
+    except ImportError:  # pragma: no cover
+        return None
+    sub = GroundModel(model.name, model.vars, [model.constraints[i] for i in hard], None, model.groups)
+    a = build_arrays(sub, relax_integrality=True, with_objective=False)
+    if a.false_constraints or a.n_col == 0:
+        return None
+    h = new_highs()
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    # from the LP, then made irreducible (see highspy.IisStrategy)
+    h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
+                     | int(highspy.IisStrategy.kIisStrategyIrreducible))
+    pass_arrays(h, a)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
+        return None
+    st, iis = h.getIis()
+    if st != highspy.HighsStatus.kOk or not iis.valid_:
+        return None
+    rows = [hard[a.row_of[r]] for r in iis.row_index_]
+    free = int(highspy.IisBoundStatus.kIisBoundStatusFree)
+    cols = [int(c) for c, b in zip(iis.col_index_, iis.col_bound_) if int(b) != free]
+    if not rows and not cols:
+        return None
+    return sorted(set(rows)), sorted(set(cols))
+
+
+def explain_infeasible(model: GroundModel, solve_fn: SolveFn, max_solves: int = 200,
+                       time_limit: float | None = None, *, use_highs_iis: bool = True) -> Conflict:
+    """A small conflicting set of constraint instances (indices into ``model.constraints``).
+
+    ``solve_fn`` solves a model and returns its status; it is called on submodels without objective
+    and without soft constraints (soft constraints cannot cause infeasibility). At most ``max_solves``
+    solves and about ``time_limit`` seconds are spent; when either runs out, the set returned still
+    conflicts but may be reducible (``irreducible`` is False and ``note`` says why).
+    """
+    empty = _empty_bounds(model)
+    if empty:
+        return Conflict([], variables=empty[:1], irreducible=True, method="bounds")
+    false = _false_constants(model)
+    if false:
+        return Conflict(false[:1], irreducible=True, method="constant")
+
+    deadline = time.monotonic() + time_limit if time_limit is not None else None
+    oracle = _Oracle(model, solve_fn, max_solves, deadline)
+    hard = [ci for ci, c in enumerate(model.constraints) if c.weight is None]  # soft ones never conflict
+    has_integers = any(v.kind != "continuous" for v in model.vars)
+
+    # --- fast path: HiGHS IIS on the LP (relaxation) ------------------------------------------------
+    if use_highs_iis and hard and _is_linear(model, hard):
+        try:
+            found = highs_iis(model, hard, time_limit)
+        except Exception:  # pragma: no cover - a HiGHS failure falls back to the filter
+            found = None
+        if found is not None:
+            rows, cols = found
+            try:
+                verdict = oracle.infeasible(rows)
+            except _Budget:
+                verdict = None
+            if verdict:
+                if not has_integers:
+                    return Conflict(rows, variables=cols, irreducible=True, method="highs_iis",
+                                    solves=oracle.solves)
+                return _filter(oracle, rows, model, method="highs_iis+deletion", start_vars=cols)
+
+    # --- generic: is the model (without objective and soft constraints) infeasible at all? ---------
+    try:
+        verdict = oracle.infeasible(hard)
+    except _Budget:
+        verdict = None
+    if not verdict:
+        return Conflict([], method="none", solves=oracle.solves,
+                        note="the constraints alone are feasible (the objective makes the model "
+                             "unbounded or the solver stopped early)" if verdict is False else
+                             "the solver could not decide feasibility of the constraints alone")
+    return _filter(oracle, hard, model, method="deletion", start_vars=None)
+
+
+def _filter(oracle: _Oracle, start: list[int], model: GroundModel, method: str,
+            start_vars: list[int] | None) -> Conflict:
+    keep = list(start)
+    definite = True
+    note = ""
+    try:
+        # 1. whole user constraints (by name)
+        groups: dict[str, list[int]] = {}
+        for ci in keep:
+            groups.setdefault(model.constraints[ci].name, []).append(ci)
+        if len(groups) > 1:
+            names = list(groups)
+            kept_names, d1 = deletion_filter(
+                names, lambda ns: oracle.infeasible([ci for n in ns for ci in groups[n]]))
+            definite = definite and d1
+            keep = [ci for n in kept_names for ci in groups[n]]
+        # 2. single instances within the remaining constraints
+        keep, d2 = deletion_filter(keep, lambda cs: oracle.infeasible(cs))
+        definite = definite and d2
+    except _Budget:
+        definite = False
+        note = (f"stopped after {oracle.solves} solves (budget {oracle.max_solves} or time limit): "
+                "the set conflicts but may not be minimal")
+    variables = start_vars if start_vars is not None else []
+    if start_vars is not None:
+        variables = [v for v in start_vars if any(v in _vars_of(model.constraints[ci]) for ci in keep)]
+    return Conflict(keep, variables=variables, irreducible=definite and not note, method=method,
+                    solves=oracle.solves, note=note or ("" if definite else "some solves were inconclusive"))
+
+
+def _vars_of(c: GroundConstraint) -> set[int]:
+    f = c.formula
+    if isinstance(f, (Rel, Range)):
+        e = f.expr
+        if isinstance(e, Lin):
+            return set(e.coefs)
+        if isinstance(e, Quad):
+            return set(e.lin.coefs) | {i for p in e.quad for i in p}
+    from optsolve.formulation.ir import BoolLit
+
+    if isinstance(f, BoolLit):
+        return {f.var}
+    return set()
