@@ -104,7 +104,16 @@ class Formulation(_Strict):
     objective: Objective | None = None
     constraints: dict[str, Constraint] = Field(default_factory=dict)
 
-    @field_validator("sets", "parameters", "variables", "constraints")
+    @field_validator("constraints")
+    @classmethod
+    def _constraint_names(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # constraint names are labels, never referenced in expressions: any short printable text
+        for name in v:
+            if not name.strip() or len(name) > 200 or not name.isprintable():
+                raise ValueError(f"constraint name {name[:40]!r} must be 1-200 printable characters")
+        return v
+
+    @field_validator("sets", "parameters", "variables")
     @classmethod
     def _names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
