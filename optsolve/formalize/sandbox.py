@@ -1,0 +1,628 @@
+"""Run untrusted Python (LLM-written scripts) inside a bubblewrap sandbox.
+
+The sandboxed program sees a read-only system (``/usr`` and the Python interpreter plus the allowed
+``site-packages``, nothing else of the host), a private size-capped ``/tmp``, no network, its own PID,
+IPC and UTS namespaces, a cleared environment, an unprivileged user, and resource limits (CPU time,
+address space, processes, file size, open files). A wall-clock deadline kills the whole sandbox. The
+program's result comes back as JSON over a dedicated pipe (never scraped from stdout); stdout and stderr
+are captured with a size cap.
+
+Layout of one run (``docs/sandbox.md`` has the threat model):
+
+* as root: an outer, privileged ``bwrap`` builds the mount/net/pid/ipc/uts namespaces, ``setpriv`` drops
+  to the host uid/gid 65534 with no capabilities, no supplementary groups and ``no_new_privs``, and an
+  inner unprivileged ``bwrap --unshare-user --disable-userns`` forbids further user namespaces;
+* as an ordinary user: one ``bwrap --unshare-user --uid 65534 --gid 65534 --disable-userns``.
+
+Inside, a trusted boot script (``_boot.py``) sets the resource limits, signals that the sandbox is up,
+and runs the untrusted ``main.py``. Nothing here ever falls back to running code unsandboxed: when
+``bwrap`` is missing or cannot create namespaces, :class:`SandboxError` says how to fix the host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import shutil
+import signal
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from optsolve.errors import SandboxError
+
+__all__ = [
+    "SANDBOX_GID",
+    "SANDBOX_UID",
+    "SandboxError",
+    "SandboxLimits",
+    "SandboxResult",
+    "SandboxResultError",
+    "SandboxUnavailableError",
+    "bwrap_path",
+    "run_sandboxed",
+]
+
+#: the uid/gid the sandboxed program runs as (inside; as root also on the host): "nobody"
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+
+_SANDBOX_DIR = "/sandbox"          # read-only: _boot.py, main.py, inputs.json, optsolve_sandbox.py
+_INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`, or `make sysdeps`; "
+                 "Fedora: `dnf install bubblewrap`)")
+_USERNS_HINT = ("bubblewrap could not create namespaces: enable unprivileged user namespaces "
+                "(`sysctl -w user.max_user_namespaces=15000`; on Debian kernels also "
+                "`sysctl -w kernel.unprivileged_userns_clone=1`; on Ubuntu 24.04+ "
+                "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` or an AppArmor profile for bwrap); "
+                "in a container, run it with a seccomp/AppArmor profile that allows unshare/mount "
+                "(e.g. `docker run --security-opt seccomp=unconfined --security-opt apparmor=unconfined`)")
+
+
+class SandboxUnavailableError(SandboxError):
+    """The sandbox itself cannot start (bwrap missing, namespaces disabled, setpriv missing)."""
+
+    code = "E_SANDBOX_UNAVAILABLE"
+
+
+class SandboxResultError(SandboxError):
+    """The sandboxed program's result channel held no result, too much, or data that does not validate."""
+
+    code = "E_SANDBOX_RESULT"
+
+
+class SandboxLimits(BaseModel):
+    """Resource limits of one sandboxed run. Every limit is enforced by the kernel or by the host side."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    wall_seconds: float = Field(default=30.0, gt=0, le=24 * 3600,
+                                description="wall-clock deadline; then the whole sandbox is SIGKILLed")
+    cpu_seconds: int = Field(default=30, gt=0, description="RLIMIT_CPU per process (SIGXCPU, then SIGKILL +1 s)")
+    memory_bytes: int = Field(default=2 << 30, ge=64 << 20, description="RLIMIT_AS per process (address space)")
+    max_processes: int = Field(default=64, ge=4, description="RLIMIT_NPROC: processes + threads of the sandbox user")
+    max_file_bytes: int = Field(default=16 << 20, ge=0, description="RLIMIT_FSIZE: largest file it may write")
+    max_open_files: int = Field(default=256, ge=16, description="RLIMIT_NOFILE")
+    tmp_bytes: int = Field(default=64 << 20, ge=1 << 20, description="size of the private tmpfs /tmp")
+    output_bytes: int = Field(default=64 << 10, ge=1024, description="stdout / stderr kept (each; head and tail)")
+    output_kill_bytes: int = Field(default=16 << 20, ge=1024,
+                                   description="stdout+stderr streamed beyond this: the sandbox is killed")
+    result_bytes: int = Field(default=4 << 20, ge=1024, description="largest JSON result accepted")
+    threads: int = Field(default=1, ge=1, le=64, description="OMP/OPENBLAS/MKL thread counts exported")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SandboxResult(BaseModel):
+    """What one sandboxed run did. ``result`` is the JSON object the program emitted, or None."""
+
+    exit_code: int | None = Field(default=None, description="exit status; None when the host killed it")
+    killed_by_signal: int | None = Field(
+        default=None, description="signal that ended it (host kill, or 128+N exit status reported by bwrap)")
+    timed_out: bool = False
+    output_limit_exceeded: bool = False
+    result: dict[str, Any] | None = None
+    result_error: str | None = Field(default=None, description="why the result channel was not usable")
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    seconds: float = 0.0
+    pid_namespace: int | None = Field(default=None, description="inode of the sandbox's PID namespace")
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out and not self.output_limit_exceeded
+
+    def describe_failure(self) -> str:
+        """One line on how the run ended, for error messages fed back to the formalizer."""
+        if self.timed_out:
+            return "killed: wall-clock limit exceeded"
+        if self.output_limit_exceeded:
+            return "killed: too much output on stdout/stderr"
+        if self.killed_by_signal is not None:
+            name = _signal_name(self.killed_by_signal)
+            extra = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (a hard limit, e.g. CPU time)",
+                     "SIGSEGV": " (crash; often the memory limit)"}.get(name, "")
+            return f"killed by {name}{extra}"
+        if self.exit_code not in (0, None):
+            return f"exited with status {self.exit_code}"
+        return "exited normally"
+
+    def stderr_tail(self, n_chars: int = 2000) -> str:
+        return self.stderr[-n_chars:]
+
+    def parse_result(self, model: type[M]) -> M:
+        """The result validated by ``model``; :class:`SandboxResultError` if absent or invalid."""
+        if self.result is None:
+            raise SandboxResultError(
+                f"the sandboxed program returned no result ({self.result_error or self.describe_failure()})",
+                hint="the script must finish normally; see its stderr",
+                details={"stderr_tail": self.stderr_tail()})
+        try:
+            return model.model_validate(self.result)
+        except PydanticValidationError as exc:
+            raise SandboxResultError(
+                f"the sandboxed program's result does not validate: {_short_errors(exc)}",
+                hint="do not write to the result channel yourself; let the harness report",
+            ) from None
+
+
+# --- host-side helpers ----------------------------------------------------------------------------
+
+def bwrap_path() -> str:
+    """The bwrap executable, or :class:`SandboxUnavailableError` saying how to install it."""
+    path = shutil.which("bwrap") or next(
+        (p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap") if os.access(p, os.X_OK)), None)
+    if path is None:
+        raise SandboxUnavailableError("bubblewrap (bwrap) is not installed; code mode needs it",
+                                      hint=_INSTALL_HINT)
+    return path
+
+
+def _setpriv_path() -> str:
+    path = shutil.which("setpriv") or ("/usr/bin/setpriv" if os.access("/usr/bin/setpriv", os.X_OK) else None)
+    if path is None:
+        raise SandboxUnavailableError(
+            "setpriv (util-linux) is needed to drop root privileges inside the sandbox",
+            hint="install util-linux (`apt-get install -y util-linux`), or run optsolve as a non-root user")
+    return path
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+def _short_errors(exc: PydanticValidationError, limit: int = 3) -> str:
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = ".".join(str(x) for x in err.get("loc", ())) or "<root>"
+        parts.append(f"{loc}: {err.get('msg')}")
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _default_python_paths() -> list[str]:
+    """The site-packages of the running interpreter (venv first): what the sandbox may import from."""
+    paths: list[str] = []
+    for p in [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]:
+        rp = os.path.realpath(p)
+        if os.path.isdir(rp) and rp not in paths:
+            paths.append(rp)
+    return paths
+
+
+def _python_prefix(python: str) -> str:
+    """Directory tree that holds the interpreter and its stdlib (bound read-only)."""
+    real = os.path.realpath(python)
+    if os.path.realpath(sys.executable) == real:
+        return os.path.realpath(sys.base_prefix)
+    # an interpreter given explicitly: <prefix>/bin/pythonX.Y
+    return str(Path(real).parent.parent)
+
+
+class _Capture:
+    """Keeps the head and the tail of a stream, counting every byte."""
+
+    def __init__(self, cap: int) -> None:
+        self.half = max(cap // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            if len(self.tail) > self.half:
+                del self.tail[: len(self.tail) - self.half]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.head) + len(self.tail)
+
+    def text(self) -> str:
+        if not self.truncated:
+            return (bytes(self.head) + bytes(self.tail)).decode("utf-8", "replace")
+        dropped = self.total - len(self.head) - len(self.tail)
+        return (bytes(self.head).decode("utf-8", "replace")
+                + f"\n[... {dropped} bytes truncated by the sandbox ...]\n"
+                + bytes(self.tail).decode("utf-8", "replace"))
+
+
+# The trusted boot script: runs first inside the sandbox, sets the limits, then runs main.py.
+_BOOT_SOURCE = r'''
+import json, os, resource, sys
+with open("/sandbox/boot.json", encoding="utf-8") as fh:
+    cfg = json.load(fh)
+for name, (soft, hard) in cfg["rlimits"]:
+    resource.setrlimit(getattr(resource, name), (soft, hard))
+os.umask(0o077)
+fd = int(os.environ.pop("OPTSOLVE_CONTROL_FD"))
+os.write(fd, b"R")
+os.close(fd)
+del fd, cfg, fh, name, soft, hard
+sys.argv = ["/sandbox/main.py"]
+import runpy
+runpy.run_path("/sandbox/main.py", run_name="__main__")
+'''
+
+# Helper module importable by the sandboxed program.
+_HELPER_SOURCE = r'''
+"""Inside the optsolve sandbox: read the inputs, emit the one JSON result."""
+import json, os
+
+_sent = False
+
+
+def inputs():
+    """The ``inputs`` dict given to run_sandboxed (or {})."""
+    with open("/sandbox/inputs.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def emit(obj):
+    """Send the result (a JSON-serialisable dict) to the host. Only once."""
+    global _sent
+    if _sent:
+        raise RuntimeError("emit() was already called")
+    data = json.dumps(obj, allow_nan=False).encode("utf-8")
+    fd = int(os.environ["OPTSOLVE_RESULT_FD"])
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+    os.close(fd)
+    _sent = True
+'''
+
+
+def _rlimits(limits: SandboxLimits) -> list[tuple[str, tuple[int, int]]]:
+    return [
+        ("RLIMIT_CORE", (0, 0)),
+        ("RLIMIT_CPU", (limits.cpu_seconds, limits.cpu_seconds + 1)),
+        ("RLIMIT_AS", (limits.memory_bytes, limits.memory_bytes)),
+        ("RLIMIT_FSIZE", (limits.max_file_bytes, limits.max_file_bytes)),
+        ("RLIMIT_NOFILE", (limits.max_open_files, limits.max_open_files)),
+        ("RLIMIT_NPROC", (limits.max_processes, limits.max_processes)),
+    ]
+
+
+@dataclass
+class _Mounts:
+    """bwrap mount arguments, creating world-traversable parents for binds below private host dirs."""
+
+    args: list[str] = field(default_factory=list)
+    made: set[str] = field(default_factory=lambda: {"/"})
+    bound: list[str] = field(default_factory=list)
+
+    def covered(self, dest: str) -> bool:
+        return any(dest == b or dest.startswith(b.rstrip("/") + "/") for b in self.bound)
+
+    def parents(self, dest: str) -> None:
+        for parent in reversed(Path(dest).parents):
+            p = str(parent)
+            if p in self.made or self.covered(p):
+                continue
+            # the host's mode (e.g. /root is 0700) would be copied otherwise, hiding the bind from uid 65534
+            self.args += ["--perms", "0755", "--dir", p]
+            self.made.add(p)
+
+    def ro_bind(self, src: str, dest: str | None = None) -> None:
+        dest = dest or src
+        if self.covered(dest):
+            return
+        self.parents(dest)
+        self.args += ["--ro-bind", src, dest]
+        self.bound.append(dest)
+        self.made.add(dest)
+
+    def system(self) -> None:
+        """/usr read-only and the merged-/usr symlinks (or binds) of /bin, /lib*, /sbin."""
+        self.ro_bind("/usr")
+        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            host = f"/{name}"
+            if os.path.islink(host):
+                self.args += ["--symlink", os.readlink(host), host]
+                self.made.add(host)
+            elif os.path.isdir(host):
+                self.ro_bind(host)
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+
+
+def _build_command(*, tmp: Path, limits: SandboxLimits, python: str, python_paths: Sequence[str],
+                   extra_ro_binds: Sequence[str], fds: dict[str, int]) -> list[str]:
+    bwrap = bwrap_path()
+    as_root = os.geteuid() == 0
+    mounts = _Mounts()
+    mounts.system()
+    mounts.args += ["--proc", "/proc", "--dev", "/dev",
+                    "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
+    mounts.made.update({"/proc", "/dev", "/tmp"})
+    mounts.ro_bind(_python_prefix(python))
+    for p in [*python_paths, *extra_ro_binds]:
+        mounts.ro_bind(os.path.realpath(p))
+    mounts.ro_bind(str(tmp / "sandbox"), _SANDBOX_DIR)
+    # a minimal /etc: just enough for getpass/pwd lookups; never the host's passwd, shadow or resolv.conf
+    mounts.parents("/etc/passwd")
+    mounts.ro_bind(str(tmp / "etc" / "passwd"), "/etc/passwd")
+    mounts.ro_bind(str(tmp / "etc" / "group"), "/etc/group")
+    mounts.args += ["--remount-ro", "/"]
+
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "USER": "sandbox",
+        "LOGNAME": "sandbox",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": ":".join([_SANDBOX_DIR, *[os.path.realpath(p) for p in python_paths]]),
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "OPTSOLVE_SANDBOX": "1",
+        "OPTSOLVE_RESULT_FD": str(fds["result"]),
+        "OPTSOLVE_CONTROL_FD": str(fds["control"]),
+    }
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS"):
+        env[var] = str(limits.threads)
+    setenv: list[str] = []
+    for k, v in env.items():
+        setenv += ["--setenv", k, v]
+
+    common_ns = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                 "--hostname", "sandbox", "--die-with-parent", "--new-session", "--clearenv", *setenv]
+    py_cmd = [os.path.realpath(python), "-s", "-B", f"{_SANDBOX_DIR}/_boot.py"]
+    if as_root:
+        # Outer bwrap runs privileged (as root it needs no user namespace); then drop to the real,
+        # unprivileged host uid 65534 and let an unprivileged inner bwrap forbid new user namespaces.
+        inner = [bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                 "--disable-userns", "--dev-bind", "/", "/", "--die-with-parent", "--chdir", "/tmp", "--"]
+        drop = [_setpriv_path(), f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups",
+                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+        return [bwrap, "--info-fd", str(fds["info"]), *common_ns, *mounts.args, "--chdir", "/tmp", "--",
+                *drop, *inner, *py_cmd]
+    return [bwrap, "--info-fd", str(fds["info"]), "--unshare-user", "--uid", str(SANDBOX_UID),
+            "--gid", str(SANDBOX_GID), "--disable-userns", *common_ns, *mounts.args, "--chdir", "/tmp", "--",
+            *py_cmd]
+
+
+def _prepare_dir(code: str, inputs: dict[str, Any] | None, limits: SandboxLimits) -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix="optsolve-sandbox-"))   # 0700: other host users cannot look in
+    try:
+        sbx = tmp / "sandbox"
+        etc = tmp / "etc"
+        sbx.mkdir(mode=0o755)
+        etc.mkdir(mode=0o755)
+        sbx.chmod(0o755)
+        etc.chmod(0o755)
+        _write(sbx / "_boot.py", _BOOT_SOURCE)
+        _write(sbx / "boot.json", json.dumps({"rlimits": _rlimits(limits)}))
+        _write(sbx / "optsolve_sandbox.py", _HELPER_SOURCE)
+        _write(sbx / "main.py", code)
+        try:
+            text = json.dumps(inputs or {}, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise SandboxError(f"sandbox inputs are not JSON-serialisable: {exc}",
+                               hint="pass plain dicts, lists, strings, numbers, booleans and None") from None
+        _write(sbx / "inputs.json", text)
+        _write(etc / "passwd", f"sandbox:x:{SANDBOX_UID}:{SANDBOX_GID}:optsolve sandbox:/tmp:/usr/sbin/nologin\n")
+        _write(etc / "group", f"sandbox:x:{SANDBOX_GID}:\n")
+    except BaseException:
+        _remove_tree(tmp)
+        raise
+    return tmp
+
+
+def _remove_tree(path: Path) -> None:
+    def fix(func: Any, p: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+
+    shutil.rmtree(path, onerror=fix)  # 3.11: onerror (onexc is 3.12+)
+
+
+@contextlib.contextmanager
+def _pipes(names: Sequence[str]) -> Iterator[dict[str, tuple[int, int]]]:
+    out: dict[str, tuple[int, int]] = {}
+    try:
+        for n in names:
+            out[n] = os.pipe()
+        yield out
+    finally:
+        for r, w in out.values():
+            for fd in (r, w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    # bwrap leads its own session/process group; the sandboxed processes live in its PID namespace and
+    # die with it (--die-with-parent, namespace init exit).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_sandboxed(code: str, *, inputs: dict[str, Any] | None = None, limits: SandboxLimits | None = None,
+                  python: str | None = None, python_paths: Sequence[str] | None = None,
+                  extra_ro_binds: Sequence[str] = ()) -> SandboxResult:
+    """Run ``code`` (a Python program) in the sandbox and report what happened.
+
+    The program can ``import optsolve_sandbox`` to read ``inputs`` (``optsolve_sandbox.inputs()``) and to
+    send its one JSON object result (``optsolve_sandbox.emit(dict)``). ``python`` defaults to the running
+    interpreter and ``python_paths`` to its site-packages; both are bound read-only, as is each path of
+    ``extra_ro_binds``. Failures of the program are reported in the result; :class:`SandboxError` is raised
+    only when the sandbox itself cannot run.
+    """
+    limits = limits or SandboxLimits()
+    python = python or sys.executable
+    paths = list(_default_python_paths() if python_paths is None else python_paths)
+    tmp = _prepare_dir(code, inputs, limits)
+    try:
+        with _pipes(("stdout", "stderr", "result", "control", "info")) as pipes:
+            fds = {name: w for name, (_, w) in pipes.items()}
+            cmd = _build_command(tmp=tmp, limits=limits, python=python, python_paths=paths,
+                                 extra_ro_binds=extra_ro_binds, fds=fds)
+            return _execute(cmd, pipes, limits)
+    finally:
+        _remove_tree(tmp)
+
+
+def _execute(cmd: list[str], pipes: dict[str, tuple[int, int]], limits: SandboxLimits) -> SandboxResult:
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=pipes["stdout"][1], stderr=pipes["stderr"][1],
+            pass_fds=(pipes["result"][1], pipes["control"][1], pipes["info"][1]),
+            env={"PATH": "/usr/bin:/bin"}, start_new_session=True, close_fds=True)
+    except OSError as exc:
+        raise SandboxUnavailableError(f"cannot start bubblewrap: {exc}", hint=_INSTALL_HINT) from None
+    # only the child holds the write ends now: EOF on every pipe means the whole sandbox is gone
+    for _, w in pipes.values():
+        os.close(w)
+    caps = {"stdout": _Capture(limits.output_bytes), "stderr": _Capture(limits.output_bytes)}
+    result_buf = bytearray()
+    result_overflow = False
+    control = bytearray()
+    info = bytearray()
+    timed_out = output_killed = False
+    sel = selectors.DefaultSelector()
+    try:
+        for name in ("stdout", "stderr", "result", "control", "info"):
+            sel.register(pipes[name][0], selectors.EVENT_READ, name)
+        deadline = start + limits.wall_seconds
+        exited_at: float | None = None
+        while sel.get_map():
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = True
+                break
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > 2.0:
+                break       # bwrap is gone; nothing in its namespace can still hold a pipe open
+            for key, _ in sel.select(timeout=min(0.25, deadline - now)):
+                name = key.data
+                try:
+                    data = os.read(key.fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(key.fd)
+                    continue
+                if name in caps:
+                    caps[name].feed(data)
+                    if caps["stdout"].total + caps["stderr"].total > limits.output_kill_bytes:
+                        output_killed = True
+                elif name == "result":
+                    if len(result_buf) + len(data) > limits.result_bytes:
+                        result_overflow = True
+                        sel.unregister(key.fd)    # stop reading: a blocked writer is killed at the end
+                    else:
+                        result_buf += data
+                elif name == "control":
+                    control += data[:16]
+                else:
+                    info += data[:65536]
+            if output_killed:
+                break
+    finally:
+        sel.close()
+        if proc.poll() is None:
+            _kill_group(proc)
+        returncode = proc.wait()
+    seconds = time.monotonic() - start
+
+    err_text = caps["stderr"].text()
+    if not control and not timed_out and not output_killed:
+        # the trusted boot script never ran: the failure is the sandbox's, not the program's
+        raise _startup_error(err_text, returncode)
+
+    exit_code: int | None
+    killed: int | None = None
+    if returncode < 0:
+        exit_code, killed = None, -returncode
+    else:
+        exit_code = returncode
+        if 128 < returncode <= 128 + 64:     # bwrap reports a child killed by signal N as 128+N
+            killed = returncode - 128
+    result, result_error = _decode_result(bytes(result_buf), result_overflow, limits)
+    pid_ns: int | None = None
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        pid_ns = int(json.loads(info.decode("utf-8", "replace")).get("pid-namespace"))
+    return SandboxResult(
+        exit_code=exit_code, killed_by_signal=killed, timed_out=timed_out, output_limit_exceeded=output_killed,
+        result=result, result_error=result_error,
+        stdout=caps["stdout"].text(), stderr=err_text,
+        stdout_truncated=caps["stdout"].truncated, stderr_truncated=caps["stderr"].truncated,
+        seconds=round(seconds, 4), pid_namespace=pid_ns)
+
+
+def _startup_error(stderr: str, returncode: int) -> SandboxUnavailableError:
+    first = next((ln for ln in stderr.splitlines() if ln.strip()), "").strip()
+    msg = f"the sandbox could not start (bwrap exit status {returncode}): {first or 'no diagnostic'}"
+    lowered = stderr.lower()
+    if any(s in lowered for s in ("namespace", "operation not permitted", "no space left", "uid map",
+                                  "setting up uid", "permission denied")):
+        hint = _USERNS_HINT
+    elif "no such file" in lowered or "can't find" in lowered:
+        hint = "a path the sandbox binds is missing; check the Python interpreter and its site-packages"
+    else:
+        hint = _USERNS_HINT
+    return SandboxUnavailableError(msg, hint=hint, details={"stderr": stderr[-2000:]})
+
+
+class _ResultEnvelope(BaseModel):
+    """The result channel carries exactly one JSON object."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decode_result(raw: bytes, overflow: bool, limits: SandboxLimits) -> tuple[dict[str, Any] | None, str | None]:
+    if overflow:
+        return None, f"result larger than the limit of {limits.result_bytes} bytes"
+    if not raw:
+        return None, "no result was emitted"
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"result is not valid JSON ({type(exc).__name__}: {exc})"[:500]
+    if not isinstance(value, dict):
+        return None, f"result must be a JSON object, got {type(value).__name__}"
+    try:
+        env = _ResultEnvelope.model_validate(value)
+    except PydanticValidationError as exc:
+        return None, f"result does not validate: {_short_errors(exc)}"
+    return env.model_dump(), None
+
