@@ -1,0 +1,139 @@
+"""Tiny problem families for the datagen engine tests (registered on import; no tests here).
+
+Workers import this module by name (``family_modules=["test_datagen_engine_family"]``), so the tests
+put this directory on ``sys.path`` / ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+
+from optsolve.datagen.base import Family, Instance, Level
+from optsolve.datagen.families import FAMILIES
+
+_NAMES = ["alder", "birch", "cedar", "dogwood", "elm", "fir", "ginkgo", "hazel", "ivy", "juniper", "kapok",
+          "larch", "maple", "nutmeg", "oak", "pine", "quince", "rowan", "spruce", "teak", "umbrella", "vine",
+          "willow", "yew", "zelkova"]
+_CITIES = ["Aston", "Brill", "Corfe", "Dunmore", "Elford", "Fenwick", "Garth", "Hale", "Ilsley", "Jarrow"]
+
+
+class TinyMix(Family):
+    """Two products, two resources, a ratio: an NL4Opt-style LP (integer at medium/hard)."""
+
+    name = "tiny_mix"
+    kind = "lp"
+    description = "two products share two resources"
+    templates = ("t0", "t1", "t2")
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        a, b = rng.sample(_NAMES, 2)
+        city = rng.choice(_CITIES)
+        pa, pb = rng.randint(3, 90), rng.randint(3, 90)
+        ha, hb = rng.randint(1, 9), rng.randint(1, 9)
+        wa, wb = rng.randint(1, 9), rng.randint(1, 9)
+        hours, wood = rng.randint(40, 400), rng.randint(40, 400)
+        share = rng.choice([20, 25, 30, 40])
+        integer = level != "easy"
+        tpl = rng.choice(self.templates)
+        dom = "nonnegative_integers" if integer else "nonnegative_reals"
+        f = {
+            "name": "tiny_mix",
+            "sets": {"P": [a, b]},
+            "parameters": {
+                "profit": {"index": ["P"], "values": {a: pa, b: pb}},
+                "hours": {"index": ["P"], "values": {a: ha, b: hb}},
+                "wood": {"index": ["P"], "values": {a: wa, b: wb}},
+                "hours_cap": hours, "wood_cap": wood, "share": share / 100,
+            },
+            "variables": {"x": {"index": ["P"], "domain": dom}},
+            "objective": {"sense": "maximize", "expr": "sum(profit[p] * x[p] for p in P)"},
+            "constraints": {
+                "hours": {"expr": "sum(hours[p] * x[p] for p in P) <= hours_cap"},
+                "wood": {"expr": "sum(wood[p] * x[p] for p in P) <= wood_cap"},
+                "ratio": {"expr": f"x['{a}'] >= share * sum(x[p] for p in P)"},
+            },
+        }
+        unit = "units" if integer else "tons"
+        if tpl == "t0":
+            text = (f"A workshop in {city} makes {a} and {b}. Each {a} needs {ha} hours and {wa} boards; each {b} "
+                    f"needs {hb} hours and {wb} boards. There are {hours} hours and {wood} boards. At least "
+                    f"{share}% of the {unit} must be {a}. Profit is ${pa} per {a} and ${pb} per {b}. "
+                    "Maximize profit.")
+        elif tpl == "t1":
+            text = (f"{city} Mills sells {a} for a profit of ${pa} and {b} for ${pb}. Making one {a} uses {wa} "
+                    f"boards and {ha} labour hours, one {b} uses {wb} boards and {hb} hours, with {wood} boards "
+                    f"and {hours} hours available. No less than {share} percent of output must be {a}. "
+                    f"How many {unit} of each should be made to maximise profit?")
+        else:
+            text = (f"Maximize the profit of a {city} plant producing {a} (${pa} each) and {b} (${pb} each). "
+                    f"Labour: {ha} h per {a}, {hb} h per {b}, {hours} h in total. Boards: {wa} per {a}, {wb} per "
+                    f"{b}, {wood} in total. The {a} share of all {unit} is at least {share}%.")
+        return Instance(self.name, level, tpl, f, text, {"kind": "lp"})
+
+
+class TinyDiet(Family):
+    """Minimum-cost mix meeting two nutrient minimums."""
+
+    name = "tiny_diet"
+    kind = "lp"
+    description = "cheapest mix of two foods"
+    templates = ("d0", "d1")
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        a, b = rng.sample(_NAMES, 2)
+        ca, cb = rng.randint(1, 20), rng.randint(1, 20)
+        pa, pb = rng.randint(1, 12), rng.randint(1, 12)
+        va, vb = rng.randint(1, 12), rng.randint(1, 12)
+        need_p, need_v = rng.randint(20, 200), rng.randint(20, 200)
+        tpl = rng.choice(self.templates)
+        f = {
+            "name": "tiny_diet",
+            "variables": {"xa": {"domain": "nonnegative_reals"}, "xb": {"domain": "nonnegative_reals"}},
+            "objective": {"sense": "minimize", "expr": f"{ca} * xa + {cb} * xb"},
+            "constraints": {
+                "protein": {"expr": f"{pa} * xa + {pb} * xb >= {need_p}"},
+                "vitamin": {"expr": f"{va} * xa + {vb} * xb >= {need_v}"},
+            },
+        }
+        if tpl == "d0":
+            text = (f"A farmer mixes {a} feed (${ca} per bag) and {b} feed (${cb} per bag). A bag of {a} has {pa} "
+                    f"units of protein and {va} of vitamins; a bag of {b} has {pb} and {vb}. The mix needs at "
+                    f"least {need_p} units of protein and {need_v} of vitamins. Minimize the cost.")
+        else:
+            text = (f"Find the cheapest blend of {a} and {b}: they cost ${ca} and ${cb} per kilogram, give {pa} "
+                    f"and {pb} grams of protein and {va} and {vb} mg of vitamin per kilogram; the blend must "
+                    f"contain {need_p} grams of protein and {need_v} mg of vitamin or more.")
+        return Instance(self.name, level, tpl, f, text, {"kind": "lp"})
+
+
+class TinyBoom(TinyMix):
+    """Like tiny_mix, but its generator raises for about one seed in five."""
+
+    name = "tiny_boom"
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        if rng.random() < 0.2:
+            raise ValueError("boom: this generator fails on purpose")
+        inst = super().generate(rng, level)
+        inst.family = self.name
+        return inst
+
+
+class TinyKill(TinyMix):
+    """Like tiny_mix, but SIGKILLs its own process when OPTSOLVE_TEST_KILL_AT names the instance's
+    first profit draw window (used to kill a pool worker mid-run)."""
+
+    name = "tiny_kill"
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        if os.environ.get("OPTSOLVE_TEST_KILL_WORKER") == "1":
+            os.kill(os.getpid(), signal.SIGKILL)
+        inst = super().generate(rng, level)
+        inst.family = self.name
+        return inst
+
+
+for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill()):
+    FAMILIES.setdefault(_fam.name, _fam)
