@@ -1,0 +1,77 @@
+"""The family API every data-generation component codes against.
+
+A :class:`Family` draws one problem instance at a requested difficulty level from a seeded
+``random.Random``: the gold Formulation v1 (a plain JSON dict), a natural-language statement of the same
+problem, and the template id of the phrasing skeleton used (so that splits can hold templates apart).
+Generation is a pure function of the rng state: the same seed gives the same instance.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from optsolve.datagen.complexity import complexity
+from optsolve.errors import DatagenError
+
+Level = Literal["easy", "medium", "hard"]
+LEVELS: tuple[Level, ...] = ("easy", "medium", "hard")
+
+
+@dataclass
+class Instance:
+    """One generated problem: gold formulation plus its text."""
+
+    family: str
+    level: Level
+    template: str          # template id: which text template/phrasing skeleton (for splits by template)
+    formulation: dict[str, Any]   # gold Formulation v1 (plain JSON dict)
+    text: str              # natural-language problem statement
+    meta: dict[str, Any] = field(default_factory=dict)   # entity names, kind ("lp", "milp", ...)
+
+
+class Family(ABC):
+    """A seed problem family: a generator of (formulation, text) pairs at a difficulty level."""
+
+    name: str = ""
+    kind: str = ""          # "lp", "milp", "ip", "qp", "nlp", "minlp", "cp", "sat", "maxsat"
+    description: str = ""
+    templates: tuple[str, ...] = ()
+
+    @abstractmethod
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        """Draw one instance; deterministic for the state of ``rng``."""
+
+    def __repr__(self) -> str:
+        return f"<Family {self.name} ({self.kind})>"
+
+
+def check_level(level: str) -> Level:
+    if level not in LEVELS:
+        raise DatagenError(f"unknown level {level!r}", hint=f"use one of {', '.join(LEVELS)}")
+    return level  # type: ignore[return-value]
+
+
+def get_family(name: str) -> Family:
+    """The registered family called ``name``; an unknown name raises :class:`DatagenError`."""
+    from optsolve.datagen.families import FAMILIES
+
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        known = ", ".join(sorted(FAMILIES))
+        raise DatagenError(f"unknown family {name!r}", hint=f"known families: {known}") from None
+
+
+def __getattr__(name: str) -> Any:
+    # FAMILIES lives in the families package (which imports this module): expose it lazily here too.
+    if name == "FAMILIES":
+        from optsolve.datagen.families import FAMILIES
+
+        return FAMILIES
+    raise AttributeError(name)
+
+
+__all__ = ["LEVELS", "Family", "Instance", "Level", "check_level", "complexity", "get_family"]

@@ -1,0 +1,21 @@
+"""The registry of seed problem families: ``FAMILIES[name] -> Family``."""
+
+from __future__ import annotations
+
+from optsolve.datagen.base import Family
+from optsolve.datagen.families.nl4opt import WORD_FAMILIES
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(family: Family) -> Family:
+    if family.name in FAMILIES:
+        raise ValueError(f"duplicate family name {family.name!r}")
+    FAMILIES[family.name] = family
+    return family
+
+
+for _f in WORD_FAMILIES:
+    register(_f)
+
+__all__ = ["FAMILIES", "register"]
