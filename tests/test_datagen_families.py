@@ -1,0 +1,106 @@
+"""Seed families: deterministic, valid, solvable, varied, and harder at higher levels."""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+
+import pytest
+
+from optsolve.datagen.base import LEVELS, Family, Instance, complexity, get_family
+from optsolve.datagen.families import FAMILIES
+from optsolve.datagen.families.wordprob import WordFamily
+from optsolve.errors import DatagenError
+from optsolve.formulation import compile_model, load_formulation
+from optsolve.solvers import SolveOptions, solve
+
+NAMES = sorted(FAMILIES)
+
+
+def gen(name: str, level: str, seed: int) -> Instance:
+    return FAMILIES[name].generate(random.Random(seed), level)  # type: ignore[arg-type]
+
+
+def test_registry_has_forty_families_of_every_kind() -> None:
+    assert len(FAMILIES) >= 40
+    kinds = {f.kind for f in FAMILIES.values()}
+    assert {"lp", "milp", "qp", "nlp", "sat", "maxsat", "cp"} <= kinds
+    for name, fam in FAMILIES.items():
+        assert isinstance(fam, Family) and fam.name == name and fam.description and fam.templates
+
+
+def test_unknown_family_lists_known_names() -> None:
+    with pytest.raises(DatagenError) as ei:
+        get_family("no_such_family")
+    assert "product_mix" in str(ei.value) and "no_such_family" in str(ei.value)
+    assert get_family("product_mix") is FAMILIES["product_mix"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("level", LEVELS)
+def test_deterministic_valid_and_compiles(name: str, level: str) -> None:
+    fam = FAMILIES[name]
+    for seed in (1, 2):
+        a, b = gen(name, level, seed), gen(name, level, seed)
+        assert a == b, "same seed must give the same instance"
+        assert a.family == name and a.level == level
+        assert a.template in {f"{name}.{t}" for t in fam.templates} or a.template in fam.templates
+        assert a.meta.get("kind")
+        assert len(a.text) > 40
+        gm = compile_model(load_formulation(a.formulation))
+        assert gm.n_vars > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_sample_solves_to_optimal(name: str) -> None:
+    statuses = []
+    for level, seeds in (("easy", (11, 12)), ("medium", (13, 14)), ("hard", (15,))):
+        for s in seeds:
+            res = solve(gen(name, level, s).formulation, SolveOptions(time_limit=20))
+            statuses.append(res.status.value)
+    assert statuses.count("optimal") >= len(statuses) - 1, statuses
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_texts_are_distinct_across_seeds(name: str) -> None:
+    texts = [gen(name, "medium", s).text for s in range(30)]
+    assert len(set(texts)) / len(texts) >= 0.9
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_complexity_grows_with_level(name: str) -> None:
+    means = [statistics.mean(complexity(gen(name, lvl, s).formulation) for s in range(8)) for lvl in LEVELS]
+    assert means[0] < means[1] < means[2], means
+
+
+def test_word_problems_use_the_canonical_shape() -> None:
+    word = [n for n, f in FAMILIES.items() if isinstance(f, WordFamily)]
+    assert len(word) >= 12
+    for name in word:
+        for s in range(10):
+            f = gen(name, "hard", s).formulation
+            assert set(f) <= {"name", "variables", "objective", "constraints"}
+            for v, d in f["variables"].items():
+                assert re.fullmatch(r"x_[a-z0-9_]+", v) and "index" not in d
+                assert d["domain"] in ("nonnegative_integers", "nonnegative_reals")
+
+
+def test_word_problem_numbers_appear_in_text() -> None:
+    """Every coefficient of a word problem is stated in its text (in some format)."""
+    for s in range(20):
+        inst = gen("product_mix", "medium", s)
+        digits = re.sub(r"[,$]", "", inst.text)
+        for c in inst.formulation["constraints"].values():
+            rhs = c["expr"].split("<=")[-1].split(">=")[-1].strip()
+            if re.fullmatch(r"[0-9.]+", rhs) and float(rhs) > 12:
+                assert rhs in digits, (rhs, inst.text)
+
+
+def test_complexity_static_fallback_orders_sizes() -> None:
+    small = {"sets": {"I": {"range": [1, 3]}}, "variables": {"x": {"index": ["I"]}},
+             "constraints": {"c": {"forall": "i in I", "expr": "x[i] <= 1"}}}
+    big = {"sets": {"I": {"range": [1, 30]}}, "variables": {"x": {"index": ["I"]}},
+           "constraints": {"c": {"forall": "i in I", "expr": "sum(x[j] for j in I) <= i"}}}
+    assert complexity(small) < complexity(big)
