@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optsolve.datagen.base import Family
+from optsolve.datagen.families.investment import InvestmentFamily
 from optsolve.datagen.families.nl4opt import WORD_FAMILIES
 
 FAMILIES: dict[str, Family] = {}
@@ -17,5 +18,6 @@ def register(family: Family) -> Family:
 
 for _f in WORD_FAMILIES:
     register(_f)
+register(InvestmentFamily())
 
 __all__ = ["FAMILIES", "register"]
