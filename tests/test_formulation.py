@@ -227,3 +227,32 @@ def test_cli_bad_input_exit_codes_no_traceback(tmp_path, optsolve_cmd):
     r = subprocess.run([*optsolve_cmd, "solve", str(tmp_path / "unknown.json"), "--json"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and json.loads(r.stdout)["error"]["code"] == "E_VALIDATION"
+
+
+def _canonical(gm):
+    """A comparable view of a grounded model."""
+    out = []
+    for c in gm.constraints:
+        f = c.formula
+        if isinstance(f, ir.Rel):
+            coefs = {k: round(v, 12) for k, v in f.expr.coefs.items()} if isinstance(f.expr, ir.Lin) else repr(f.expr)
+            out.append((c.label, "rel", f.sense, coefs, round(f.rhs, 12), c.weight))
+        elif isinstance(f, ir.Range):
+            out.append((c.label, "range", {k: round(v, 12) for k, v in f.expr.coefs.items()}, f.lo, f.hi))
+        else:
+            out.append((c.label, repr(f)))
+    obj = None
+    if gm.objective is not None:
+        e = gm.objective.expr
+        obj = ({k: round(v, 12) for k, v in e.coefs.items()}, e.const) if isinstance(e, ir.Lin) else repr(e)
+    return [(v.label, v.kind, v.lb, v.ub) for v in gm.vars], out, obj, gm.features
+
+
+def test_vectorized_and_closure_paths_build_the_same_model():
+    from optsolve.formulation import load_formulation
+    from optsolve.formulation.ground import ground
+    from problem_library import load_problems
+
+    for prob in load_problems():
+        f = load_formulation(prob.formulation)
+        assert _canonical(ground(f)) == _canonical(ground(f, vectorize=False)), prob.name

@@ -182,7 +182,7 @@ class _Converter:
             if isinstance(v, bool):
                 return BoolLiteral(v)
             if isinstance(v, (int, float)):
-                return Num(float(v)) if not isinstance(v, int) or abs(v) < 2**53 else Num(float(v))
+                return Num(float(v))
             if isinstance(v, str):
                 return Str(v)
             raise self.forbid(node, "this constant")

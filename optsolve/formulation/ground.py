@@ -10,7 +10,6 @@ is touched) and turned into a Python closure over an environment of index bindin
 from __future__ import annotations
 
 import difflib
-import itertools
 import math
 from collections.abc import Callable, Iterable
 from typing import Any, Union
@@ -27,6 +26,7 @@ from optsolve.formulation.schema import (
     RangeSet,
     ScalarParam,
 )
+from optsolve.formulation.vectorize import Frame, NotVectorizable, Vectorizer, VLin
 
 MAX_SET_SIZE = 1_000_000
 MAX_VAR_INSTANCES = 2_000_000
@@ -232,7 +232,7 @@ class _Model:
             self.sets[name] = elems
             self.set_index[name] = {e: i for i, e in enumerate(elems)}
         self.scalars: dict[str, float] = {}
-        self.params: dict[str, tuple[tuple[str, ...], dict[tuple[Elem, ...], float], float | None]] = {}
+        self.params: dict[str, tuple[tuple[str, ...], ParamData, float | None]] = {}
         for name, pdef in f.parameters.items():
             self._add_param(name, pdef)
         self.var_index: dict[str, tuple[str, ...]] = {}
@@ -272,11 +272,24 @@ class _Model:
         for s in pdef.index:
             if s not in self.sets:
                 raise _unknown(s, self.sets, "set", where)
+        index = tuple(pdef.index)
+        default = None if pdef.default is None else _finite(pdef.default, where)
+        shape = tuple(len(self.sets[s]) for s in index)
+        dense = _dense_from_lists(pdef.values, shape)
+        if dense is not None:
+            if not np.isfinite(dense).all():
+                raise ValidationError("values must be finite numbers", where=where)
+            self.params[name] = (index, ParamData(self, index, dense=dense), default)
+            return
         table: dict[tuple[Elem, ...], float] = {}
         if pdef.values is not None:
-            self._fill(table, pdef.values, tuple(pdef.index), (), where)
-        default = None if pdef.default is None else _finite(pdef.default, where)
-        self.params[name] = (tuple(pdef.index), table, default)
+            self._fill(table, pdef.values, index, (), where)
+        self.params[name] = (index, ParamData(self, index, table=table), default)
+
+    def dense_param(self, name: str, max_size: int) -> Any:
+        """The parameter as a dense array (NaN where missing and no default), or None if too large."""
+        _index, data, default = self.params[name]
+        return data.dense_array(default, max_size)
 
     def _fill(self, table: dict[tuple[Elem, ...], float], values: Any, index: tuple[str, ...],
               prefix: tuple[Elem, ...], where: str) -> None:
@@ -314,6 +327,90 @@ class _Model:
                 self._fill(table, v, index, (*prefix, e), where)
 
 
+def _dense_from_lists(values: Any, shape: tuple[int, ...]) -> Any:
+    """Nested arrays of numbers with exactly the sets' shape, as a float array (else None)."""
+    if not isinstance(values, list) or not shape:
+        return None
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (ValueError, TypeError):
+        return None
+    if arr.shape != shape:
+        return None
+    # bools are numbers to numpy but not to the spec: leave those to the checking path
+    probe = values
+    while isinstance(probe, list) and probe:
+        probe = probe[0]
+    if isinstance(probe, bool):
+        return None
+    return arr
+
+
+class ParamData:
+    """The values of an indexed parameter: a dict by element tuple, or a dense array, or both."""
+
+    def __init__(self, model: _Model, index: tuple[str, ...], *, table: dict[tuple[Elem, ...], float] | None = None,
+                 dense: Any = None) -> None:
+        self._model = model
+        self._index = index
+        self._table = table
+        self._dense = dense
+        self._dense_cache: Any = None
+        self._lookups = [model.set_index[s] for s in index]
+
+    def get(self, key: tuple[Elem, ...]) -> float | None:
+        if self._table is not None:
+            return self._table.get(key)
+        pos = []
+        for k, lk in zip(key, self._lookups):
+            p = lk.get(k)
+            if p is None:
+                return None
+            pos.append(p)
+        v = float(self._dense[tuple(pos)])
+        return None if math.isnan(v) else v
+
+    def dense_array(self, default: float | None, max_size: int) -> Any:
+        if self._dense is not None and default is None:
+            return self._dense
+        if self._dense_cache is None:
+            shape = tuple(len(lk) for lk in self._lookups)
+            if int(np.prod(shape)) > max_size:
+                return None
+            if self._dense is not None:
+                arr = self._dense.copy()
+            else:
+                arr = np.full(shape, np.nan)
+                assert self._table is not None
+                if self._table:
+                    pos = np.array([[lk[k] for k, lk in zip(key, self._lookups)] for key in self._table],
+                                   dtype=np.int64)
+                    arr[tuple(pos.T)] = np.fromiter(self._table.values(), dtype=np.float64,
+                                                    count=len(self._table))
+            if default is not None:
+                arr[np.isnan(arr)] = default
+            self._dense_cache = arr
+        return self._dense_cache
+
+
+class _IdMap:
+    """Element tuple -> variable id, computed from positions (no per-instance dict)."""
+
+    def __init__(self, model: _Model, sets: tuple[str, ...], base: int) -> None:
+        self._lookups = [model.set_index[s] for s in sets]
+        self._shape = tuple(len(lk) for lk in self._lookups)
+        self._base = base
+
+    def get(self, key: tuple[Elem, ...]) -> int | None:
+        off = 0
+        for k, lk, size in zip(key, self._lookups, self._shape):
+            p = lk.get(k)
+            if p is None:
+                return None
+            off = off * size + p
+        return self._base + off
+
+
 def _element_key(k: Any, lookup: dict[Elem, int]) -> Elem | None:
     if k in lookup:
         return k  # type: ignore[no-any-return]
@@ -344,8 +441,7 @@ def _unknown(name: str, known: Iterable[str], kind: str, where: str) -> Validati
 class Compiler:
     """Compiles expression trees to closures, checking names and arities statically."""
 
-    def __init__(self, model: _Model, groups: dict[str, dict[tuple[Elem, ...], int]],
-                 var_kinds: dict[int, str]) -> None:
+    def __init__(self, model: _Model, groups: dict[str, _IdMap], var_kinds: Any) -> None:
         self.m = model
         self.groups = groups
         self.var_kinds = var_kinds
@@ -393,7 +489,7 @@ class Compiler:
             yield from self._expand(steps, k + 1, env)
 
     # -- nodes ---------------------------------------------------------------------------------
-    def _c(self, node: E.Node, scope: _Scope) -> Fn:  # noqa: C901 - one dispatch over node types
+    def _c(self, node: E.Node, scope: _Scope) -> Fn:
         where = self.where
         if isinstance(node, E.Num):
             v = node.value
@@ -466,7 +562,7 @@ class Compiler:
             return ir.BoolConst(v)
         if isinstance(v, ir.Lin) and len(v.coefs) == 1 and v.const == 0:
             (vid, c), = v.coefs.items()
-            if c == 1.0 and self.var_kinds.get(vid) in ("binary", "boolean"):
+            if c == 1.0 and self.var_kinds[vid].kind in ("binary", "boolean"):
                 return ir.BoolLit(vid)
         raise ValidationError(f"expected a condition (comparison, logic, or a binary/boolean variable), got "
                               f"{_describe(v) if not isinstance(v, ir.Lin) else 'an arithmetic expression'}",
@@ -500,7 +596,9 @@ class Compiler:
             if idx:
                 raise ValidationError(f"variable '{name}' is indexed by {list(idx)}; write {name}[...]",
                                       where=self.where, details={"token": name})
-            vid = self.groups[name][()]
+            vid0 = self.groups[name].get(())
+            assert vid0 is not None
+            vid: int = vid0
             return lambda env: ir.Lin({vid: 1.0}, 0.0)
         if name in self.m.sets:
             raise ValidationError(f"set '{name}' cannot be used as a value", where=self.where,
@@ -696,19 +794,23 @@ _KIND = {"reals": "continuous", "nonnegative_reals": "continuous", "integers": "
          "nonnegative_integers": "integer", "binary": "binary", "boolean": "boolean"}
 
 
-def ground(f: Formulation) -> ir.GroundModel:
-    """Check and ground a formulation (raises ValidationError / CompileError / LimitError)."""
+def ground(f: Formulation, *, vectorize: bool = True) -> ir.GroundModel:
+    """Check and ground a formulation (raises ValidationError / CompileError / LimitError).
+
+    ``vectorize=False`` forces the per-binding closure path everywhere (used by tests that check both
+    paths build the same model).
+    """
     m = _Model(f)
-    vars_: list[ir.VarInfo] = []
-    groups: dict[str, dict[tuple[Elem, ...], int]] = {}
+    table = ir.VarTable()
+    groups: dict[str, _IdMap] = {}
     var_groups: dict[str, ir.VarGroup] = {}
-    var_kinds: dict[int, str] = {}
+    var_base: dict[str, int] = {}
     for name, v in f.variables.items():
         sets = m.var_index[name]
         n = 1
-        for s in sets:
-            n *= len(m.sets[s])
-        if len(vars_) + n > MAX_VAR_INSTANCES:
+        for s_ in sets:
+            n *= len(m.sets[s_])
+        if len(table) + n > MAX_VAR_INSTANCES:
             raise LimitError(f"the model would have more than {MAX_VAR_INSTANCES:,} variable instances",
                              where=f"variable '{name}'", hint="reduce the sizes of its index sets")
         kind = _KIND[v.domain]
@@ -719,67 +821,126 @@ def ground(f: Formulation) -> ir.GroundModel:
         if kind in ("binary", "boolean"):
             lb = 0.0 if lb is None else max(lb, 0.0)
             ub = 1.0 if ub is None else min(ub, 1.0)
-        table: dict[tuple[Elem, ...], int] = {}
-        ids = []
-        keys = itertools.product(*(m.sets[s] for s in sets)) if sets else [()]
-        for key in keys:
-            vid = len(vars_)
-            vars_.append(ir.VarInfo(name, key, kind, lb, ub))  # type: ignore[arg-type]
-            var_kinds[vid] = kind
-            table[key] = vid
-            ids.append(vid)
-        groups[name] = table
-        var_groups[name] = ir.VarGroup(name, sets, ids)
+        elements = tuple(tuple(m.sets[s_]) for s_ in sets)
+        ids = table.add_block(name, elements, kind, lb, ub)  # type: ignore[arg-type]
+        var_base[name] = ids.start
+        groups[name] = _IdMap(m, sets, ids.start)
+        var_groups[name] = ir.VarGroup(name, sets, ids, elements)
 
-    comp = Compiler(m, groups, var_kinds)
+    comp = Compiler(m, groups, table)
+    vec = Vectorizer(m, var_base, MAX_WORK)
     root = _Scope(m, {})
+    n_vars = len(table)
 
     objective = None
     if f.objective is not None:
         where = "objective"
         node = E.parse_expr(f.objective.expr, where)
         fn = comp.compile(node, root, where)
-        val = fn({})
+        val: Value = None
+        if vectorize:
+            try:
+                v = vec.eval(node, Frame(1, {}))
+                _, cols, data, const = vec.linear(v, 1, n_vars)
+                val = ir.Lin(dict(zip(cols.tolist(), data.tolist())), float(const[0]))
+                if not val.coefs:
+                    val = float(const[0])
+            except NotVectorizable:
+                val = None
+        if val is None:
+            val = fn({})
         if not (_is_num(val) or isinstance(val, (ir.Lin, ir.Quad, ir.NL))):
             raise ValidationError("the objective must be an arithmetic expression, not a condition",
                                   where=where)
         objective = ir.GroundObjective(f.objective.sense, as_expr(val))
 
-    constraints: list[ir.GroundConstraint] = []
+    parts: list[ir.LinearBlock | ir.GroundConstraint] = []
+    count = 0
     for cname, c in f.constraints.items():
         where = f"constraint '{cname}'"
         node = E.parse_expr(c.expr, where)
-        if c.forall:
-            gens = E.parse_forall(c.forall, f"{where} (forall)")
+        gens = E.parse_forall(c.forall, f"{where} (forall)") if c.forall else ()
+        if gens:
             gen, scope = comp.bindings(gens, root, f"{where} (forall)")
-            idx_names = [g.var for g in gens]
         else:
-            gen, scope, idx_names = (lambda env: [env]), root, []
-        fn = comp.compile(node, scope, where)
+            gen, scope = (lambda env: [env]), root
+        fn = comp.compile(node, scope, where)   # static checks: names, arity, exponents
         weight = float(c.soft.weight) if c.soft else None
-        for env in gen({}):
-            index = tuple(env[k] for k in idx_names)
-            here = f"constraint '{ir.label(cname, index)}'"
-            comp.where = here
-            val = fn(env)
-            if isinstance(val, bool):
-                val = ir.BoolConst(val)
-            if not isinstance(val, _FORMULA_TYPES):
-                try:
-                    val = comp._formula(val)
-                except ValidationError:
-                    raise ValidationError("a constraint must be a comparison (<=, >=, ==), logic, or "
-                                          "all_different; got an arithmetic expression", where=where,
-                                          hint="add a comparison, e.g. '... <= 100'") from None
-            if isinstance(val, ir.BoolConst) and val.value and weight is None:
-                continue  # trivially true instance
-            constraints.append(ir.GroundConstraint(cname, index, val, weight))  # type: ignore[arg-type]
-            if len(constraints) > MAX_CONSTRAINT_INSTANCES:
-                raise LimitError(f"more than {MAX_CONSTRAINT_INSTANCES:,} constraint instances", where=where)
+        block = _vector_block(vec, cname, node, gens, n_vars, weight) if vectorize else None
+        if block is not None:
+            parts.append(block)
+            count += len(block)
+        else:
+            idx_names = [g.var for g in gens]
+            for env in gen({}):
+                index = tuple(env[k] for k in idx_names)
+                comp.where = f"constraint '{ir.label(cname, index)}'"
+                val = fn(env)
+                if isinstance(val, bool):
+                    val = ir.BoolConst(val)
+                if not isinstance(val, _FORMULA_TYPES):
+                    try:
+                        val = comp._formula(val)
+                    except ValidationError:
+                        raise ValidationError("a constraint must be a comparison (<=, >=, ==), logic, or "
+                                              "all_different; got an arithmetic expression", where=where,
+                                              hint="add a comparison, e.g. '... <= 100'") from None
+                if isinstance(val, ir.BoolConst) and val.value and weight is None:
+                    continue  # trivially true instance
+                parts.append(ir.GroundConstraint(cname, index, val, weight))
+                count += 1
+        if count > MAX_CONSTRAINT_INSTANCES:
+            raise LimitError(f"more than {MAX_CONSTRAINT_INSTANCES:,} constraint instances", where=where)
 
-    gm = ir.GroundModel(f.name or "model", vars_, constraints, objective, var_groups)
+    gm = ir.GroundModel(f.name or "model", table, ir.ConstraintList(parts), objective, var_groups)
     gm.features = features(gm)
     return gm
+
+
+_SENSE = {"<=": "<=", "<": "<=", ">=": ">=", ">": ">=", "==": "=="}
+
+
+def _vector_block(vec: Vectorizer, cname: str, node: E.Node, gens: tuple[E.Gen, ...], n_vars: int,
+                  weight: float | None) -> ir.LinearBlock | None:
+    """All instances of a linear constraint at once, or None when it needs the closure path."""
+    if not isinstance(node, E.Compare):
+        return None
+    try:
+        fr, _ = vec.expand(Frame(1, {}), gens) if gens else (Frame(1, {}), None)
+        if fr.n == 0:
+            return None
+        vals = [vec.eval(o, fr) for o in node.operands]
+        if len(node.ops) == 1:
+            sense = _SENSE.get(node.ops[0])
+            if sense is None:
+                return None
+            a, b = vals
+            diff = vec._add(a, vec._scale(b, np.full(fr.n, -1.0), fr.n), fr.n)
+            indptr, cols, data, const = vec.linear(diff, fr.n, n_vars)
+            rhs = -const
+            lo = rhs if sense in (">=", "==") else np.full(fr.n, -np.inf)
+            hi = rhs if sense in ("<=", "==") else np.full(fr.n, np.inf)
+            senses = [sense] * fr.n
+        elif (len(node.ops) == 2 and all(o in ("<=", "<") for o in node.ops)) or \
+                (len(node.ops) == 2 and all(o in (">=", ">") for o in node.ops)):
+            lo_v, mid, hi_v = vals
+            if isinstance(lo_v, VLin) or isinstance(hi_v, VLin):
+                return None
+            if node.ops[0] in (">=", ">"):
+                lo_v, hi_v = hi_v, lo_v
+            indptr, cols, data, const = vec.linear(mid, fr.n, n_vars)
+            lo = vec.as_num(lo_v, fr.n) - const
+            hi = vec.as_num(hi_v, fr.n) - const
+            senses = ["range"] * fr.n
+        else:
+            return None
+        if np.any(np.diff(indptr) == 0):
+            return None   # an instance without variables: the closure path decides it
+        index = vec.element_tuples(fr, [g.var for g in gens])
+    except NotVectorizable:
+        return None
+    return ir.LinearBlock(cname, index, indptr, cols, data, np.asarray(lo, dtype=np.float64) + 0.0,
+                          np.asarray(hi, dtype=np.float64) + 0.0, senses, weight)
 
 
 # --- features ----------------------------------------------------------------------------------
@@ -843,21 +1004,32 @@ def is_convex_quadratic(q: ir.Quad, sense: str) -> bool:
 def features(gm: ir.GroundModel) -> frozenset[str]:
     out: set[str] = set()
     all_bool = True
-    for v in gm.vars:
-        if v.kind == "continuous":
+    var_rows: Iterable[tuple[str, float | None, float | None]]
+    if isinstance(gm.vars, ir.VarTable):
+        var_rows = [(b.kind, b.lb, b.ub) for b in gm.vars.blocks() if not b.shape or all(b.shape)]
+    else:
+        var_rows = [(v.kind, v.lb, v.ub) for v in gm.vars]
+    for kind, lb, ub in var_rows:
+        if kind == "continuous":
             out.add("continuous")
             all_bool = False
-        elif v.kind == "integer":
+        elif kind == "integer":
             out.add("integer")
             all_bool = False
-            if v.lb is None or v.ub is None:
+            if lb is None or ub is None:
                 out.add("unbounded_integer")
         else:
             out.add("binary")
     clausal = True
-    for c in gm.constraints:
+    parts = gm.constraints.parts() if isinstance(gm.constraints, ir.ConstraintList) else list(gm.constraints)
+    for c in parts:
         if c.weight is not None:
             out.add("soft")
+        if isinstance(c, ir.LinearBlock):
+            if len(c.indices):
+                out.add("linear")
+            clausal = False
+            continue
         clausal = _formula_feats(c.formula, out) and clausal
     if gm.objective is None:
         out.add("no_objective")
