@@ -8,6 +8,7 @@ rounds. ``samples`` conversations run and their objective values vote. Every rou
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +22,14 @@ from optsolve.errors import (
     OptsolveError,
     ParseError,
     SandboxError,
+    SolverError,
 )
 from optsolve.formalize import prompts
 from optsolve.formalize.backends.base import CompletionRequest, LLMBackend
 from optsolve.formalize.extract import extract_code, extract_json
 from optsolve.solvers.result import SolveOptions, SolveResult, Status
+
+log = logging.getLogger(__name__)
 
 NO_SOLUTION = {Status.INFEASIBLE, Status.UNBOUNDED, Status.INFEASIBLE_OR_UNBOUNDED}
 #: relative tolerance under which two objective values are one vote
@@ -167,7 +171,14 @@ class Loop:
             if not self.solve:
                 return formulation, None, backend_name, None
             self.emit("solving", f"solving with {backend_name}", attempt_index, {"solver": backend_name})
-            res = run_solve(gm, self.solve_options)
+            try:
+                res = run_solve(gm, self.solve_options)
+            except OptsolveError:
+                raise
+            except Exception as exc:  # a solver-layer bug must not kill the loop or reach the user bare
+                log.exception("solver failure on attempt %d", attempt_index)
+                raise SolverError(f"internal solver failure: {type(exc).__name__}: {exc}",
+                                  hint="report this; try --solver with another backend") from exc
             return formulation, res, res.solver or backend_name, None
         except OptsolveError as err:
             if isinstance(err, LLMBackendError):

