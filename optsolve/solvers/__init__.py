@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from optsolve.errors import BackendUnavailableError, OptsolveError, SolverError, UnsupportedModelError
 from optsolve.formulation import Formulation, compile_model
@@ -58,34 +61,53 @@ def _load(name: str) -> Backend:
         raise BackendUnavailableError(f"solver {name!r} could not be loaded: {exc}") from None
 
 
-def _round(v: float, integral: bool) -> float | int:
-    if integral and math.isfinite(v) and abs(v - round(v)) <= 1e-6:
-        return int(round(v))
-    if abs(v) < 1e-12:
-        return 0.0
-    return v
+def _column(seg: np.ndarray, kind: str) -> list[Any]:
+    """Values of one variable group as Python numbers: ints for integral kinds, bools for booleans."""
+    seg = np.where(np.abs(seg) < 1e-12, 0.0, seg)
+    if kind == "continuous":
+        return seg.tolist()  # type: ignore[no-any-return]
+    finite = np.isfinite(seg)
+    rounded = np.rint(np.where(finite, seg, 0.0))
+    ok = finite & (np.abs(seg - rounded) <= 1e-6)
+    if kind == "boolean":
+        return [bool(x) for x in rounded.astype(np.int64).tolist()]
+    if ok.all():
+        return rounded.astype(np.int64).tolist()  # type: ignore[no-any-return]
+    ints = rounded.astype(np.int64).tolist()
+    floats = seg.tolist()
+    return [i if k else x for i, x, k in zip(ints, floats, ok.tolist())]
 
 
-def values_by_name(model: GroundModel, values: list[float]) -> dict[str, Any]:
+def _keys(elements: tuple[tuple[Any, ...], ...]) -> list[str]:
+    """``"a,3"`` keys of every index tuple, in product order (string building kept in comprehensions)."""
+    keys = [str(e) for e in elements[0]]
+    for elems in elements[1:]:
+        strs = [str(e) for e in elems]
+        keys = [k + "," + x for k in keys for x in strs]
+    return keys
+
+
+def values_by_name(model: GroundModel, values: Sequence[float]) -> dict[str, Any]:
     """Map values by variable id to the spec's shape: name -> value, or name -> {"a,3": value}."""
+    arr = np.asarray(values, dtype=np.float64)
     out: dict[str, Any] = {}
     for name, group in model.groups.items():
-        if not group.index_sets:
-            info = model.vars[group.ids[0]]
-            out[name] = _cast(values[group.ids[0]], info.kind)
+        ids = group.ids
+        if not len(ids):
+            out[name] = {}
             continue
-        table: dict[str, Any] = {}
-        for vid in group.ids:
-            info = model.vars[vid]
-            table[",".join(str(e) for e in info.index)] = _cast(values[vid], info.kind)
-        out[name] = table
+        seg = arr[ids.start:ids.stop] if isinstance(ids, range) else arr[list(ids)]
+        kind = model.vars[ids[0]].kind
+        col = _column(seg, kind)
+        if not group.index_sets:
+            out[name] = col[0]
+            continue
+        if group.elements:
+            keys: Iterable[str] = _keys(group.elements)
+        else:
+            keys = (",".join(str(e) for e in model.vars[vid].index) for vid in ids)
+        out[name] = dict(zip(keys, col))
     return out
-
-
-def _cast(v: float, kind: str) -> Any:
-    if kind == "boolean":
-        return bool(round(v))
-    return _round(float(v), kind != "continuous")
 
 
 def solve_model(model: GroundModel, options: SolveOptions | None = None) -> SolveResult:

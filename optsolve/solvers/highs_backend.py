@@ -28,7 +28,16 @@ import numpy as np
 import numpy.typing as npt
 
 from optsolve.errors import SolverError, UnsupportedModelError
-from optsolve.formulation.ir import BoolConst, BoolLit, GroundModel, Lin, Quad, Range, Rel
+from optsolve.formulation.ir import (
+    BoolConst,
+    BoolLit,
+    GroundConstraint,
+    GroundModel,
+    Lin,
+    Quad,
+    Range,
+    Rel,
+)
 from optsolve.solvers.base import Backend
 from optsolve.solvers.result import RawSolution, SolveOptions, Status
 
@@ -61,7 +70,7 @@ class HighsArrays:
     a_start: I32                    # length n_row + 1
     a_index: I32
     a_value: F64
-    row_of: list[int]               # HiGHS row -> index into GroundModel.constraints
+    row_of: npt.NDArray[np.int64]   # HiGHS row -> index into GroundModel.constraints
     q_start: I32 | None = None      # Hessian, column-wise lower triangle (length n_col + 1)
     q_index: I32 | None = None
     q_value: F64 | None = None
@@ -79,16 +88,28 @@ def _unsupported(model: GroundModel, ci: int, what: str) -> UnsupportedModelErro
         hint="use --solver scip (nonlinear) or --solver cpsat / z3 (logic)", where=c.label)
 
 
-def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
-                 with_objective: bool = True, skip_soft: bool = False) -> HighsArrays:
-    """Turn a linear/quadratic-objective GroundModel into HiGHS arrays.
-
-    Raises :class:`UnsupportedModelError` for logic, soft, nonlinear or quadratic constraints.
-    """
+def _columns(model: GroundModel, relax_integrality: bool) -> tuple[F64, F64, I32]:
+    """Column bounds and integrality. Uses the IR's per-block variable table when it has one
+    (slices per user variable, no per-instance objects), else one pass over the VarInfo objects."""
     gvars = model.vars
     n = len(gvars)
-
-    # --- columns: list comprehensions over the VarInfo slots, one numpy conversion each ---------
+    blocks_fn = getattr(gvars, "blocks", None)
+    if blocks_fn is not None:
+        lower = np.empty(n, dtype=np.float64)
+        upper = np.empty(n, dtype=np.float64)
+        integrality = np.zeros(n, dtype=np.int32)
+        for blk in blocks_fn():
+            size = int(np.prod(blk.shape)) if blk.shape else 1
+            sl = slice(blk.base, blk.base + size)
+            lb = -INF if blk.lb is None else float(blk.lb)
+            ub = INF if blk.ub is None else float(blk.ub)
+            if blk.kind in _BINARY_KINDS:
+                lb, ub = max(lb, 0.0), min(ub, 1.0)
+            lower[sl] = lb
+            upper[sl] = ub
+            if blk.kind in _INTEGRAL_KINDS and not relax_integrality:
+                integrality[sl] = 1
+        return lower, upper, integrality
     lower = np.array([-INF if v.lb is None else v.lb for v in gvars], dtype=np.float64)
     upper = np.array([INF if v.ub is None else v.ub for v in gvars], dtype=np.float64)
     kinds = [v.kind for v in gvars]
@@ -100,18 +121,76 @@ def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
     if binmask.any():
         lower[binmask] = np.maximum(lower[binmask], 0.0)
         upper[binmask] = np.minimum(upper[binmask], 1.0)
+    return lower, upper, integrality
 
-    # --- rows: one pass, flat lists --------------------------------------------------------------
-    idx: list[int] = []
-    val: list[float] = []
-    lens: list[int] = []
-    rlo: list[float] = []
-    rhi: list[float] = []
-    row_of: list[int] = []
+
+class _Rows:
+    """Row segments: numpy blocks taken as they are, single constraints gathered in flat lists."""
+
+    def __init__(self) -> None:
+        self.idx: list[int] = []
+        self.val: list[float] = []
+        self.lens: list[int] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.row_of: list[int] = []
+        self.segments: list[tuple[Any, Any, Any, Any, Any, Any]] = []
+
+    def flush(self) -> None:
+        if self.lens:
+            self.segments.append((np.array(self.idx, dtype=np.int32), np.array(self.val, dtype=np.float64),
+                                  np.array(self.lens, dtype=np.int32), np.array(self.lo, dtype=np.float64),
+                                  np.array(self.hi, dtype=np.float64), np.array(self.row_of, dtype=np.int64)))
+            self.idx, self.val, self.lens, self.lo, self.hi, self.row_of = [], [], [], [], [], []
+
+    def block(self, blk: Any, first: int) -> None:
+        self.flush()
+        n = len(blk)
+        self.segments.append((np.asarray(blk.indices, dtype=np.int32), np.asarray(blk.data, dtype=np.float64),
+                              np.diff(np.asarray(blk.indptr)).astype(np.int32),
+                              np.asarray(blk.row_lo, dtype=np.float64), np.asarray(blk.row_hi, dtype=np.float64),
+                              np.arange(first, first + n, dtype=np.int64)))
+
+    def arrays(self) -> tuple[I32, I32, F64, F64, F64, npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+        self.flush()
+        if not self.segments:
+            z32 = np.zeros(0, dtype=np.int32)
+            zf = np.zeros(0, dtype=np.float64)
+            return np.zeros(1, dtype=np.int32), z32, zf, zf, zf, np.zeros(0, dtype=np.int64), z32
+        idx, val, lens, lo, hi, row_of = (np.concatenate(parts) for parts in zip(*self.segments))
+        start = np.zeros(len(lens) + 1, dtype=np.int32)
+        np.cumsum(lens, out=start[1:])
+        return start, idx, val, lo, hi, row_of, lens
+
+
+def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
+                 with_objective: bool = True, skip_soft: bool = False) -> HighsArrays:
+    """Turn a linear/quadratic-objective GroundModel into HiGHS arrays.
+
+    Raises :class:`UnsupportedModelError` for logic, soft, nonlinear or quadratic constraints.
+    """
+    n = len(model.vars)
+    lower, upper, integrality = _columns(model, relax_integrality)
+
+    # --- rows: CSR blocks as they come, other instances in one pass over flat lists -------------
+    rows = _Rows()
+    idx, val, lens, rlo, rhi, row_of = rows.idx, rows.val, rows.lens, rows.lo, rows.hi, rows.row_of
     false_constraints: list[int] = []
-    idx_ext, val_ext = idx.extend, val.extend
-
-    for ci, c in enumerate(model.constraints):
+    parts_fn = getattr(model.constraints, "parts", None)
+    parts: Any = parts_fn() if parts_fn is not None else model.constraints
+    ci = -1
+    for c in parts:
+        if type(c) is not GroundConstraint:  # a LinearBlock of many instances
+            first = ci + 1
+            ci += len(c)
+            if c.weight is not None:
+                if skip_soft:
+                    continue
+                raise _unsupported(model, first, "a soft constraint")
+            rows.block(c, first)
+            idx, val, lens, rlo, rhi, row_of = rows.idx, rows.val, rows.lens, rows.lo, rows.hi, rows.row_of
+            continue
+        ci += 1
         if c.weight is not None:
             if skip_soft:
                 continue
@@ -140,8 +219,8 @@ def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
                 if lo > _TOL or hi < -_TOL:
                     false_constraints.append(ci)
                 continue
-            idx_ext(coefs.keys())
-            val_ext(coefs.values())
+            idx.extend(coefs.keys())
+            val.extend(coefs.values())
             lens.append(len(coefs))
         elif t is BoolLit:
             v = 0.0 if f.negated else 1.0  # type: ignore[union-attr]
@@ -159,12 +238,13 @@ def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
         rhi.append(hi)
         row_of.append(ci)
 
-    n_row = len(row_of)
-    a_start = np.zeros(n_row + 1, dtype=np.int32)
-    if n_row:
-        np.cumsum(np.fromiter(lens, dtype=np.int32, count=n_row), out=a_start[1:])
-    a_index = np.array(idx, dtype=np.int32)
-    a_value = np.array(val, dtype=np.float64)
+    a_start, a_index, a_value, row_lo, row_hi, row_map, row_lens = rows.arrays()
+    empty = row_lens == 0
+    if empty.any():  # rows of blocks without variables: 0 must lie within the bounds
+        bad = empty & ((row_lo > _TOL) | (row_hi < -_TOL))
+        false_constraints.extend(int(k) for k in row_map[bad])
+        false_constraints.sort()
+    n_row = len(row_map)
 
     # --- objective ---------------------------------------------------------------------------------
     cost = np.zeros(n, dtype=np.float64)
@@ -189,9 +269,9 @@ def build_arrays(model: GroundModel, *, relax_integrality: bool = False,
         if quad:
             q_start, q_index, q_value = _hessian(quad, n)
     return HighsArrays(n_col=n, n_row=n_row, sense=sense, offset=offset, col_cost=cost,
-                       col_lower=lower, col_upper=upper, integrality=integrality, row_lower=np.array(rlo),
-                       row_upper=np.array(rhi), a_start=a_start, a_index=a_index, a_value=a_value,
-                       row_of=row_of, q_start=q_start, q_index=q_index, q_value=q_value,
+                       col_lower=lower, col_upper=upper, integrality=integrality, row_lower=row_lo,
+                       row_upper=row_hi, a_start=a_start, a_index=a_index, a_value=a_value,
+                       row_of=row_map, q_start=q_start, q_index=q_index, q_value=q_value,
                        false_constraints=false_constraints)
 
 
