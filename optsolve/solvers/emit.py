@@ -265,11 +265,12 @@ class _Emitter:
                 body.append(f"{self.attr(name)} = pyo.Param(initialize={_num(self.m.scalars[name])}, "
                             "within=pyo.Reals)")
                 continue
-            sets, table, default = self.m.params[name]
+            sets, _data, default = self.m.params[name]
+            entries = self.param_entries(name)
             if len(sets) == 1:
-                items = [f"{_literal(k[0])}: {_num(v)}" for k, v in table.items()]
+                items = [f"{_literal(k[0])}: {_num(v)}" for k, v in entries]
             else:
-                items = [f"({', '.join(_literal(e) for e in k)}): {_num(v)}" for k, v in table.items()]
+                items = [f"({', '.join(_literal(e) for e in k)}): {_num(v)}" for k, v in entries]
             data = _wrap_dict(items, indent=4)
             idx = ", ".join(self.attr(s) for s in sets)
             extra = f", default={_num(default)}" if default is not None else ""
@@ -279,6 +280,20 @@ class _Emitter:
             body.append(f"    within=pyo.Reals{extra},")
             body.append(")")
         body.append("")
+
+    def param_entries(self, name: str) -> list[tuple[tuple[Any, ...], float]]:
+        """(element tuple, value) of the given entries of an indexed parameter, in set order."""
+        sets, data, _default = self.m.params[name]
+        if hasattr(data, "items"):  # a plain dict
+            return [(k, float(v)) for k, v in data.items()]
+        import numpy as np
+
+        arr = data.dense_array(None, 2**62)  # NaN where no value was given
+        elems = [self.m.sets[s] for s in sets]
+        out = []
+        for pos in zip(*np.nonzero(~np.isnan(arr))):
+            out.append((tuple(e[int(p)] for e, p in zip(elems, pos)), float(arr[pos])))
+        return out
 
     def _vars(self, body: list[str]) -> None:
         if not self.f.variables:
