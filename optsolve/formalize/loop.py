@@ -158,7 +158,6 @@ class Loop:
             return self._evaluate_code(raw, attempt_index)
         from optsolve.formulation import compile_model, load_formulation
         from optsolve.solvers import route
-        from optsolve.solvers import solve as run_solve
 
         formulation: dict[str, Any] | None = None
         try:
@@ -171,19 +170,36 @@ class Loop:
             if not self.solve:
                 return formulation, None, backend_name, None
             self.emit("solving", f"solving with {backend_name}", attempt_index, {"solver": backend_name})
-            try:
-                res = run_solve(gm, self.solve_options)
-            except OptsolveError:
-                raise
-            except Exception as exc:  # a solver-layer bug must not kill the loop or reach the user bare
-                log.exception("solver failure on attempt %d", attempt_index)
-                raise SolverError(f"internal solver failure: {type(exc).__name__}: {exc}",
-                                  hint="report this; try --solver with another backend") from exc
+            res = self._solve_guarded(gm, attempt_index)
             return formulation, res, res.solver or backend_name, None
         except OptsolveError as err:
             if isinstance(err, LLMBackendError):
                 raise
             return formulation, None, None, err
+
+    def _solve_guarded(self, gm: Any, attempt_index: int) -> SolveResult:
+        """Solve; a bug in the solver layer must not kill the loop or reach the user as a traceback. A
+        failure inside the optional infeasibility explanation is retried without it."""
+        from dataclasses import replace
+
+        from optsolve.solvers import solve as run_solve
+
+        try:
+            return run_solve(gm, self.solve_options)
+        except OptsolveError:
+            raise
+        except Exception as exc:
+            log.warning("solver failure on attempt %d (%s: %s); retrying without the explanation",
+                        attempt_index, type(exc).__name__, exc)
+            first = exc
+        try:
+            return run_solve(gm, replace(self.solve_options, explain=False))
+        except OptsolveError:
+            raise
+        except Exception as exc:
+            log.exception("solver failure on attempt %d", attempt_index)
+            raise SolverError(f"internal solver failure: {type(exc).__name__}: {exc}",
+                              hint="report this; try --solver with another backend") from first
 
     def _evaluate_code(self, raw: str, attempt_index: int) -> tuple[dict[str, Any] | None, SolveResult | None,
                                                                     str | None, OptsolveError | None]:
