@@ -8,6 +8,7 @@ A worker never decides to stop on its own; the pool kills it when its request is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -179,10 +180,9 @@ _WARMUP = {"variables": {"x": {"domain": "nonnegative_reals"}},
 
 def _warm_up() -> None:
     """One tiny solve, so the first request does not pay for loading the default solver backend."""
-    try:
+    # a broken backend shows up as the request's own error
+    with contextlib.suppress(Exception):
         task_solve({"formulation": _WARMUP, "echo": False})
-    except Exception:  # noqa: S110 - a broken backend shows up as the request's own error
-        pass
 
 
 def worker_main(conn: Connection) -> None:
