@@ -370,6 +370,15 @@ class ParamData:
         v = float(self._dense[tuple(pos)])
         return None if math.isnan(v) else v
 
+    def items(self) -> Iterable[tuple[tuple[Elem, ...], float]]:
+        """The given entries (not the default), as (element tuple, value), in set order for arrays."""
+        if self._table is not None:
+            yield from self._table.items()
+            return
+        elems = [list(lk) for lk in self._lookups]
+        for pos in zip(*np.nonzero(~np.isnan(self._dense))):
+            yield tuple(e[int(p)] for e, p in zip(elems, pos)), float(self._dense[pos])
+
     def dense_array(self, default: float | None, max_size: int) -> Any:
         if self._dense is not None and default is None:
             return self._dense
