@@ -121,19 +121,75 @@ class TinyBoom(TinyMix):
         return inst
 
 
+_CALLS = {"n": 0}
+
+
 class TinyKill(TinyMix):
-    """Like tiny_mix, but SIGKILLs its own process when OPTSOLVE_TEST_KILL_AT names the instance's
-    first profit draw window (used to kill a pool worker mid-run)."""
+    """Like tiny_mix, but SIGKILLs its own process on its N-th call in that process when
+    OPTSOLVE_TEST_KILL_AT=N is set (to kill a pool worker mid-run)."""
 
     name = "tiny_kill"
 
     def generate(self, rng: random.Random, level: Level) -> Instance:
-        if os.environ.get("OPTSOLVE_TEST_KILL_WORKER") == "1":
+        _CALLS["n"] += 1
+        at = os.environ.get("OPTSOLVE_TEST_KILL_AT")
+        if at and _CALLS["n"] >= int(at):
             os.kill(os.getpid(), signal.SIGKILL)
         inst = super().generate(rng, level)
         inst.family = self.name
         return inst
 
 
-for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill()):
+NL4OPT_DOC = ("A coconut seller has to transport coconuts using either rickshaws or ox carts. The rickshaws "
+              "can take 50 coconuts each and cost $10 per trip. The ox carts can take 30 coconuts each and "
+              "cost $8 per trip. The seller has at most $200 to spend on transporting the coconuts. Due to "
+              "pollution, the number of rickshaws must not exceed the number of ox carts. Formulate a LP to "
+              "maximize the number of coconuts that can be transported.")
+
+
+class TinyCopy(Family):
+    """Emits a near copy of an NL4Opt dev text (one number changed): the contamination check must drop it."""
+
+    name = "tiny_copy"
+    kind = "lp"
+    description = "NL4Opt text with one number changed"
+    templates = ("c0",)
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        budget = rng.randint(150, 400)
+        text = NL4OPT_DOC.replace("$200", f"${budget}")
+        f = {
+            "variables": {"r": {"domain": "nonnegative_integers"}, "o": {"domain": "nonnegative_integers"}},
+            "objective": {"sense": "maximize", "expr": "50 * r + 30 * o"},
+            "constraints": {"budget": {"expr": f"10 * r + 8 * o <= {budget}"}, "pollution": {"expr": "r <= o"}},
+        }
+        return Instance(self.name, level, "c0", f, text, {"kind": "lp"})
+
+
+class TinyStatus(Family):
+    """Infeasible, unbounded or optimal, one third each (by the rng)."""
+
+    name = "tiny_status"
+    kind = "lp"
+    description = "sometimes infeasible or unbounded"
+    templates = ("s0",)
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        case = rng.choice(["infeasible", "unbounded", "optimal"])
+        lo, hi = rng.randint(5, 50), rng.randint(60, 90)
+        if case == "infeasible":
+            lo, hi = hi, lo
+        cons = {"lo": {"expr": f"x >= {lo}"}}
+        if case != "unbounded":
+            cons["hi"] = {"expr": f"x + y <= {hi}"}
+        f = {"variables": {"x": {"domain": "nonnegative_reals"}, "y": {"domain": "nonnegative_reals"}},
+             "objective": {"sense": "maximize", "expr": "2 * x + 3 * y"}, "constraints": cons}
+        word = rng.choice(_NAMES)
+        text = (f"Case {case} {word} {rng.randint(0, 10**6)}: make at least {lo} units of {word}; "
+                f"{'together at most ' + str(hi) + ' units' if case != 'unbounded' else 'no limit'}. "
+                "Maximize 2 per unit of x and 3 per unit of y.")
+        return Instance(self.name, level, "s0", f, text, {"kind": "lp", "case": case})
+
+
+for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill(), TinyCopy(), TinyStatus()):
     FAMILIES.setdefault(_fam.name, _fam)

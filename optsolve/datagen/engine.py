@@ -96,6 +96,7 @@ class DatagenConfig:
     solver: str | None = None
     progress: bool = True
     system_prompt: str = ex.SYSTEM_PROMPT
+    fast_mip: bool = True                                 # skip HiGHS feasibility jump (see fast_mip)
 
     def content(self) -> dict[str, Any]:
         d = asdict(self)
@@ -189,10 +190,70 @@ def _worker_setup(cfg: DatagenConfig) -> dict[str, Any]:
     return _WORKER
 
 
+_BACKENDS: dict[frozenset[str], Any] = {}
+
+
 def _solve(source: Any, cfg: DatagenConfig) -> tuple[str, float | None, float, str]:
-    from optsolve.solvers import SolveOptions, solve
-    res = solve(source, SolveOptions(time_limit=cfg.time_limit, explain=False, solver=cfg.solver, threads=1))
-    return res.status.value, res.objective, res.seconds, res.solver
+    """Solve for ground truth / verification: ``(status, objective, seconds, solver)``.
+
+    The same backend and result as :func:`optsolve.solvers.solve`, minus what datagen never reads
+    (values by name, infeasibility explanations), with the routing decision cached per feature set:
+    routing probes every backend's availability on each call, which costs more than solving a tiny LP.
+    """
+    from optsolve.formulation import compile_model
+    from optsolve.formulation.ir import GroundModel
+    from optsolve.solvers import SolveOptions, route
+    from optsolve.solvers.base import get_backend
+    from optsolve.solvers.result import Status
+
+    t0 = time.perf_counter()
+    gm = source if isinstance(source, GroundModel) else compile_model(source)
+    key = frozenset(gm.features) | ({f"solver={cfg.solver}"} if cfg.solver else set())
+    backend = _BACKENDS.get(key)
+    if backend is None:
+        backend = _BACKENDS[key] = get_backend(route(gm, cfg.solver))
+    opts = SolveOptions(time_limit=cfg.time_limit, explain=False, solver=cfg.solver, threads=1)
+    try:
+        raw = backend.solve(gm, opts)
+    except OptsolveError:
+        raise
+    except Exception as exc:  # a solver library raising is a solver failure, not a crash
+        from optsolve.errors import SolverError
+        raise SolverError(f"{backend.name} failed: {type(exc).__name__}: {exc}") from exc
+    obj = raw.objective if raw.status.has_solution else None
+    if raw.status is Status.UNBOUNDED or (obj is not None and not math.isfinite(obj)):
+        obj = None
+    return raw.status.value, obj, round(time.perf_counter() - t0, 6), str(backend.name)
+
+
+@contextlib.contextmanager
+def fast_mip(enabled: bool = True) -> Iterator[None]:
+    """Inside: new HiGHS instances skip the feasibility-jump primal heuristic.
+
+    On the small MILPs datagen makes, that heuristic costs ~15 ms of fixed set-up per solve while the
+    whole branch and bound takes under 1 ms; it only finds incumbents, so optima are unchanged (the
+    engine's tests re-solve records with the default settings and compare).
+    """
+    if not enabled:
+        yield
+        return
+    try:
+        from optsolve.solvers import highs_backend as hb
+    except ImportError:
+        yield
+        return
+    orig = hb.new_highs
+
+    def new_highs(verbose: bool = False) -> Any:
+        h = orig(verbose)
+        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
+        return h
+
+    hb.new_highs = new_highs  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        hb.new_highs = orig  # type: ignore[assignment]
 
 
 def _ground_truth_ok(status: str, objective: float | None, formulation: dict[str, Any]) -> bool:
@@ -315,7 +376,8 @@ def run_chunk(cfg_dict: dict[str, Any], k: int) -> dict[str, Any]:
     cfg = config_from_dict(cfg_dict)
     lo, hi = cfg.chunk_range(k)
     t0 = time.perf_counter()
-    lines = [process_instance(cfg, i) for i in range(lo, hi)]
+    with fast_mip(cfg.fast_mip):
+        lines = [process_instance(cfg, i) for i in range(lo, hi)]
     return {"chunk": k, "lines": lines, "seconds": round(time.perf_counter() - t0, 6), "pid": os.getpid()}
 
 
@@ -360,23 +422,23 @@ def _run_local(cfg: DatagenConfig, todo: list[int], on_result: OnResult) -> None
     pending = list(todo)
     inflight: dict[Future[dict[str, Any]], int] = {}
     clean = False
+    current = -1
     try:
         while pending or inflight:
             while pending and len(inflight) < 2 * cfg.workers:
-                k = pending.pop(0)
-                inflight[pool.submit(run_chunk, d, k)] = k
+                current = pending[0]
+                inflight[pool.submit(run_chunk, d, current)] = current
+                pending.pop(0)
             done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=lambda f: inflight[f]):
-                k = inflight.pop(fut)
-                try:
-                    res = fut.result()
-                except BrokenProcessPool as exc:
-                    raise DatagenError(
-                        f"a worker process died (killed, or out of memory) while making chunk {k}; the run "
-                        "stopped, finished shards are intact and manifest.json lists them",
-                        hint="rerun the same command to resume (fewer --workers if memory is short)") from exc
-                on_result(res)
+                current = inflight.pop(fut)
+                on_result(fut.result())
         clean = True
+    except BrokenProcessPool as exc:
+        raise DatagenError(
+            f"a worker process died (killed, or out of memory) while making chunk {current}; the run "
+            "stopped, finished shards are intact and manifest.json lists them",
+            hint="rerun the same command to resume (fewer --workers if memory is short)") from exc
     finally:
         pool.shutdown(wait=clean, cancel_futures=True)
 
@@ -563,11 +625,8 @@ def _warn(msg: str, bar: Any = None) -> None:
         print(msg, file=sys.stderr)
 
 
-def run_datagen(cfg: DatagenConfig, *, writer_hook: Callable[[int], None] | None = None) -> RunSummary:
-    """Run (or resume) a datagen job into ``cfg.out`` and write the exports.
-
-    ``writer_hook(chunk)`` is called before each shard is written (tests inject faults through it).
-    """
+def run_datagen(cfg: DatagenConfig) -> RunSummary:
+    """Run (or resume) a datagen job into ``cfg.out`` and write the exports."""
     if cfg.n < 0:
         raise DatagenError("--n must be >= 0")
     if cfg.chunk_size < 1:
@@ -597,8 +656,6 @@ def run_datagen(cfg: DatagenConfig, *, writer_hook: Callable[[int], None] | None
             counts.update(e.get("outcomes", {}))
 
         def on_result(res: dict[str, Any]) -> None:
-            if writer_hook is not None:
-                writer_hook(int(res["chunk"]))
             try:
                 entry = run.commit_chunk(res)
             except OSError as exc:
