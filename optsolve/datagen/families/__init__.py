@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from optsolve.datagen.base import Family
+from optsolve.datagen.families.classic_lp import CLASSIC_LP
+from optsolve.datagen.families.classic_mip import CLASSIC_MIP
 from optsolve.datagen.families.investment import InvestmentFamily
 from optsolve.datagen.families.nl4opt import WORD_FAMILIES
 
@@ -19,5 +21,7 @@ def register(family: Family) -> Family:
 for _f in WORD_FAMILIES:
     register(_f)
 register(InvestmentFamily())
+for _f in (*CLASSIC_LP, *CLASSIC_MIP):
+    register(_f)
 
 __all__ = ["FAMILIES", "register"]
