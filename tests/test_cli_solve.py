@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from problem_library import PROBLEMS_DIR, close
 
 PROBLEMS = Path(PROBLEMS_DIR)

@@ -15,8 +15,7 @@ from optsolve.errors import (
     ParseError,
     ValidationError,
 )
-from optsolve.formulation import compile_model, json_schema, load_formulation
-from optsolve.formulation import ir
+from optsolve.formulation import compile_model, ir, json_schema, load_formulation
 from optsolve.formulation.expr import parse_expr, parse_forall
 
 BASE = {
@@ -249,9 +248,10 @@ def _canonical(gm):
 
 
 def test_vectorized_and_closure_paths_build_the_same_model():
+    from problem_library import load_problems
+
     from optsolve.formulation import load_formulation
     from optsolve.formulation.ground import ground
-    from problem_library import load_problems
 
     for prob in load_problems():
         f = load_formulation(prob.formulation)

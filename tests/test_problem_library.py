@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from problem_library import close, load_problems
 
 from optsolve.formulation import compile_model
 from optsolve.solvers import SolveOptions, Status, route, solve_model
 from optsolve.solvers.base import get_backend
-from problem_library import close, load_problems
 
 PROBLEMS = load_problems()
 

@@ -88,9 +88,9 @@ def nonzero_rows(variables: dict[str, Any], tol: float = 1e-9) -> list[tuple[str
     for name, val in variables.items():
         if isinstance(val, dict):
             for k, v in val.items():
-                if isinstance(v, bool) and v or (not isinstance(v, bool) and abs(v) > tol):
+                if (isinstance(v, bool) and v) or (not isinstance(v, bool) and abs(v) > tol):
                     rows.append((f"{name}[{k}]", v))
-        elif isinstance(val, bool) and val or (not isinstance(val, bool) and abs(val) > tol):
+        elif (isinstance(val, bool) and val) or (not isinstance(val, bool) and abs(val) > tol):
             rows.append((name, val))
     return rows
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -86,7 +87,7 @@ def _check(args: argparse.Namespace) -> int:
     from optsolve.solvers import candidates, route
 
     gm = compile_model(_read(args.file))
-    info = {"ok": True, "variables": gm.n_vars, "constraints": gm.n_constraints,
+    info: dict[str, Any] = {"ok": True, "variables": gm.n_vars, "constraints": gm.n_constraints,
             "features": sorted(gm.features), "route": route(gm), "candidates": candidates(gm)}
     if args.json:
         print(json.dumps(info, indent=2))

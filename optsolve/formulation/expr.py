@@ -227,10 +227,10 @@ class _Converter:
             return BoolOp(op, tuple(self.conv(v, d) for v in node.values))
         if isinstance(node, ast.Compare):
             ops = []
-            for op in node.ops:
-                name = _CMP.get(type(op))
+            for cmp_op in node.ops:
+                name = _CMP.get(type(cmp_op))
                 if name is None:
-                    raise self.forbid(node, f"the comparison {type(op).__name__}",
+                    raise self.forbid(node, f"the comparison {type(cmp_op).__name__}",
                                       hint="use <=, >=, ==, <, >, !=")
                 ops.append(name)
             return Compare(tuple(ops), tuple(self.conv(x, d) for x in [node.left, *node.comparators]))

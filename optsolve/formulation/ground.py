@@ -849,8 +849,8 @@ def ground(f: Formulation, *, vectorize: bool = True) -> ir.GroundModel:
         val: Value = None
         if vectorize:
             try:
-                v = vec.eval(node, Frame(1, {}))
-                _, cols, data, const = vec.linear(v, 1, n_vars)
+                vv = vec.eval(node, Frame(1, {}))
+                _, cols, data, const = vec.linear(vv, 1, n_vars)
                 val = ir.Lin(dict(zip(cols.tolist(), data.tolist())), float(const[0]))
                 if not val.coefs:
                     val = float(const[0])
