@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optsolve.datagen.base import Family
+from optsolve.datagen.families.classic_cp import CLASSIC_CP
 from optsolve.datagen.families.classic_lp import CLASSIC_LP
 from optsolve.datagen.families.classic_mip import CLASSIC_MIP
 from optsolve.datagen.families.investment import InvestmentFamily
@@ -21,7 +22,7 @@ def register(family: Family) -> Family:
 for _f in WORD_FAMILIES:
     register(_f)
 register(InvestmentFamily())
-for _f in (*CLASSIC_LP, *CLASSIC_MIP):
+for _f in (*CLASSIC_LP, *CLASSIC_MIP, *CLASSIC_CP):
     register(_f)
 
 __all__ = ["FAMILIES", "register"]
