@@ -30,6 +30,9 @@ class LLMBackend(ABC):
     :class:`optsolve.errors.LLMBackendError`."""
 
     name: str = ""
+    #: False for backends that read only ``problem_text`` (small models): the formalizer then skips
+    #: building the long prompt and retrieving few-shot examples
+    uses_messages: bool = True
 
     @abstractmethod
     def complete(self, request: CompletionRequest) -> list[str]:

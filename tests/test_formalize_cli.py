@@ -1,0 +1,186 @@
+"""``optsolve run|plan|bench`` in real subprocesses: exit codes, stdin, --json, config file, bench."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_formalize_http import BAKERY, BAKERY_MODEL, FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], tmp_path: Path, stdin: str | None = None, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("OPTSOLVE_")}
+    e.update({"OPTSOLVE_RETRIEVER": "tfidf", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+              "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)})
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "optsolve", *args], input=stdin, capture_output=True,
+                          text=True, cwd=tmp_path, env=e, timeout=timeout)
+
+
+def replies(tmp_path: Path, *items: Any, name: str = "replies.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(i) + "\n" for i in items))
+    return str(path)
+
+
+def no_traceback(p: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in p.stderr and "Traceback" not in p.stdout
+
+
+def test_empty_text_exits_2(tmp_path: Path) -> None:
+    p = run(["run", ""], tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert "E_INPUT" in p.stderr and "empty" in p.stderr
+    no_traceback(p)
+    p = run(["run", "-"], tmp_path, stdin="   ")
+    assert p.returncode == 2 and "empty" in p.stderr
+
+
+def test_not_english_and_not_a_problem_exit_2(tmp_path: Path) -> None:
+    p = run(["面包店生产面包和蛋糕，每周最多有四十小时的烤箱时间，求最大利润。"], tmp_path)
+    assert p.returncode == 2 and "English" in p.stderr
+    p = run(["Tell me a story about a dragon."], tmp_path, env={"OPTSOLVE_BACKEND": "scripted"})
+    assert p.returncode == 2 and "optimization problem" in p.stderr
+    no_traceback(p)
+
+
+def test_stdin_and_readable_output(tmp_path: Path) -> None:
+    script = replies(tmp_path, "I am not sure.", BAKERY_MODEL)
+    p = run(["run", "-", "--backend", "scripted", "--model", script], tmp_path, stdin=BAKERY)
+    assert p.returncode == 0, p.stderr
+    out = p.stdout
+    for part in ("Variables", "Objective", "Constraints", "Status: optimal", "1,200", "bread", "cakes",
+                 "Confidence: 1.00", "attempts: 2"):
+        assert part in out, part
+    assert "attempt 1: parse_error" in p.stderr
+
+
+def test_default_command_json(tmp_path: Path) -> None:
+    script = replies(tmp_path, BAKERY_MODEL)
+    p = run([BAKERY, "--backend", "scripted", "--model", script, "--json"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["status"] == "optimal" and data["objective"] == pytest.approx(1200)
+    assert data["variables"] == {"bread": 10, "cakes": 20} and data["solver"] == "highs"
+    assert data["formulation"]["objective"]["sense"] == "maximize"
+    assert len(data["attempts"]) == 1 and data["attempts"][0]["status"] == "optimal"
+    assert data["confidence"] == 1.0 and data["backend"] == "scripted"
+
+
+def test_file_option_and_config_file(tmp_path: Path) -> None:
+    (tmp_path / "problem.txt").write_text(BAKERY)
+    script = replies(tmp_path, BAKERY_MODEL)
+    (tmp_path / "optsolve.toml").write_text(f'[formalize]\nbackend = "scripted"\nmodel = "{script}"\n')
+    p = run(["run", "--file", "problem.txt", "--json"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["backend"] == "scripted"
+    p = run(["run", "--file", "missing.txt"], tmp_path)
+    assert p.returncode == 2 and "no such file" in p.stderr
+
+
+def test_infeasible_exits_3(tmp_path: Path) -> None:
+    bad = json.loads(json.dumps(BAKERY_MODEL))
+    bad["constraints"]["cap"] = {"expr": "bread <= 2"}
+    script = replies(tmp_path, bad, bad)
+    p = run(["run", BAKERY, "--backend", "scripted", "--model", script, "--max-attempts", "2"], tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert "infeasible" in p.stdout
+    no_traceback(p)
+
+
+def test_formalize_failure_exits_5_and_lists_attempts(tmp_path: Path) -> None:
+    script = replies(tmp_path, "garbage", "more garbage")
+    p = run(["run", BAKERY, "--backend", "scripted", "--model", script, "--max-attempts", "2"], tmp_path)
+    assert p.returncode == 5
+    assert "E_FORMALIZE" in p.stderr and "attempt 2 (sample 1): parse_error" in p.stderr
+    assert "larger model" in p.stderr
+    no_traceback(p)
+    p = run(["run", BAKERY, "--backend", "scripted", "--model", script, "--max-attempts", "2", "--json"],
+            tmp_path)
+    assert p.returncode == 5 and json.loads(p.stdout)["error"]["code"] == "E_FORMALIZE"
+
+
+def test_embedded_missing_is_a_clear_error(tmp_path: Path) -> None:
+    import importlib.util
+    if importlib.util.find_spec("optsolve.formalize.backends.embedded") is not None:
+        pytest.skip("the embedded model is installed")
+    p = run([BAKERY], tmp_path)
+    assert p.returncode == 5
+    assert "embedded default model is not installed" in p.stderr and "--backend openai" in p.stderr
+    no_traceback(p)
+
+
+def test_plan_json(tmp_path: Path) -> None:
+    script = replies(tmp_path, BAKERY_MODEL)
+    p = run(["plan", BAKERY, "--backend", "scripted", "--model", script, "--json"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["route"] == "highs" and data["formulation"]["constraints"]["oven"]
+    assert data["attempts"][0]["status"] == "compiled" and "status" not in data
+
+
+def test_http_backend_from_cli(tmp_path: Path) -> None:
+    srv = FakeOpenAI(default=[json.dumps(BAKERY_MODEL)])
+    try:
+        p = run([BAKERY, "--json"], tmp_path, env={"OPTSOLVE_BASE_URL": srv.base_url})
+    finally:
+        srv.close()
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["backend"] == "openai" and data["objective"] == pytest.approx(1200)
+    assert srv.requests[0]["body"]["model"] == "fake-model"
+
+
+def test_bench_on_tiny_jsonl(tmp_path: Path) -> None:
+    wrong = json.loads(json.dumps(BAKERY_MODEL))
+    wrong["objective"]["expr"] = "30 * bread + 43 * cakes"  # 1160: off by 3.3%
+    items = [
+        {"question": BAKERY, "answer": 1200},
+        {"en_question": "FARM: maximize profit of wheat and corn with at most 10 acres.", "en_answer": "1,200.0"},
+        {"Question": "SHOP: minimize cost with at least 3 items.", "Answer": 999},
+    ]
+    bench_file = tmp_path / "tiny.jsonl"
+    bench_file.write_text("".join(json.dumps(i) + "\n" for i in items))
+    script = replies(tmp_path,
+                     {"match": "bakery", "replies": [BAKERY_MODEL]},
+                     {"match": "FARM", "replies": [BAKERY_MODEL]},
+                     {"match": "SHOP", "replies": ["junk", "junk"]})
+    p = run(["bench", str(bench_file), "--backend", "scripted", "--model", script, "--max-attempts", "2",
+             "--out", "res.jsonl", "--json", "--no-progress"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    summary = json.loads(p.stdout)
+    assert summary["items"] == 3
+    assert summary["accuracy"] == pytest.approx(2 / 3) and summary["accuracy_5pct"] == pytest.approx(2 / 3)
+    assert summary["execution_rate"] == pytest.approx(2 / 3)
+    assert summary["mean_attempts"] == pytest.approx(4 / 3)
+    assert summary["latency_p50"] > 0 and summary["latency_p95"] >= summary["latency_p50"]
+    rows = [json.loads(line) for line in (tmp_path / "res.jsonl").read_text().splitlines()]
+    assert [r["index"] for r in rows] == [0, 1, 2]
+    assert [r["status"] for r in rows] == ["optimal", "optimal", "formalize_error"]
+    assert rows[0]["objective"] == pytest.approx(1200) and rows[2]["attempts"] == 2
+    assert all("seconds" in r for r in rows)
+    # --limit and the readable summary
+    script = replies(tmp_path, {"match": "bakery", "replies": [wrong]}, name="r2.jsonl")
+    p = run(["bench", str(bench_file), "--limit", "1", "--backend", "scripted", "--model", script], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "1 items" in p.stdout and "accuracy (strict, 1e-4 rel): 0.0%" in p.stdout
+    assert "accuracy (5% rule):          100.0%" in p.stdout  # 1160 vs 1200 is within 5%
+
+
+def test_bench_nl4opt_export(tmp_path: Path) -> None:
+    from optsolve.formalize.nl4opt import DEFAULT_DEV
+    if not DEFAULT_DEV.is_file():
+        pytest.skip("NL4Opt dev data not present")
+    p = run(["bench", "--nl4opt-dev", "--export", "nl4opt_dev.jsonl"], tmp_path)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in (tmp_path / "nl4opt_dev.jsonl").read_text().splitlines()]
+    assert len(rows) >= 85 and all(isinstance(r["answer"], float) for r in rows)
+    assert {"question", "answer"} <= set(rows[0])
