@@ -33,7 +33,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,6 +59,7 @@ __all__ = [
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 
+_BWRAP_FALLBACKS: tuple[str, ...] = ("/usr/bin/bwrap", "/usr/local/bin/bwrap")   # when PATH lacks it
 _SANDBOX_DIR = "/sandbox"          # read-only: _boot.py, main.py, inputs.json, optsolve_sandbox.py
 _INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`, or `make sysdeps`; "
                  "Fedora: `dnf install bubblewrap`)")
@@ -164,8 +165,7 @@ class SandboxResult(BaseModel):
 
 def bwrap_path() -> str:
     """The bwrap executable, or :class:`SandboxUnavailableError` saying how to install it."""
-    path = shutil.which("bwrap") or next(
-        (p for p in ("/usr/bin/bwrap", "/usr/local/bin/bwrap") if os.access(p, os.X_OK)), None)
+    path = shutil.which("bwrap") or next((p for p in _BWRAP_FALLBACKS if os.access(p, os.X_OK)), None)
     if path is None:
         raise SandboxUnavailableError("bubblewrap (bwrap) is not installed; code mode needs it",
                                       hint=_INSTALL_HINT)
@@ -449,18 +449,42 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, onerror=fix)  # 3.11: onerror (onexc is 3.12+)
 
 
-@contextlib.contextmanager
-def _pipes(names: Sequence[str]) -> Iterator[dict[str, tuple[int, int]]]:
-    out: dict[str, tuple[int, int]] = {}
-    try:
-        for n in names:
-            out[n] = os.pipe()
-        yield out
-    finally:
-        for r, w in out.values():
-            for fd in (r, w):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+class _Pipes:
+    """Named pipes (read end, write end) that are each closed exactly once (fd numbers get reused by
+    other threads, so a double close could close someone else's file)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.read: dict[str, int] = {}
+        self.write: dict[str, int] = {}
+        self._open: set[int] = set()
+        try:
+            for n in names:
+                r, w = os.pipe()
+                self.read[n], self.write[n] = r, w
+                self._open.update((r, w))
+        except BaseException:
+            self.close_all()
+            raise
+
+    def close(self, fd: int) -> None:
+        if fd in self._open:
+            self._open.discard(fd)
+            os.close(fd)
+
+    def close_writers(self) -> None:
+        for w in self.write.values():
+            self.close(w)
+
+    def close_all(self) -> None:
+        for fd in list(self._open):
+            with contextlib.suppress(OSError):
+                self.close(fd)
+
+    def __enter__(self) -> _Pipes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_all()
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -486,27 +510,25 @@ def run_sandboxed(code: str, *, inputs: dict[str, Any] | None = None, limits: Sa
     paths = list(_default_python_paths() if python_paths is None else python_paths)
     tmp = _prepare_dir(code, inputs, limits)
     try:
-        with _pipes(("stdout", "stderr", "result", "control", "info")) as pipes:
-            fds = {name: w for name, (_, w) in pipes.items()}
+        with _Pipes(("stdout", "stderr", "result", "control", "info")) as pipes:
             cmd = _build_command(tmp=tmp, limits=limits, python=python, python_paths=paths,
-                                 extra_ro_binds=extra_ro_binds, fds=fds)
+                                 extra_ro_binds=extra_ro_binds, fds=pipes.write)
             return _execute(cmd, pipes, limits)
     finally:
         _remove_tree(tmp)
 
 
-def _execute(cmd: list[str], pipes: dict[str, tuple[int, int]], limits: SandboxLimits) -> SandboxResult:
+def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxResult:
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=pipes["stdout"][1], stderr=pipes["stderr"][1],
-            pass_fds=(pipes["result"][1], pipes["control"][1], pipes["info"][1]),
+            cmd, stdin=subprocess.DEVNULL, stdout=pipes.write["stdout"], stderr=pipes.write["stderr"],
+            pass_fds=(pipes.write["result"], pipes.write["control"], pipes.write["info"]),
             env={"PATH": "/usr/bin:/bin"}, start_new_session=True, close_fds=True)
     except OSError as exc:
         raise SandboxUnavailableError(f"cannot start bubblewrap: {exc}", hint=_INSTALL_HINT) from None
     # only the child holds the write ends now: EOF on every pipe means the whole sandbox is gone
-    for _, w in pipes.values():
-        os.close(w)
+    pipes.close_writers()
     caps = {"stdout": _Capture(limits.output_bytes), "stderr": _Capture(limits.output_bytes)}
     result_buf = bytearray()
     result_overflow = False
@@ -516,7 +538,7 @@ def _execute(cmd: list[str], pipes: dict[str, tuple[int, int]], limits: SandboxL
     sel = selectors.DefaultSelector()
     try:
         for name in ("stdout", "stderr", "result", "control", "info"):
-            sel.register(pipes[name][0], selectors.EVENT_READ, name)
+            sel.register(pipes.read[name], selectors.EVENT_READ, name)
         deadline = start + limits.wall_seconds
         exited_at: float | None = None
         while sel.get_map():
@@ -565,6 +587,9 @@ def _execute(cmd: list[str], pipes: dict[str, tuple[int, int]], limits: SandboxL
         # the trusted boot script never ran: the failure is the sandbox's, not the program's
         raise _startup_error(err_text, returncode)
 
+    pid_ns: int | None = None
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        pid_ns = int(json.loads(info.decode("utf-8", "replace")).get("pid-namespace"))
     exit_code: int | None
     killed: int | None = None
     if returncode < 0:
@@ -573,16 +598,45 @@ def _execute(cmd: list[str], pipes: dict[str, tuple[int, int]], limits: SandboxL
         exit_code = returncode
         if 128 < returncode <= 128 + 64:     # bwrap reports a child killed by signal N as 128+N
             killed = returncode - 128
+    if pid_ns is not None:
+        _await_namespace_exit(pid_ns)
     result, result_error = _decode_result(bytes(result_buf), result_overflow, limits)
-    pid_ns: int | None = None
-    with contextlib.suppress(ValueError, TypeError, AttributeError):
-        pid_ns = int(json.loads(info.decode("utf-8", "replace")).get("pid-namespace"))
     return SandboxResult(
         exit_code=exit_code, killed_by_signal=killed, timed_out=timed_out, output_limit_exceeded=output_killed,
         result=result, result_error=result_error,
         stdout=caps["stdout"].text(), stderr=err_text,
         stdout_truncated=caps["stdout"].truncated, stderr_truncated=caps["stderr"].truncated,
         seconds=round(seconds, 4), pid_namespace=pid_ns)
+
+
+def namespace_members(pid_namespace: int) -> list[int]:
+    """Host PIDs of the live processes (zombies excluded) still in the PID namespace with this inode."""
+    target = f"pid:[{pid_namespace}]"
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry.name}/ns/pid") != target:
+                    continue
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    state = fh.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state not in (b"Z", b"X"):     # a zombie is dead; its reaping is its new parent's business
+                found.append(int(entry.name))
+    return found
+
+
+def _await_namespace_exit(pid_namespace: int, grace: float = 3.0) -> None:
+    """Wait until the kernel has torn the sandbox's PID namespace down (its init died with bwrap).
+
+    Nothing is killed here by PID: once the namespace is gone its inode number can be reused by another
+    sandbox, so the kernel's own teardown (every member gets SIGKILL when the namespace init exits) is
+    what we rely on, and this only makes "nothing left running" hold when run_sandboxed returns.
+    """
+    deadline = time.monotonic() + grace
+    while namespace_members(pid_namespace) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _startup_error(stderr: str, returncode: int) -> SandboxUnavailableError:

@@ -1,0 +1,4 @@
+"""Burn CPU forever."""
+x = 0
+while True:
+    x += 1

