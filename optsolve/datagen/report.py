@@ -9,7 +9,7 @@ from typing import Any
 
 from optsolve.datagen.dedup import text_key
 from optsolve.datagen.exports import LEVEL_RANK, SPLITS, read_jsonl
-from optsolve.errors import DatagenError
+from optsolve.errors import DatagenError, InputError
 
 
 def _quantiles(xs: list[float]) -> dict[str, float | int | None]:
@@ -30,7 +30,7 @@ def _quantiles(xs: list[float]) -> dict[str, float | int | None]:
 def load_manifest(d: Path) -> dict[str, Any]:
     path = d / "manifest.json"
     if not path.is_file():
-        raise DatagenError(f"{d} has no manifest.json", hint="point at a directory written by `optsolve datagen`")
+        raise InputError(f"{d} has no manifest.json", hint="point at a directory written by `optsolve datagen`")
     try:
         m: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
