@@ -221,7 +221,15 @@ class OptSolveServer:
         log.info("shutting down", extra={"fields": {"grace_s": grace, "inflight": self.inflight}})
         await self.health.enter_graceful_shutdown()
         if self.server is not None:
-            await self.server.stop(grace)
+            # stop(grace) refuses new calls at once and would wait the whole grace for long-lived health
+            # Watch streams too; so wait for our own requests only, then stop(0) closes what is left
+            loop = asyncio.get_running_loop()
+            stopping = asyncio.ensure_future(self.server.stop(grace))
+            deadline = loop.time() + grace
+            while self.inflight > 0 and loop.time() < deadline and not stopping.done():
+                await asyncio.sleep(0.02)
+            await self.server.stop(0)
+            await stopping
         await self.pool.close()
         self._llm_pool.shutdown(wait=False, cancel_futures=True)
         if self.llm is not None:
