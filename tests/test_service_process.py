@@ -3,6 +3,7 @@ startup refusals."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -79,10 +80,8 @@ class Served:
     def logs(self) -> list[dict[str, Any]]:
         out = []
         for line in self.stderr:
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(json.loads(line))
-            except ValueError:
-                pass
         return out
 
     def close(self) -> None:
