@@ -4,6 +4,7 @@ feedback, attempts, voting and confidence, typed failures."""
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import pytest
@@ -225,3 +226,26 @@ def test_scripted_backend_match_keyed_replies(tmp_path: Any) -> None:
     res = formalize(BAKERY, backend=b)
     assert res.result is not None and res.result.objective == pytest.approx(1200)
     assert b.remaining == 1
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_code_mode_repairs_a_failing_script() -> None:
+    from optsolve.formalize.code_mode import CODE_MODE_CONTRACT
+
+    bad = ("```python\nimport pyomo.environ as pyo\nm = pyo.ConcreteModel()\n"
+           "raise ValueError('forgot the model')\n```")
+    good = ("```python\nimport pyomo.environ as pyo\nm = pyo.ConcreteModel()\n"
+            "m.bread = pyo.Var(domain=pyo.NonNegativeIntegers)\nm.cakes = pyo.Var(domain=pyo.NonNegativeIntegers)\n"
+            "m.oven = pyo.Constraint(expr=2*m.bread + m.cakes <= 40)\n"
+            "m.flour = pyo.Constraint(expr=m.bread + 2*m.cakes <= 50)\n"
+            "m.minb = pyo.Constraint(expr=m.bread >= 5)\n"
+            "m.obj = pyo.Objective(expr=30*m.bread + 45*m.cakes, sense=pyo.maximize)\n```")
+    b = ScriptedBackend([bad, good])
+    res = formalize(BAKERY, FormalizeOptions(mode="code", time_limit=20), backend=b)
+    assert res.result is not None and res.result.objective == pytest.approx(1200)
+    assert res.result.variables == {"bread": 10, "cakes": 20}
+    assert [a.status for a in res.attempts] == ["script_error", "optimal"]
+    assert res.formulation is None and res.script is not None and "m.oven" in res.script
+    first = b.requests[0]
+    assert first.json_schema is None and CODE_MODE_CONTRACT.strip()[:40] in first.messages[0]["content"]
+    assert "forgot the model" in b.requests[1].messages[-1]["content"]

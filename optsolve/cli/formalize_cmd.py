@@ -153,10 +153,9 @@ def _run(args: argparse.Namespace) -> int:
         console = Console()
         if res.formulation is not None:
             render_formulation(load_formulation(res.formulation), console)
-        elif res.attempts:
-            console.print("[bold]Script[/bold] (code mode)")
-            console.print(next((a.raw for a in reversed(res.attempts) if a.error is None), ""), markup=False,
-                          highlight=False)
+        elif res.script is not None:
+            console.print("[bold]Script[/bold] (code mode, run in the sandbox)")
+            console.print(res.script, markup=False, highlight=False)
         if res.result is not None:
             render_result(res.result, console)
         n = max(1, args.samples)
@@ -190,8 +189,8 @@ def _plan(args: argparse.Namespace) -> int:
         console = Console()
         if res.formulation is not None:
             render_formulation(load_formulation(res.formulation), console)
-        else:
-            console.print(next((a.raw for a in reversed(res.attempts) if a.error is None), ""), markup=False)
+        elif res.script is not None:
+            console.print(res.script, markup=False, highlight=False)
         console.print(f"Solver route: {res.route}; attempts: {len(res.attempts)}; formalizer: {res.backend}",
                       markup=False)
     return EXIT_OK

@@ -54,6 +54,7 @@ class FormalizeResult(BaseModel):
     confidence: float
     backend: str
     route: str | None
+    script: str | None = None          # code mode: the Pyomo script whose result this is
 
     def to_json_dict(self) -> dict[str, Any]:
         """The spec's result (when solved) plus ``formulation``, ``attempts``, ``confidence``..."""
@@ -65,6 +66,8 @@ class FormalizeResult(BaseModel):
             "backend": self.backend,
             "route": self.route,
         })
+        if self.script is not None:
+            out["script"] = self.script
         return out
 
 
@@ -164,7 +167,8 @@ def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool
         if chosen is None:
             raise failure(loop.attempts, backend.name)
         out = FormalizeResult(formulation=chosen.formulation, result=chosen.result, attempts=loop.attempts,
-                              confidence=confidence, backend=backend.name, route=chosen.route)
+                              confidence=confidence, backend=backend.name, route=chosen.route,
+                              script=chosen.script)
         if on_event:
             status = chosen.result.status.value if chosen.result is not None else "compiled"
             on_event(Event("result", f"{status}, confidence {confidence:.2f}", None,

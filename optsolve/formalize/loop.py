@@ -70,6 +70,7 @@ class SampleOutcome:
     result: SolveResult | None
     route: str | None
     ok: bool                 # compiled (plan) or solved with a solution
+    script: str | None = None  # code mode: the script that ran
 
 
 def _stage_status(err: OptsolveError) -> tuple[str, str]:
@@ -212,10 +213,8 @@ class Loop:
         from optsolve.formalize.code_mode import run_code
 
         self.emit("solving", "running the script in the sandbox", attempt_index)
-        try:
-            res = run_code(script, time_limit=self.solve_options.time_limit or 60.0)
-        except OptsolveError as err:
-            return None, None, None, err
+        # a SandboxError here means the sandbox itself cannot run: not the model's fault, so it propagates
+        res = run_code(script, time_limit=self.solve_options.time_limit or 60.0)
         return None, res, res.solver or "sandbox", None
 
     # -- one sample -----------------------------------------------------------------------------
@@ -246,9 +245,16 @@ class Loop:
                 error_msg, details = _no_solution_feedback(res)
                 last = SampleOutcome(sample, formulation, res, route_name, False)
             elif res is not None and res.status == Status.ERROR:
-                att.status = "solver_error"
-                att.error = {"code": "E_SOLVER", "message": res.message or "the solver failed"}
-                stage, error_msg, details = "solve", f"the solver failed: {res.message or 'unknown error'}", ""
+                if self.mode == "code":  # the script itself failed: its error and stderr go back
+                    att.status = "script_error"
+                    att.error = {"code": "E_SANDBOX", "message": res.message or "the script failed"}
+                    stage, error_msg, details = "run", res.message or "the script failed", ""
+                else:
+                    att.status = "solver_error"
+                    att.error = {"code": "E_SOLVER", "message": res.message or "the solver failed"}
+                    stage, error_msg = "solve", f"the solver failed: {res.message or 'unknown error'}"
+                    details = ""
+                last = SampleOutcome(sample, formulation, None, route_name, False)
             else:
                 att.status = res.status.value if res is not None else "compiled"
                 att.objective = res.objective if res is not None else None
@@ -256,7 +262,8 @@ class Loop:
                 self.attempts.append(att)
                 self.emit("attempt", f"attempt {index + 1}: {att.status}", index,
                           {"sample": sample, "status": att.status, "objective": att.objective})
-                return SampleOutcome(sample, formulation, res, route_name, True)
+                script = extract_code(raw) if self.mode == "code" else None
+                return SampleOutcome(sample, formulation, res, route_name, True, script)
             att.seconds = time.perf_counter() - t0
             self.attempts.append(att)
             self.emit("attempt", f"attempt {index + 1}: {att.status}: {error_msg}", index,
