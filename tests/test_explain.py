@@ -181,3 +181,23 @@ def test_deletion_filter_unit() -> None:
     keep, definite = deletion_filter(items, test)
     assert keep == [3, 17] and definite
     assert calls[0] < 25
+
+
+def test_compiled_formulation_with_blocks() -> None:
+    from optsolve.formulation import compile_model, load_formulation
+
+    n = 30
+    f = {"sets": {"T": {"range": [1, n]}},
+         "variables": {"x": {"index": ["T"], "domain": "nonnegative_reals", "ub": 100}},
+         "objective": {"sense": "minimize", "expr": "sum(x[t] for t in T)"},
+         "constraints": {"start": {"expr": "x[1] >= 50"},
+                         "decay": {"forall": "t in T if t > 1", "expr": "x[t] >= x[t - 1] - 1"},
+                         "cap": {"forall": "t in T", "expr": "x[t] <= 90"},
+                         "end": {"expr": "x[30] <= 10"}}}
+    gm = compile_model(load_formulation(f))
+    for fast in (True, False):
+        c = explain_infeasible(gm, highs_status, use_highs_iis=fast)
+        got = set(c.labels(gm))
+        # x[30] >= 50 - 29 = 21 > 10: start, every decay step and end conflict
+        assert got == {"start", "end"} | {f"decay[{t}]" for t in range(2, n + 1)}, (fast, got)
+        assert c.irreducible

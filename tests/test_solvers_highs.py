@@ -195,3 +195,90 @@ def test_rejects_what_it_cannot_solve() -> None:
 def test_empty_model() -> None:
     r = B.solve(gm([], [], GroundObjective("minimize", Lin({}, 4.0))), OPT)
     assert r.status is Status.OPTIMAL and r.objective == 4.0
+
+
+# --- from Formulation JSON (through compile_model: vectorised blocks and single instances) -------
+
+def _formulation_solve(f: dict[str, object]) -> tuple[object, object]:
+    from optsolve.formulation import compile_model, load_formulation
+
+    gm = compile_model(load_formulation(f))
+    return gm, B.solve(gm, OPT)
+
+
+def test_formulation_transportation_matches_scipy() -> None:
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(11)
+    m, n = 4, 6
+    supply = rng.integers(20, 40, m).astype(float)
+    demand = rng.integers(5, 15, n).astype(float)
+    cost = rng.integers(1, 20, (m, n)).astype(float)
+    f = {"sets": {"I": {"range": [1, m]}, "J": [f"c{j}" for j in range(n)]},
+         "parameters": {"s": {"index": ["I"], "values": supply.tolist()},
+                        "d": {"index": ["J"], "values": demand.tolist()},
+                        "c": {"index": ["I", "J"], "values": cost.tolist()}},
+         "variables": {"x": {"index": ["I", "J"], "domain": "nonnegative_reals"}},
+         "objective": {"sense": "minimize", "expr": "sum(c[i, j] * x[i, j] for i in I for j in J)"},
+         "constraints": {"cap": {"forall": "i in I", "expr": "sum(x[i, j] for j in J) <= s[i]"},
+                         "dem": {"forall": "j in J", "expr": "sum(x[i, j] for i in I) >= d[j]"}}}
+    _, r = _formulation_solve(f)
+    a_ub = np.zeros((m + n, m * n))
+    for i in range(m):
+        a_ub[i, i * n:(i + 1) * n] = 1
+    for j in range(n):
+        a_ub[m + j, j::n] = -1
+    ref = linprog(cost.ravel(), A_ub=a_ub, b_ub=np.concatenate([supply, -demand]), method="highs")
+    assert r.status is Status.OPTIMAL  # type: ignore[attr-defined]
+    assert r.objective == pytest.approx(ref.fun)  # type: ignore[attr-defined]
+
+
+def test_formulation_knapsack_matches_dp() -> None:
+    w = [12, 7, 11, 8, 9, 6, 5, 14]
+    v = [24, 13, 23, 15, 16, 11, 9, 30]
+    cap = 37
+    f = {"sets": {"K": {"range": [0, len(w) - 1]}},
+         "parameters": {"w": {"index": ["K"], "values": w}, "v": {"index": ["K"], "values": v}, "cap": cap},
+         "variables": {"take": {"index": ["K"], "domain": "binary"}},
+         "objective": {"sense": "maximize", "expr": "sum(v[k] * take[k] for k in K)"},
+         "constraints": {"weight": {"expr": "sum(w[k] * take[k] for k in K) <= cap"}}}
+    best = [0] * (cap + 1)
+    for wi, vi in zip(w, v):
+        for c in range(cap, wi - 1, -1):
+            best[c] = max(best[c], best[c - wi] + vi)
+    _, r = _formulation_solve(f)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(best[cap])  # type: ignore[attr-defined]
+
+
+def test_formulation_lot_sizing_lag_and_filters() -> None:
+    # setups at t = 1, 2, 4 (see tests/test_emit.py for the hand computation): 100
+    f = {"sets": {"T": {"range": [1, 4]}},
+         "parameters": {"demand": {"index": ["T"], "values": {"1": 20, "2": 50, "3": 10, "4": 40}},
+                        "setup": 30, "hold": 1, "cap": 80},
+         "variables": {"make": {"index": ["T"], "domain": "nonnegative_reals"},
+                       "stock": {"index": ["T"], "domain": "nonnegative_reals"},
+                       "on": {"index": ["T"], "domain": "binary"}},
+         "objective": {"sense": "minimize", "expr": "sum(setup * on[t] + hold * stock[t] for t in T)"},
+         "constraints": {
+             "first": {"expr": "make[1] == demand[1] + stock[1]"},
+             "balance": {"forall": "t in T if t > 1", "expr": "stock[t - 1] + make[t] == demand[t] + stock[t]"},
+             "link": {"forall": "t in T", "expr": "make[t] <= cap * on[t]"}}}
+    _, r = _formulation_solve(f)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(100.0)  # type: ignore[attr-defined]
+
+
+def test_solve_pipeline_infeasible_explained_in_user_names() -> None:
+    from optsolve.solvers import solve
+
+    f = {"sets": {"P": ["a", "b", "c"]},
+         "variables": {"x": {"index": ["P"], "domain": "nonnegative_reals", "ub": 10}},
+         "objective": {"sense": "maximize", "expr": "sum(x[p] for p in P)"},
+         "constraints": {"total": {"expr": "sum(x[p] for p in P) <= 12"},
+                         "each": {"forall": "p in P", "expr": "x[p] >= 3"},
+                         "pair": {"expr": "x['a'] + x['b'] >= 8"},
+                         "big": {"expr": "x['c'] >= 6"}}}
+    res = solve(f, solver="highs")
+    assert res.status is Status.INFEASIBLE
+    # total <= 12 with a + b >= 8 and c >= 6 is a conflict of three; 'each' is not needed
+    assert res.explanation is not None
+    assert set(res.explanation) == {"total", "pair", "big"}

@@ -177,3 +177,45 @@ def test_rejections() -> None:
     soft.constraints[0].weight = 2.0
     with pytest.raises(UnsupportedModelError, match="soft"):
         build_pyomo(soft)
+
+
+def test_formulation_minlp_through_solve() -> None:
+    from optsolve.solvers import solve
+
+    # facility-sizing MINLP: open[k] binary, cap[k] in [0, 10]; cost 5 open + cap^1.5 ... keep closed form:
+    # min sum(5 * open[k] + (q[k] - 2) ** 2 for k) s.t. q[k] <= 10 open[k], sum q >= 6, q >= 0
+    # -> opening both: q = 3, 3 -> 10 + 1 + 1 = 12; one: q = 6 -> 5 + 16 + (0 - 2)^2 = 25 -> 12
+    f = {"sets": {"K": ["a", "b"]},
+         "variables": {"open": {"index": ["K"], "domain": "binary"},
+                       "q": {"index": ["K"], "domain": "nonnegative_reals", "ub": 10}},
+         "objective": {"sense": "minimize", "expr": "sum(5 * open[k] + (q[k] - 2) ** 2 for k in K)"},
+         "constraints": {"link": {"forall": "k in K", "expr": "q[k] <= 10 * open[k]"},
+                         "need": {"expr": "sum(q[k] for k in K) >= 6"}}}
+    res = solve(f, solver="scip")
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(12.0, abs=1e-6)
+    assert res.variables["q"] == {"a": pytest.approx(3.0, abs=1e-4), "b": pytest.approx(3.0, abs=1e-4)}
+
+
+def test_formulation_nlp_routed_to_scip() -> None:
+    from optsolve.formulation import compile_model, load_formulation
+    from optsolve.solvers import route, solve
+
+    f = {"variables": {"x": {"domain": "reals", "lb": 0.01, "ub": 100}},
+         "objective": {"sense": "minimize", "expr": "x - log(x)"}}
+    assert route(compile_model(load_formulation(f))) == "scip"
+    res = solve(f)
+    assert res.solver == "scip" and res.objective == pytest.approx(1.0, abs=1e-6)
+
+
+def test_formulation_lp_on_pyomo_highs() -> None:
+    from optsolve.solvers import solve
+
+    f = {"sets": {"P": ["chairs", "tables"]},
+         "parameters": {"profit": {"index": ["P"], "values": [5, 7]}},
+         "variables": {"x": {"index": ["P"], "domain": "nonnegative_reals"}},
+         "objective": {"sense": "maximize", "expr": "sum(profit[p] * x[p] for p in P)"},
+         "constraints": {"labor": {"expr": "2 * x['chairs'] + x['tables'] <= 100"},
+                         "wood": {"expr": "x['chairs'] + 3 * x['tables'] <= 90"}}}
+    res = solve(f, solver="pyomo-highs")
+    assert res.solver == "pyomo-highs" and res.objective == pytest.approx(322.0)
+    assert res.variables["x"] == {"chairs": pytest.approx(42.0), "tables": pytest.approx(16.0)}

@@ -450,7 +450,8 @@ def solve_arrays(a: HighsArrays, options: SolveOptions) -> RawSolution:
     gap = float(info.mip_gap)
     nodes = int(info.mip_node_count)
     if has_sol and status is not Status.UNBOUNDED:
-        values = list(h.getSolution().col_value)
+        col_value = h.getSolution().col_value  # already a fresh Python list
+        values = col_value if isinstance(col_value, list) else list(col_value)
         objective = obj_val
     if status is Status.INFEASIBLE_OR_UNBOUNDED:
         # Decide with a pure feasibility solve: feasible + unbounded-or-infeasible means unbounded
