@@ -127,6 +127,7 @@ def solve_model(m: Any, solver: str, time_limit: float) -> dict[str, Any]:
     """Solve ``m`` with ``solver`` ('auto', 'highs', 'scip'...) and extract the result."""
     from pyomo.opt import SolverFactory
 
+    _objective(m)           # several active objectives: say so before a solver does, less clearly
     names = ["highs", "scip"] if solver == "auto" else [solver]
     last_error: Exception | None = None
     for name in names:
