@@ -203,6 +203,7 @@ class _PyomoBackend(Backend):
     """Shared solve logic over Pyomo's contrib solver interface."""
 
     solver_name = ""
+    pass_threads = True
 
     def _solver(self) -> Any:
         from pyomo.contrib.solver.common.factory import SolverFactory
@@ -268,7 +269,7 @@ class _PyomoBackend(Backend):
                               "tee": bool(options.verbose), "solver_options": self._solver_options(options)}
         if options.time_limit is not None:
             kw["time_limit"] = float(options.time_limit)
-        if options.threads is not None:
+        if options.threads is not None and self.pass_threads:
             kw["threads"] = int(options.threads)
         t0 = time.perf_counter()
         try:
@@ -325,6 +326,9 @@ class PyomoHighsBackend(_PyomoBackend):
     modules = ("pyomo", "highspy")
     solver_name = "highs"
     supports = _COMMON | {"quadratic_objective"}
+    # HiGHS sizes one process-wide thread pool on its first solve; a different count later fails the
+    # solve (see highs_backend.set_options), so the thread option is not forwarded here.
+    pass_threads = False
 
     def accepts(self, features: frozenset[str]) -> bool:
         if "quadratic_objective" in features and features & {"integer", "binary"}:
