@@ -204,3 +204,18 @@ def test_safe_names_unique() -> None:
          "objective": {"sense": "maximize", "expr": "sum(x[s] for s in S)"}}
     text = model_text(compile_model(load_formulation(f)), "lp")
     assert "x(a_b)" in text and "x(a_b)~2" in text
+
+
+def test_trivial_instances_and_int_keys_as_strings(tmp_path: Path) -> None:
+    # 'few' sums over an empty filtered set for every t (0 <= 5: trivially true -> Constraint.Feasible);
+    # x['3'] names the integer element 3 of a range set
+    f = {"sets": {"T": {"range": [1, 3]}},
+         "parameters": {"d": {"index": ["T"], "values": [1, 2, 3]}},
+         "variables": {"x": {"index": ["T"], "domain": "nonnegative_reals", "ub": 4}},
+         "objective": {"sense": "maximize", "expr": "sum(x[t] for t in T)"},
+         "constraints": {"few": {"forall": "t in T", "expr": "sum(x[s] for s in T if d[s] > 10) <= 5"},
+                         "three": {"expr": "x['3'] <= 1"}}}
+    status, obj = run_script(tmp_path, f)
+    assert status == "optimal" and obj == pytest.approx(9.0)
+    assert "model.x[3] <= 1" in emit_pyomo(load_formulation(f))
+    assert solve(f).objective == pytest.approx(9.0)

@@ -127,18 +127,21 @@ def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None]) -> t
     return keep, definite
 
 
+def _empty(kind: str, lb_: float | None, ub_: float | None) -> bool:
+    lb = -math.inf if lb_ is None else lb_
+    ub = math.inf if ub_ is None else ub_
+    if kind in ("binary", "boolean"):
+        lb, ub = max(lb, 0.0), min(ub, 1.0)
+    if kind != "continuous":
+        lb, ub = math.ceil(lb - 1e-9), math.floor(ub + 1e-9)
+    return lb > ub + 1e-9
+
+
 def _empty_bounds(model: GroundModel) -> list[int]:
-    out = []
-    for vid, v in enumerate(model.vars):
-        lb = -math.inf if v.lb is None else v.lb
-        ub = math.inf if v.ub is None else v.ub
-        if v.kind in ("binary", "boolean"):
-            lb, ub = max(lb, 0.0), min(ub, 1.0)
-        if v.kind != "continuous":
-            lb, ub = math.ceil(lb - 1e-9), math.floor(ub + 1e-9)
-        if lb > ub + 1e-9:
-            out.append(vid)
-    return out
+    blocks_fn = getattr(model.vars, "blocks", None)
+    if blocks_fn is not None:  # one check per user variable: instances of a block share bounds
+        return [blk.base for blk in blocks_fn() if _empty(blk.kind, blk.lb, blk.ub)]
+    return [vid for vid, v in enumerate(model.vars) if _empty(v.kind, v.lb, v.ub)]
 
 
 def _false_constants(model: GroundModel) -> list[int]:
