@@ -389,3 +389,38 @@ def test_concurrent_runs_do_not_interfere(run: Runs) -> None:
     for t in threads:
         t.join()
     assert sorted(r.result["i"] for r in out if r.result) == [0, 1, 2, 3]
+
+
+def test_sandbox_dies_with_a_killed_host_process(tmp_path: Path) -> None:
+    """--die-with-parent: SIGKILL the process that called run_sandboxed; every sandbox process goes too."""
+    driver = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys\nfrom optsolve.formalize.sandbox import SandboxLimits, run_sandboxed\n"
+         "run_sandboxed(sys.stdin.read(), limits=SandboxLimits(wall_seconds=60))\n"],
+        stdin=subprocess.PIPE, cwd=str(REPO), env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert driver.stdin is not None
+    driver.stdin.write(hostile("sleep_forever.py").encode())
+    driver.stdin.close()
+    members: list[psutil.Process] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        members = psutil.Process(driver.pid).children(recursive=True)
+        if any("/sandbox/_boot.py" in " ".join(p.cmdline()) for p in members if p.is_running()):
+            break
+        time.sleep(0.05)
+    else:
+        driver.kill()
+        pytest.fail("the sandboxed program never started")
+    driver.kill()
+    driver.wait()
+
+    def alive(p: psutil.Process) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in members) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in members if alive(p)], "sandbox processes outlived their host process"

@@ -254,13 +254,18 @@ _BOOT_SOURCE = r'''
 import json, os, resource, sys
 with open("/sandbox/boot.json", encoding="utf-8") as fh:
     cfg = json.load(fh)
+ctl = int(os.environ.pop("OPTSOLVE_CONTROL_FD"))
+low = 3
+for keep in sorted((ctl, int(os.environ["OPTSOLVE_RESULT_FD"]))):
+    os.closerange(low, keep)            # nothing inherited but stdio, the control and the result pipes
+    low = keep + 1
+os.closerange(low, 1 << 16)
 for name, (soft, hard) in cfg["rlimits"]:
     resource.setrlimit(getattr(resource, name), (soft, hard))
 os.umask(0o077)
-fd = int(os.environ.pop("OPTSOLVE_CONTROL_FD"))
-os.write(fd, b"R")
-os.close(fd)
-del fd, cfg, fh, name, soft, hard
+os.write(ctl, b"R")                     # the limits hold: from here on, failures are the program's
+os.close(ctl)
+del ctl, low, keep, cfg, fh, name, soft, hard
 sys.argv = ["/sandbox/main.py"]
 import runpy
 runpy.run_path("/sandbox/main.py", run_name="__main__")
@@ -565,15 +570,15 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
                         output_killed = True
                 elif name == "result":
                     if len(result_buf) + len(data) > limits.result_bytes:
-                        result_overflow = True
-                        sel.unregister(key.fd)    # stop reading: a blocked writer is killed at the end
+                        result_overflow = True    # the sandbox is killed below: its writer would block
                     else:
                         result_buf += data
                 elif name == "control":
-                    control += data[:16]
-                else:
+                    if len(control) < 16:
+                        control += data[:16]
+                elif len(info) < 65536:
                     info += data[:65536]
-            if output_killed:
+            if output_killed or result_overflow:
                 break
     finally:
         sel.close()
