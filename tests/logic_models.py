@@ -63,10 +63,10 @@ class MB:
         self.obj = GroundObjective("maximize", e)
 
     def build(self) -> GroundModel:
-        groups: dict[str, VarGroup] = {}
+        ids: dict[str, list[int]] = {}
         for vid, v in enumerate(self.vars):
-            g = groups.setdefault(v.name, VarGroup(v.name, (), []))
-            g.ids.append(vid)
+            ids.setdefault(v.name, []).append(vid)
+        groups = {name: VarGroup(name, (), lst) for name, lst in ids.items()}
         kinds = {v.kind for v in self.vars}
         feats = set()
         if kinds <= {"binary", "boolean"}:
