@@ -36,6 +36,9 @@ class TransformersBackend(LLMBackend):
                               hint="pip install 'optsolve[train]'")
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # stderr belongs to optsolve's own progress messages
 
         self._torch = torch
         self.tokenizer: Any = None
@@ -72,7 +75,8 @@ class TransformersBackend(LLMBackend):
             gen_kwargs: dict[str, Any] = {
                 "max_new_tokens": request.max_tokens,
                 "do_sample": do_sample,
-                "num_return_sequences": request.n,
+                # greedy decoding has one answer: generate it once, repeat it below
+                "num_return_sequences": request.n if request.temperature > 0 else 1,
                 "attention_mask": torch.ones_like(input_ids),
             }
             if do_sample:
@@ -89,7 +93,7 @@ class TransformersBackend(LLMBackend):
                                   hint="check the model directory, or lower max_tokens") from exc
         n_prompt = input_ids.shape[1]
         texts: list[str] = [str(self.tokenizer.decode(row[n_prompt:], skip_special_tokens=True)) for row in out]
-        if not do_sample and request.n > 1:  # greedy decoding gives one answer: repeat it
+        if not do_sample and request.n > 1:
             texts = [texts[0]] * request.n
         return texts[: request.n]
 
