@@ -154,6 +154,50 @@ def test_client_cli_output_matches_local_solve(served: Served, tmp_path: Path) -
     assert {"OK", "INVALID_ARGUMENT"} <= {r["code"] for r in logs}
 
 
+BAKERY = ("A bakery makes bread and cakes. Bread earns 3 dollars and cake 2 dollars. Together at most 4 "
+          "batches can be baked; bread uses 1 oven hour and cake 3, with 6 hours available; at most 3 "
+          "batches of bread. How many of each should it bake to maximize profit?")
+BROKEN = '{"variables": {"x": {"domain": "nonnegative_reals"}}, "objective": {"sense": "maximize", ' \
+         '"expr": "3*x + 2*zz"}}'
+
+
+def _no_times(d: Any) -> Any:
+    if isinstance(d, dict):
+        return {k: _no_times(v) for k, v in d.items() if k not in ("seconds", "solver_seconds")}
+    if isinstance(d, list):
+        return [_no_times(v) for v in d]
+    return d
+
+
+def test_client_cli_text_matches_local_run_and_plan(tmp_path: Path) -> None:
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text(json.dumps({"match": "bakery", "replies": [BROKEN, LP] * 20}) + "\n")
+    llm = ["--backend", "scripted", "--model", str(replies)]
+    srv = Served("--workers", "1", *llm)
+    try:
+        for args in (["--json"], []):
+            local = cli("run", BAKERY, *llm, *args)
+            remote = cli("client", "solve", "--target", srv.target, BAKERY, *args)
+            assert local.returncode == remote.returncode == 0, (local.stderr, remote.stderr)
+            if args:
+                assert _no_times(json.loads(remote.stdout)) == _no_times(json.loads(local.stdout))
+            else:
+                strip = [ln for ln in local.stdout.splitlines() if not ln.startswith("Time:")]
+                assert strip == [ln for ln in remote.stdout.splitlines() if not ln.startswith("Time:")]
+                assert local.stderr.splitlines() == remote.stderr.splitlines()  # progress messages
+            local = cli("plan", BAKERY, *llm, *args)
+            remote = cli("client", "plan", "--target", srv.target, BAKERY, *args)
+            assert local.returncode == remote.returncode == 0, remote.stderr
+            if args:
+                assert _no_times(json.loads(remote.stdout)) == _no_times(json.loads(local.stdout))
+            else:
+                assert remote.stdout == local.stdout
+        empty = cli("client", "solve", "--target", srv.target, "   ")
+        assert empty.returncode == 2 and "empty" in empty.stderr
+    finally:
+        srv.close()
+
+
 def test_client_cli_unreachable_server() -> None:
     out = cli("client", "solve", "--target", "127.0.0.1:1", "--formulation", "-", "--timeout", "3",
               stdin=json.dumps(LP))

@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     common.add_argument("--tls", action="store_true", help="use TLS with the system's CA certificates")
     common.add_argument("--timeout", type=float, default=None, help="deadline of the call in seconds")
     common.add_argument("--json", action="store_true", help="print JSON")
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress messages on stderr")
     common.add_argument("--file", help="read the problem text from a file")
     common.add_argument("--samples", type=int, default=0)
     common.add_argument("--max-attempts", type=int, default=0)
@@ -126,42 +127,83 @@ def _text(args: argparse.Namespace) -> str:
 
 
 def _client_plan(args: argparse.Namespace) -> int:
+    """The same output as ``optsolve plan``."""
+    from rich.console import Console
+
+    from optsolve.cli.render import render_formulation
+    from optsolve.errors import FormalizeError
+    from optsolve.formulation import load_formulation
+
     with _client(args) as client:
-        out = client.plan(_text(args), samples=args.samples, max_attempts=args.max_attempts, seed=args.seed)
+        try:
+            out = client.plan(_text(args), samples=args.samples, max_attempts=args.max_attempts, seed=args.seed)
+        except FormalizeError as err:
+            if not args.json:
+                _print_attempts_on_failure(err)
+            raise
     if args.json:
         print(json.dumps(out.to_json_dict(), indent=2))
     else:
-        print(out.rendering.rstrip())
-        print(f"Solver route: {out.route}  (confidence {out.confidence:.2f}, formalizer {out.formalizer})")
+        console = Console()
+        if out.formulation is not None:
+            render_formulation(load_formulation(out.formulation), console)
+        console.print(f"Solver route: {out.route}; attempts: {len(out.attempts)}; formalizer: {out.formalizer}",
+                      markup=False)
     return EXIT_OK
 
 
+def _print_attempts_on_failure(err: Exception) -> None:
+    for a in getattr(err, "attempts", None) or []:
+        if isinstance(a, dict):
+            msg = (a.get("error") or {}).get("message", "")
+            print(f"  attempt {int(a.get('index', 0)) + 1} (sample {int(a.get('sample', 0)) + 1}): "
+                  f"{a.get('status')}: {msg}", file=sys.stderr)
+
+
 def _client_solve(args: argparse.Namespace) -> int:
+    """The same output as ``optsolve solve FILE`` (formulation input) or ``optsolve run TEXT`` (text)."""
     from rich.console import Console
 
-    from optsolve.cli.render import exit_code_for_status, render_result
+    from optsolve.cli.render import exit_code_for_status, render_formulation, render_result
+    from optsolve.errors import EXIT_FORMALIZE, FormalizeError
+    from optsolve.formulation import load_formulation
     from optsolve.service.client import ProgressEvent, RemoteSolve
 
     kw = {"time_limit": args.time_limit, "samples": args.samples, "solver": args.solver,
           "max_attempts": args.max_attempts, "explain": False if args.no_explain else None, "seed": args.seed}
-    if args.formulation:
-        problem = {"formulation": _read(args.formulation)}
-    else:
-        problem = {"text": _text(args)}
+    text_input = not args.formulation
+    problem = {"text": _text(args)} if text_input else {"formulation": _read(args.formulation)}
+    out: RemoteSolve | None = None
     with _client(args) as client:
-        if args.stream:
-            out = None
-            for ev in client.solve_stream(**problem, **kw):  # type: ignore[arg-type]
-                if isinstance(ev, ProgressEvent):
-                    print(f"[{ev.elapsed:7.3f}s] {ev.kind}: {ev.message}", file=sys.stderr)
-                else:
-                    out = ev
-            assert isinstance(out, RemoteSolve)
-        else:
-            out = client.solve(**problem, **kw)  # type: ignore[arg-type]
+        try:
+            if args.stream or text_input:  # text: progress like the local command's
+                for ev in client.solve_stream(**problem, **kw):  # type: ignore[arg-type]
+                    if isinstance(ev, ProgressEvent):
+                        if args.stream:
+                            print(f"[{ev.elapsed:7.3f}s] {ev.kind}: {ev.message}", file=sys.stderr)
+                        elif not args.quiet and ev.kind in ("formalizing", "attempt"):
+                            print(f"optsolve: {ev.message}", file=sys.stderr)
+                    else:
+                        out = ev
+            else:
+                out = client.solve(**problem, **kw)  # type: ignore[arg-type]
+        except FormalizeError as err:
+            if not args.json:
+                _print_attempts_on_failure(err)
+            raise
+    if out is None:
+        return EXIT_FORMALIZE
     res = out.result
     if args.json:
         print(json.dumps(out.to_json_dict(), indent=2))
     else:
-        render_result(res, Console())
+        console = Console()
+        if text_input and out.formulation is not None:
+            render_formulation(load_formulation(out.formulation), console)
+        render_result(res, console)
+        if text_input:
+            n = len({a.get("sample", 0) for a in out.attempts}) or 1
+            agree = round(out.confidence * n)
+            console.print(f"Confidence: {out.confidence:.2f} ({agree}/{n} sample(s) agree); attempts: "
+                          f"{len(out.attempts)}; formalizer: {out.formalizer}", markup=False)
     return exit_code_for_status(res.status, bool(res.variables))

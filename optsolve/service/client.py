@@ -69,8 +69,9 @@ class RemotePlan(BaseModel):
     request_id: str = ""
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {"formulation": self.formulation, "route": self.route, "attempts": self.attempts,
-                "confidence": self.confidence, "backend": self.formalizer}
+        """The same JSON as ``optsolve plan --json``."""
+        return {"formulation": self.formulation, "route": self.route, "backend": self.formalizer,
+                "attempts": self.attempts}
 
 
 class ProgressEvent(BaseModel):
