@@ -424,3 +424,14 @@ def test_sandbox_dies_with_a_killed_host_process(tmp_path: Path) -> None:
     while any(alive(p) for p in members) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in members if alive(p)], "sandbox processes outlived their host process"
+
+
+def test_memory_across_many_processes_is_capped(run: Runs) -> None:
+    """RLIMIT_AS is per process; the host also caps the sum (PSS) over the sandbox's processes."""
+    limits = FAST.model_copy(update={"memory_bytes": 256 << 20, "total_memory_bytes": 384 << 20,
+                                     "max_processes": 32, "wall_seconds": 20})
+    res = run(hostile("memory_fork_bomb.py"), limits=limits)
+    assert res.memory_limit_exceeded and not res.timed_out and not res.ok
+    assert res.peak_memory_bytes is not None and res.peak_memory_bytes > limits.total_memory_bytes
+    assert res.seconds < 15
+    assert "memory" in res.describe_failure()

@@ -78,7 +78,7 @@ def code_limits(time_limit: float) -> SandboxLimits:
     """Default sandbox limits for a script with solver time limit ``time_limit`` seconds."""
     return SandboxLimits(wall_seconds=time_limit + STARTUP_SECONDS,
                          cpu_seconds=math.ceil(time_limit + STARTUP_SECONDS),
-                         memory_bytes=4 << 30, max_processes=64, threads=1)
+                         memory_bytes=4 << 30, total_memory_bytes=4 << 30, max_processes=64, threads=1)
 
 
 def _error(message: str, *, seconds: float = 0.0, solver: str = "code") -> SolveResult:
@@ -125,6 +125,10 @@ def _to_solve_result(sres: SandboxResult, limits: SandboxLimits) -> SolveResult:
     if sres.output_limit_exceeded:
         return _error(_with_stderr("the script printed too much output and was killed; do not print in loops",
                                    sres), seconds=sres.seconds)
+    if sres.memory_limit_exceeded:
+        return _error(_with_stderr(f"the script used more than {limits.total_memory_bytes >> 20} MiB of memory "
+                                   "and was killed; build a smaller model (fewer indices, sparse data)", sres),
+                      seconds=sres.seconds)
     try:
         res = sres.parse_result(CodeResult)
     except SandboxResultError as exc:

@@ -59,6 +59,8 @@ __all__ = [
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 
+_MEMORY_SAMPLE_SECONDS = 0.1
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _BWRAP_FALLBACKS: tuple[str, ...] = ("/usr/bin/bwrap", "/usr/local/bin/bwrap")   # when PATH lacks it
 _SANDBOX_DIR = "/sandbox"          # read-only: _boot.py, main.py, inputs.json, optsolve_sandbox.py
 _INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `apt-get install -y bubblewrap`, or `make sysdeps`; "
@@ -92,6 +94,9 @@ class SandboxLimits(BaseModel):
                                 description="wall-clock deadline; then the whole sandbox is SIGKILLed")
     cpu_seconds: int = Field(default=30, gt=0, description="RLIMIT_CPU per process (SIGXCPU, then SIGKILL +1 s)")
     memory_bytes: int = Field(default=2 << 30, ge=64 << 20, description="RLIMIT_AS per process (address space)")
+    total_memory_bytes: int = Field(default=4 << 30, ge=64 << 20,
+                                    description="memory (PSS) of all sandbox processes together, sampled by the "
+                                                "host every 0.1 s; above it the sandbox is killed")
     max_processes: int = Field(default=64, ge=4, description="RLIMIT_NPROC: processes + threads of the sandbox user")
     max_file_bytes: int = Field(default=16 << 20, ge=0, description="RLIMIT_FSIZE: largest file it may write")
     max_open_files: int = Field(default=256, ge=16, description="RLIMIT_NOFILE")
@@ -114,6 +119,8 @@ class SandboxResult(BaseModel):
         default=None, description="signal that ended it (host kill, or 128+N exit status reported by bwrap)")
     timed_out: bool = False
     output_limit_exceeded: bool = False
+    memory_limit_exceeded: bool = False
+    peak_memory_bytes: int | None = Field(default=None, description="largest sampled total PSS of the sandbox")
     result: dict[str, Any] | None = None
     result_error: str | None = Field(default=None, description="why the result channel was not usable")
     stdout: str = ""
@@ -125,7 +132,8 @@ class SandboxResult(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return self.exit_code == 0 and not self.timed_out and not self.output_limit_exceeded
+        return (self.exit_code == 0 and not self.timed_out and not self.output_limit_exceeded
+                and not self.memory_limit_exceeded)
 
     def describe_failure(self) -> str:
         """One line on how the run ended, for error messages fed back to the formalizer."""
@@ -133,6 +141,8 @@ class SandboxResult(BaseModel):
             return "killed: wall-clock limit exceeded"
         if self.output_limit_exceeded:
             return "killed: too much output on stdout/stderr"
+        if self.memory_limit_exceeded:
+            return "killed: the sandbox's processes together used more memory than allowed"
         if self.killed_by_signal is not None:
             name = _signal_name(self.killed_by_signal)
             extra = {"SIGXCPU": " (CPU time limit)", "SIGKILL": " (a hard limit, e.g. CPU time)",
@@ -539,7 +549,10 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
     result_overflow = False
     control = bytearray()
     info = bytearray()
-    timed_out = output_killed = False
+    timed_out = output_killed = memory_killed = False
+    pid_ns: int | None = None
+    peak_memory = 0
+    next_sample = start
     sel = selectors.DefaultSelector()
     try:
         for name in ("stdout", "stderr", "result", "control", "info"):
@@ -555,7 +568,16 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
                 exited_at = now
             if exited_at is not None and now - exited_at > 2.0:
                 break       # bwrap is gone; nothing in its namespace can still hold a pipe open
-            for key, _ in sel.select(timeout=min(0.25, deadline - now)):
+            if pid_ns is None and info.rstrip().endswith(b"}"):
+                pid_ns = _parse_pid_ns(bytes(info))
+            if pid_ns is not None and now >= next_sample and exited_at is None:
+                next_sample = now + _MEMORY_SAMPLE_SECONDS
+                used = _namespace_memory(pid_ns)
+                peak_memory = max(peak_memory, used)
+                if used > limits.total_memory_bytes:
+                    memory_killed = True
+                    break
+            for key, _ in sel.select(timeout=min(_MEMORY_SAMPLE_SECONDS, deadline - now)):
                 name = key.data
                 try:
                     data = os.read(key.fd, 65536)
@@ -588,13 +610,12 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
     seconds = time.monotonic() - start
 
     err_text = caps["stderr"].text()
-    if not control and not timed_out and not output_killed:
+    if not control and not timed_out and not output_killed and not memory_killed:
         # the trusted boot script never ran: the failure is the sandbox's, not the program's
         raise _startup_error(err_text, returncode)
 
-    pid_ns: int | None = None
-    with contextlib.suppress(ValueError, TypeError, AttributeError):
-        pid_ns = int(json.loads(info.decode("utf-8", "replace")).get("pid-namespace"))
+    if pid_ns is None:
+        pid_ns = _parse_pid_ns(bytes(info))
     exit_code: int | None
     killed: int | None = None
     if returncode < 0:
@@ -608,10 +629,39 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
     result, result_error = _decode_result(bytes(result_buf), result_overflow, limits)
     return SandboxResult(
         exit_code=exit_code, killed_by_signal=killed, timed_out=timed_out, output_limit_exceeded=output_killed,
+        memory_limit_exceeded=memory_killed, peak_memory_bytes=peak_memory or None,
         result=result, result_error=result_error,
         stdout=caps["stdout"].text(), stderr=err_text,
         stdout_truncated=caps["stdout"].truncated, stderr_truncated=caps["stderr"].truncated,
         seconds=round(seconds, 4), pid_namespace=pid_ns)
+
+
+def _parse_pid_ns(info: bytes) -> int | None:
+    """The PID namespace inode from bwrap's --info-fd JSON (None until it is complete)."""
+    try:
+        return int(json.loads(info.decode("utf-8", "replace"))["pid-namespace"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _process_memory(pid: int) -> int:
+    """Proportional set size of a process in bytes (shared pages split between sharers); RSS as fallback."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _namespace_memory(pid_namespace: int) -> int:
+    return sum(_process_memory(pid) for pid in namespace_members(pid_namespace))
 
 
 def namespace_members(pid_namespace: int) -> list[int]:
