@@ -381,6 +381,46 @@ def test_client_disconnect_mid_stream_kills_its_worker(server: ServerThread) -> 
     assert wait_for(lambda: len(pool.pids()) == 2)
 
 
+def test_worker_killed_by_the_os_is_internal_and_replaced(server: ServerThread) -> None:
+    pool = server.app.pool
+    assert wait_for(lambda: len(pool.pids()) == 2 and not pool.busy_pids())
+    stub = raw_stub(server.target)
+    fut = stub.Solve.future(pb2.SolveRequest(formulation_json=json.dumps(market_split()), time_limit=60),
+                            timeout=120)
+    assert wait_for(lambda: len(pool.busy_pids()) == 1)
+    pid = pool.busy_pids()[0]
+    time.sleep(0.3)
+    psutil.Process(pid).kill()  # what the OOM killer would do
+    with pytest.raises(grpc.RpcError) as info:
+        fut.result(timeout=30)
+    assert info.value.code() == grpc.StatusCode.INTERNAL and "died" in info.value.details()
+    assert wait_for(lambda: len(pool.pids()) == 2 and pid not in pool.pids())
+    with Client(server.target, timeout=30) as c:
+        assert c.solve(formulation=LP).result.objective == pytest.approx(11)
+
+
+def test_flood_beyond_the_cap_is_refused_cleanly(server: ServerThread) -> None:
+    """64 simultaneous calls against a cap of 16: the excess answers RESOURCE_EXHAUSTED at once, the
+    rest are served, nothing else (no UNKNOWN), and the server serves normally afterwards."""
+    channel = grpc.insecure_channel(server.target)
+    stub = pb2_grpc.OptSolveStub(channel)
+    req = pb2.SolveRequest(formulation_json=json.dumps(market_split()), time_limit=1.0)
+    futures = [stub.Solve.future(req, timeout=60) for _ in range(64)]
+    codes: dict[str, int] = {}
+    for f in futures:
+        try:
+            f.result()
+            code = "OK"
+        except grpc.RpcError as exc:
+            code = exc.code().name
+        codes[code] = codes.get(code, 0) + 1
+    assert set(codes) == {"OK", "RESOURCE_EXHAUSTED"}, codes
+    assert codes["OK"] >= 16 and codes["RESOURCE_EXHAUSTED"] >= 1
+    assert wait_for(lambda: server.app.inflight == 0)
+    with Client(server.target, timeout=30) as c:
+        assert c.solve(formulation=LP).result.objective == pytest.approx(11)
+
+
 # --- limits, auth, TLS ----------------------------------------------------------------------------------
 
 def test_concurrency_cap(tmp_path: Path) -> None:
