@@ -324,11 +324,12 @@ def candidates(f: dict[str, Any], rng: random.Random, kinds: tuple[str, ...] = K
 
 @dataclass
 class Verdict:
-    wrong: bool
+    wrong: bool                 # proven wrong: usable as a rejected answer
     status: str
     objective: float | None
     score: float
     message: str | None = None
+    proven: bool = True         # False: the solve stopped early (time limit), nothing is proven
 
 
 #: ``solve_fn(formulation) -> (status, objective)``; raises on a formulation that does not compile
@@ -341,6 +342,9 @@ def verify(formulation: dict[str, Any], gold_status: str, gold_obj: float | None
         status, obj = solve_fn(formulation)
     except Exception as exc:  # a candidate that does not even compile is wrong, and scores 0
         return Verdict(True, "error", None, 0.0, f"{type(exc).__name__}: {exc}"[:300])
+    if status == "time_limit" or (status == "feasible" and gold_obj is not None):
+        # an incumbent without an optimality proof shows nothing either way
+        return Verdict(False, status, obj, 0.0, "solve stopped before proving optimality", proven=False)
     if same_outcome(gold_status, gold_obj, status, obj):
         return Verdict(False, status, obj, 1.0)
     return Verdict(True, status, obj, near_miss_score(status, obj, gold_obj))

@@ -193,7 +193,7 @@ def _worker_setup(cfg: DatagenConfig) -> dict[str, Any]:
 _BACKENDS: dict[frozenset[str], Any] = {}
 
 
-def _solve(source: Any, cfg: DatagenConfig) -> tuple[str, float | None, float, str]:
+def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None) -> tuple[str, float | None, float, str]:
     """Solve for ground truth / verification: ``(status, objective, seconds, solver)``.
 
     The same backend and result as :func:`optsolve.solvers.solve`, minus what datagen never reads
@@ -212,7 +212,7 @@ def _solve(source: Any, cfg: DatagenConfig) -> tuple[str, float | None, float, s
     backend = _BACKENDS.get(key)
     if backend is None:
         backend = _BACKENDS[key] = get_backend(route(gm, cfg.solver))
-    opts = SolveOptions(time_limit=cfg.time_limit, explain=False, solver=cfg.solver, threads=1)
+    opts = SolveOptions(time_limit=time_limit or cfg.time_limit, explain=False, solver=cfg.solver, threads=1)
     try:
         raw = backend.solve(gm, opts)
     except OptsolveError:
@@ -314,7 +314,8 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
         if not verified:
             outcome = "hard"
     if valid and cfg.rejected > 0:
-        rejected += _corruptions(cfg, inst.formulation, status, obj, seed_i, cfg.rejected - len(rejected))
+        rejected += _corruptions(cfg, inst.formulation, status, obj, seed_i, cfg.rejected - len(rejected),
+                                 verify_time_limit(cfg, secs))
     rec["rejected"] = rejected
     line.update(outcome=outcome, record=rec, verify_seconds=round(time.perf_counter() - t2, 6))
     return line
@@ -338,7 +339,8 @@ def _forward_model(cfg: DatagenConfig, backend: Any, text: str, gold_status: str
     st = res.result.status.value if res.result is not None else "error"
     obj = res.result.objective if res.result is not None else None
     ok = corrupt.same_outcome(gold_status, gold_obj, st, obj)
-    if not ok and res.formulation is not None:
+    proven = st != "time_limit" and not (st == "feasible" and gold_obj is not None)
+    if not ok and proven and res.formulation is not None:
         rejected.append(_model_rejected(res.formulation, st, obj, corrupt.near_miss_score(st, obj, gold_obj)))
     return ok, rejected
 
@@ -348,15 +350,22 @@ def _model_rejected(f: dict[str, Any], status: str, obj: float | None, score: fl
             "formulation": f, "status": status, "objective": obj, "score": score}
 
 
+def verify_time_limit(cfg: DatagenConfig, gold_seconds: float) -> float:
+    """Time limit for solving a candidate: a corruption can turn a tiny model into a hard one (an
+    integer schedule made continuous under disjunctions); one that is not solved within 20x the gold
+    solve time (at least 1 s) proves nothing and is skipped, instead of stalling the worker."""
+    return min(cfg.time_limit, max(1.0, 20.0 * gold_seconds))
+
+
 def _corruptions(cfg: DatagenConfig, f: dict[str, Any], gold_status: str, gold_obj: float | None, seed: int,
-                 want: int) -> list[dict[str, Any]]:
+                 want: int, time_limit: float) -> list[dict[str, Any]]:
     if want <= 0:
         return []
     rng = random.Random(seed ^ 0x5EED5EED)
     out = []
 
     def solve_fn(g: dict[str, Any]) -> tuple[str, float | None]:
-        st, ob, _, _ = _solve(g, cfg)
+        st, ob, _, _ = _solve(g, cfg, time_limit)
         return st, ob
 
     for cand in corrupt.candidates(f, rng):
