@@ -341,6 +341,15 @@ def test_bwrap_without_namespaces_raises_and_never_runs_unsandboxed(monkeypatch:
     assert not witness.exists()
 
 
+def test_too_old_bwrap_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bubblewrap 0.6.1'\nexit 0\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(SandboxUnavailableError, match="too old"):
+        run_sandboxed("pass", limits=FAST)
+
+
 # --- an unprivileged caller (bwrap --unshare-user, no setpriv) ------------------------------------
 
 _UNPRIV_DRIVER = r"""

@@ -22,8 +22,10 @@ and runs the untrusted ``main.py``. Nothing here ever falls back to running code
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -52,6 +54,7 @@ __all__ = [
     "SandboxResultError",
     "SandboxUnavailableError",
     "bwrap_path",
+    "namespace_members",
     "run_sandboxed",
 ]
 
@@ -179,6 +182,33 @@ def bwrap_path() -> str:
     if path is None:
         raise SandboxUnavailableError("bubblewrap (bwrap) is not installed; code mode needs it",
                                       hint=_INSTALL_HINT)
+    return path
+
+
+#: --disable-userns and --size (tmpfs size) arrived in bubblewrap 0.8.0
+MIN_BWRAP_VERSION = (0, 8, 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _bwrap_version(path: str) -> tuple[int, ...] | None:
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=10,
+                             env={"PATH": "/usr/bin:/bin"}).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", out)
+    return tuple(int(x or 0) for x in m.groups()) if m else None
+
+
+def _checked_bwrap() -> str:
+    path = bwrap_path()
+    version = _bwrap_version(path)
+    if version is not None and version < MIN_BWRAP_VERSION:
+        have = ".".join(map(str, version))
+        raise SandboxUnavailableError(
+            f"bubblewrap {have} at {path} is too old; the sandbox needs {'.'.join(map(str, MIN_BWRAP_VERSION))} "
+            "or newer (--disable-userns, --size)",
+            hint="upgrade bubblewrap (Debian 12 / Ubuntu 24.04 packages are new enough)")
     return path
 
 
@@ -370,14 +400,17 @@ def _write(path: Path, text: str, mode: int = 0o644) -> None:
 
 def _build_command(*, tmp: Path, limits: SandboxLimits, python: str, python_paths: Sequence[str],
                    extra_ro_binds: Sequence[str], fds: dict[str, int]) -> list[str]:
-    bwrap = bwrap_path()
+    bwrap = _checked_bwrap()
     as_root = os.geteuid() == 0
     mounts = _Mounts()
     mounts.system()
     mounts.args += ["--proc", "/proc", "--dev", "/dev",
                     "--perms", "1777", "--size", str(limits.tmp_bytes), "--tmpfs", "/tmp"]
     mounts.made.update({"/proc", "/dev", "/tmp"})
-    mounts.ro_bind(_python_prefix(python))
+    prefix = _python_prefix(python)
+    mounts.ro_bind(prefix)
+    if not os.path.realpath(python).startswith(prefix.rstrip("/") + "/"):
+        mounts.ro_bind(os.path.realpath(python))       # e.g. a venv made with --copies
     for p in [*python_paths, *extra_ro_binds]:
         mounts.ro_bind(os.path.realpath(p))
     mounts.ro_bind(str(tmp / "sandbox"), _SANDBOX_DIR)
