@@ -254,3 +254,57 @@ def pigeonhole(n: int) -> GroundModel:
         for i, j in itertools.combinations(range(n + 1), 2):
             m.add("excl", Or((BoolLit(p[i, h], True), BoolLit(p[j, h], True))), index=(h, i, j))
     return m.build()
+
+
+# --- the problem library, solved by a forced backend ---------------------------------------------
+
+def library_cross_check(backend: str, name: str) -> None:
+    """Solve library problem ``name`` with ``backend`` forced and compare with its known answer.
+
+    The library's own test checks each problem on its routed backend; this runs it on every logic
+    backend that accepts it, so the three backends are checked against each other and against HiGHS's
+    and SCIP's problems. A backend too slow for a problem it was not routed (time limit) skips.
+    """
+    import pytest
+    from problem_library import close, load_problems
+
+    from optsolve.errors import UnsupportedModelError
+    from optsolve.formulation import compile_model
+    from optsolve.solvers import SolveOptions, Status, solve_model
+
+    prob = next(p for p in load_problems() if p.name == name)
+    gm = compile_model(prob.formulation)
+    try:
+        res = solve_model(gm, SolveOptions(time_limit=10 if prob.backend != backend else 60,
+                                           solver=backend, seed=1))
+    except UnsupportedModelError as exc:
+        # an operator this backend cannot take (exp/log/sqrt for z3): the error must say which
+        assert prob.backend != backend, exc
+        assert any(op in str(exc) for op in ("exp", "log", "sqrt", "division", "continuous")), exc
+        return
+    if res.status is Status.TIME_LIMIT and prob.backend != backend:
+        pytest.skip(f"{backend} too slow on {name} within 10 s")
+    assert res.status == Status(prob.status), (res.status, res.message)
+    if prob.optimum is not None:
+        assert res.objective is not None and close(res.objective, prob.optimum, max(prob.tol, 1e-6))
+    if prob.explanation is not None:
+        assert set(res.explanation or []) == set(prob.explanation)
+
+
+def library_names(backend: str) -> list[str]:
+    """Library problems whose features ``backend`` accepts."""
+    from problem_library import load_problems
+
+    from optsolve.formulation import compile_model
+    from optsolve.solvers.base import get_backend
+
+    b = get_backend(backend)
+    out = []
+    for p in load_problems():
+        try:
+            gm = compile_model(p.formulation)
+        except Exception:   # a broken library entry is the library test's business
+            continue
+        if b.accepts(gm.features):
+            out.append(p.name)
+    return out

@@ -17,6 +17,8 @@ from logic_models import (
     infeasible_linear,
     infeasible_logic,
     le,
+    library_cross_check,
+    library_names,
     lin,
     random_maxsat,
     schedule,
@@ -197,3 +199,8 @@ def test_time_limit_status() -> None:
     assert r.status in (Status.TIME_LIMIT, Status.OPTIMAL)
     assert r.status is Status.TIME_LIMIT or r.values is not None
     assert r.solver_seconds is not None and r.solver_seconds < 5
+
+
+@pytest.mark.parametrize("name", library_names("cpsat"))
+def test_library_problem_on_cpsat(name: str) -> None:
+    library_cross_check("cpsat", name)

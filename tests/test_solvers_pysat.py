@@ -18,6 +18,8 @@ from logic_models import (
     ge,
     infeasible_logic,
     le,
+    library_cross_check,
+    library_names,
     lin,
     pigeonhole,
     random_maxsat,
@@ -168,3 +170,8 @@ def test_time_limits() -> None:
     assert r.status is Status.TIME_LIMIT and r.values is None
     r2 = B.solve(random_maxsat(300, 0, 4000, seed=3, width=2), SolveOptions(time_limit=0.3))
     assert r2.status in (Status.TIME_LIMIT, Status.OPTIMAL)
+
+
+@pytest.mark.parametrize("name", library_names("pysat"))
+def test_library_problem_on_pysat(name: str) -> None:
+    library_cross_check("pysat", name)

@@ -19,6 +19,8 @@ from logic_models import (
     infeasible_linear,
     infeasible_logic,
     le,
+    library_cross_check,
+    library_names,
     lin,
     random_maxsat,
     schedule,
@@ -184,3 +186,8 @@ def test_time_limit() -> None:
     x = m.var("x", kind="integer", lb=0, ub=5)
     m.add("e", eq({x: 2}, 3))       # 2x == 3 has no integer solution
     assert B.solve(m.build(), OPT).status is Status.INFEASIBLE
+
+
+@pytest.mark.parametrize("name", library_names("z3"))
+def test_library_problem_on_z3(name: str) -> None:
+    library_cross_check("z3", name)
