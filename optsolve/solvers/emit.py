@@ -55,6 +55,8 @@ class _Emitter:
         self.m = _Model(f)  # resolved sets and parameter tables (raises the usual validation errors)
         self.uses_minmax = False
         self.uses_abs = False
+        self.uses_logic = False
+        self.uses_soft = False
         self.lines: list[str] = []
         self.obj_name = "objective"
         # component names that clash with ConcreteModel attributes get a trailing underscore
@@ -156,6 +158,41 @@ class _Emitter:
             return "not " + self.src(node.operand, bound, filt, _NOT), _NOT
         raise ValidationError(f"cannot translate {type(node).__name__} to Pyomo")
 
+    # --- logic: Pyomo logical expressions over BooleanVars, comparisons reified with disjuncts ----
+    def lg(self, node: E.Node, bound: dict[str, str]) -> str:
+        """Python source of a proposition (a Pyomo logical expression)."""
+        self.uses_logic = True
+        if isinstance(node, E.Compare):
+            if len(node.ops) == 1 and node.ops[0] == "!=":
+                a = self.src(node.operands[0], bound, False, _ADD)
+                b = self.src(node.operands[1], bound, False, _ADD)
+                return f"pyo.lnot(holds({a} == {b}))"
+            if "!=" in node.ops:
+                raise UnsupportedModelError("a chained comparison with '!=' has no Pyomo form",
+                                            hint="split it into separate comparisons")
+            if len(node.ops) == 1 or (len(node.ops) == 2 and node.ops[0][0] == node.ops[1][0]):
+                return f"holds({self.relation(node, bound)})"
+            parts = [E.Compare((op,), (a, b)) for op, a, b in zip(node.ops, node.operands, node.operands[1:])]
+            return f"pyo.land({', '.join(self.lg(p, bound) for p in parts)})"
+        if isinstance(node, E.BoolOp):
+            fn = "pyo.land" if node.op == "and" else "pyo.lor"
+            return f"{fn}({', '.join(self.lg(v, bound) for v in node.values)})"
+        if isinstance(node, E.Not):
+            return f"pyo.lnot({self.lg(node.operand, bound)})"
+        if isinstance(node, E.Call) and node.func == "implies":
+            return f"pyo.implies({self.lg(node.args[0], bound)}, {self.lg(node.args[1], bound)})"
+        if isinstance(node, E.Call) and node.func == "all_different":
+            if node.gens:
+                g, inner = self.gens_src(node.gens, bound)
+                return f"all_different([{self.src(node.args[0], inner, False, 0)} {g}])"
+            return f"all_different([{', '.join(self.src(a, bound, False, 0) for a in node.args)}])"
+        name = node.name if isinstance(node, E.Subscript) else node.id if isinstance(node, E.Name) else None
+        if name is not None and name not in bound and name in self.f.variables and \
+                self.f.variables[name].domain in ("binary", "boolean"):
+            return f"boolean({self.src(node, bound, False, _ATOM)})"
+        raise UnsupportedModelError(f"expected a condition (comparison, logic, or a binary/boolean variable) "
+                                    f"in the Pyomo export, got {type(node).__name__}")
+
     def logic(self, what: str) -> UnsupportedModelError:
         return UnsupportedModelError(f"the Pyomo export does not support logic ({what}) in constraints",
                                      hint="solve with optsolve (CP-SAT/z3 take logic), or rewrite with binary "
@@ -190,7 +227,7 @@ class _Emitter:
     def call(self, node: E.Call, bound: dict[str, str], filt: bool) -> str:
         fn = node.func
         if fn in ("implies", "all_different"):
-            raise self.logic(fn)
+            raise self.logic(f"{fn}() inside an arithmetic expression")
         if node.gens:
             g, inner = self.gens_src(node.gens, bound)
             body = self.src(node.args[0], inner, filt, 0)
@@ -222,13 +259,21 @@ class _Emitter:
         out.append("import sys")
         out.append("")
         out.append("import pyomo.environ as pyo")
+        out.append("from pyomo.common.errors import PyomoException")
         out.append("")
         body: list[str] = []
         self._sets(body)
         self._params(body)
         self._vars(body)
-        self._objective(body)
-        self._constraints(body)
+        if any(c.soft is not None for c in f.constraints.values()):
+            self._constraints(body)
+            self._objective(body)
+        else:
+            self._objective(body)
+            self._constraints(body)
+        if self.uses_logic:
+            out.append("from pyomo.gdp import Disjunct, Disjunction")
+            out.append("")
         out.extend(self._helpers(solver))
         out.append(f"model = pyo.ConcreteModel(name={title!r})")
         out.append("")
@@ -312,21 +357,31 @@ class _Emitter:
 
     def _objective(self, body: list[str]) -> None:
         ob = self.f.objective
-        if ob is None:
+        soft = any(c.soft is not None for c in self.f.constraints.values())
+        if ob is None and not soft:
             return
-        node = E.parse_expr(ob.expr, "objective")
         name = "objective"
         while name in self.taken:
             name += "_"
         self.obj_name = name
         body.append("# --- objective ---")
         body.append("")
-        self._comment(body, ob.description)
+        if ob is not None:
+            self._comment(body, ob.description)
+            expr = self.src(E.parse_expr(ob.expr, "objective"), {}, False, _ADD if soft else 0)
+            maximize = ob.sense == "maximize"
+        else:
+            expr, maximize = "0", False
+        if soft:
+            body.append("# the objective plus (minus, when maximising) the weights of the violated soft constraints"
+                        if ob is not None else "# the total weight of the violated soft constraints")
+            expr = f"{expr} {'-' if maximize else '+'} sum(soft_violations)" if ob is not None \
+                else "sum(soft_violations)"
         body.append(f"def {name}_rule(model):")
-        body.append(f"    return {self.src(node, {}, False, 0)}")
+        body.append(f"    return {expr}")
         body.append("")
         body.append("")
-        sense = "pyo.maximize" if ob.sense == "maximize" else "pyo.minimize"
+        sense = "pyo.maximize" if maximize else "pyo.minimize"
         body.append(f"model.{name} = pyo.Objective(rule={name}_rule, sense={sense})")
         body.append("")
         body.append("")
@@ -336,32 +391,33 @@ class _Emitter:
             return
         body.append("# --- constraints ---")
         for cname, c in self.f.constraints.items():
-            if c.soft is not None:
-                raise UnsupportedModelError(f"constraint '{cname}' is soft; the Pyomo export has no soft "
-                                            "constraints", hint="solve with optsolve (CP-SAT/PySAT take soft "
-                                                                "constraints)")
             where = f"constraint '{cname}'"
             node = E.parse_expr(c.expr, where)
             body.append("")
             self._comment(body, c.description)
             comp = self.comp[cname]
             gens = E.parse_forall(c.forall, where) if c.forall else ()
+            if c.soft is not None:
+                self._soft(body, cname, node, gens, float(c.soft.weight))
+                continue
             bound = {g.var: self.local(g.var) for g in gens}
             params = ", ".join(["model", *[bound[g.var] for g in gens]])
-            expr_src = self.src(node, bound, False, 0)
-            if isinstance(node, (E.Compare, E.BoolLiteral)):
-                ret = f"relation({expr_src})"
+            arithmetic = (isinstance(node, E.Compare) and "!=" not in node.ops) or isinstance(node, E.BoolLiteral)
+            if arithmetic:
+                ret = f"relation({self.src(node, bound, False, 0)})"
+                kind = "pyo.Constraint"
             else:
-                raise self.logic("a boolean term as a constraint")
+                ret = self.lg(node, bound)
+                kind = "pyo.LogicalConstraint"
             body.append(f"def {comp}_rule({params}):")
             body.append(f"    return {ret}")
             body.append("")
             body.append("")
             if not gens:
-                body.append(f"model.{comp} = pyo.Constraint(rule={comp}_rule)")
+                body.append(f"model.{comp} = {kind}(rule={comp}_rule)")
             elif not any(g.conds for g in gens):
                 sets = ", ".join(self.attr(g.set_name) for g in gens)
-                body.append(f"model.{comp} = pyo.Constraint({sets}, rule={comp}_rule)")
+                body.append(f"model.{comp} = {kind}({sets}, rule={comp}_rule)")
             else:
                 g_src, inner = self.gens_src(gens, {})
                 names = [inner[g.var] for g in gens]
@@ -370,8 +426,24 @@ class _Emitter:
                 while dom in self.taken:
                     dom += "_"
                 body.append(f"model.{dom} = pyo.Set(dimen={len(names)}, initialize=[{tup} {g_src}])")
-                body.append(f"model.{comp} = pyo.Constraint(model.{dom}, rule={comp}_rule)")
+                body.append(f"model.{comp} = {kind}(model.{dom}, rule={comp}_rule)")
             body.append("")
+
+    def _soft(self, body: list[str], cname: str, node: E.Node, gens: tuple[E.Gen, ...], weight: float) -> None:
+        """A soft constraint: a loop over its instances, each adding a penalised proposition."""
+        self.uses_soft = True
+        body.append(f"# soft constraint {cname!r}: each violated instance costs {_num(weight)} in the objective")
+        indent = ""
+        bound: dict[str, str] = {}
+        for g in gens:
+            bound[g.var] = self.local(g.var)
+            body.append(f"{indent}for {bound[g.var]} in {self.attr(g.set_name)}:")
+            indent += "    "
+            for cond in g.conds:
+                body.append(f"{indent}if {self.src(cond, bound, True, 0)}:")
+                indent += "    "
+        body.append(f"{indent}soft({_num(weight)}, {self.lg(node, bound)})")
+        body.append("")
 
     def _helpers(self, solver: str) -> list[str]:
         h = [
@@ -410,6 +482,10 @@ class _Emitter:
                 "    return acc",
                 "",
             ]
+        if self.uses_logic:
+            h += _LOGIC_HELPERS
+        if self.uses_soft:
+            h += _SOFT_HELPERS
         if solver == "scip_direct" and (self.uses_abs or self.uses_minmax):
             h += [
                 "",
@@ -427,26 +503,40 @@ class _Emitter:
         return h
 
     def _solve_block(self, solver: str) -> list[str]:
-        has_obj = self.f.objective is not None
+        has_obj = self.f.objective is not None or self.uses_soft
         obj = f"model.{self.obj_name}" if has_obj else None
-        lines = [
-            "",
-            "def main():",
+        user_vars = ", ".join(self.attr(v) for v in self.f.variables)
+        lines = ["", "def main():"]
+        if self.uses_logic:
+            lines += [
+                "    # logic -> linear: propositions become binaries, disjunctions big-M constraints",
+                '    pyo.TransformationFactory("core.logical_to_linear").apply_to(model)',
+                "    try:",
+                '        pyo.TransformationFactory("gdp.bigm").apply_to(model)',
+                "    except Exception as exc:  # big-M needs finite bounds on the variables in comparisons",
+                '        print("error: cannot linearise the logic:", exc)',
+                '        print("hint: give the variables that appear in logical comparisons finite bounds")',
+                "        return 2",
+            ]
+        lines += [
             f"    solver = pyo.SolverFactory({solver!r})",
-            "    results = solver.solve(model, load_solutions=False)",
+            "    try:",
+            "        results = solver.solve(model)  # loads the solution into the variables",
+            "    except PyomoException:  # nothing to load: infeasible, unbounded, or no solution in time",
+            "        results = solver.solve(model, load_solutions=False)",
             "    condition = results.solver.termination_condition",
             '    print("status:", condition)',
             "    if condition not in (pyo.TerminationCondition.optimal, pyo.TerminationCondition.feasible,",
             "                         pyo.TerminationCondition.maxTimeLimit):",
             "        return 1",
-            "    model.solutions.load_from(results)",
         ]
         if obj:
             lines.append(f'    print("objective:", pyo.value({obj}))')
         lines += [
-            "    for var in model.component_data_objects(pyo.Var):",
-            "        if var.value is not None and abs(var.value) > 1e-9:",
-            '            print(f"  {var.name} = {var.value:g}")',
+            f"    for component in ({user_vars}{',' if len(self.f.variables) == 1 else ''}):",
+            "        for var in component.values():",
+            "            if var.value is not None and abs(var.value) > 1e-9:",
+            '                print(f"  {var.name} = {var.value:g}")',
             "    return 0",
             "",
             "",
@@ -454,6 +544,90 @@ class _Emitter:
             "    sys.exit(main())",
         ]
         return lines
+
+
+_LOGIC_HELPERS = [
+    "",
+    "_aux = {}",
+    "",
+    "",
+    "def _add(component, prefix):",
+    '    """Add an auxiliary component to the model under a fresh name (_holds1, _flag2, ...)."""',
+    "    _aux[prefix] = _aux.get(prefix, 0) + 1",
+    '    model.add_component(f"_{prefix}{_aux[prefix]}", component)',
+    "    return component",
+    "",
+    "",
+    "def boolean(var):",
+    '    """The proposition "var == 1" of a binary variable: a BooleanVar tied to it."""',
+    "    flag = _aux.setdefault(\"booleans\", {}).get(id(var))",
+    "    if flag is None:",
+    '        flag = _add(pyo.BooleanVar(), "flag")',
+    "        flag.associate_binary_var(var)",
+    '        _aux["booleans"][id(var)] = flag',
+    "    return flag",
+    "",
+    "",
+    "def _gap(expr):",
+    '    """How far a comparison must miss to count as failing: 1 over integer variables, else 1e-6."""',
+    "    from pyomo.core.expr.visitor import identify_variables",
+    "",
+    "    return 1 if all(v.is_integer() for v in identify_variables(expr)) else 1e-6",
+    "",
+    "",
+    "def holds(relation):",
+    '    """A BooleanVar that is True exactly when the comparison holds: a disjunction between the',
+    '    comparison and the ways it can fail."""',
+    "    from pyomo.core.expr.relational_expr import EqualityExpression, RangedExpression",
+    "",
+    "    if relation is True or relation is False:  # no variables left: a fixed proposition",
+    '        flag = _add(pyo.BooleanVar(), "flag")',
+    "        flag.fix(relation)",
+    "        return flag",
+    "    if isinstance(relation, RangedExpression):",
+    "        lo, body, hi = relation.args",
+    "        gap = _gap(body)",
+    "        fails = [body <= lo - gap, body >= hi + gap]",
+    "    elif isinstance(relation, EqualityExpression):",
+    "        diff = relation.args[0] - relation.args[1]",
+    "        gap = _gap(diff)",
+    "        fails = [diff <= -gap, diff >= gap]",
+    "    else:  # lhs <= rhs",
+    "        diff = relation.args[0] - relation.args[1]",
+    "        fails = [diff >= _gap(diff)]",
+    '    yes = _add(Disjunct(), "holds")',
+    "    yes.relation = pyo.Constraint(expr=relation)",
+    "    options = [yes]",
+    "    for fail in fails:",
+    '        no = _add(Disjunct(), "fails")',
+    "        no.relation = pyo.Constraint(expr=fail)",
+    "        options.append(no)",
+    '    _add(Disjunction(expr=options), "either")',
+    "    return yes.indicator_var",
+    "",
+    "",
+    "def all_different(values):",
+    '    """Pairwise "not equal" as one proposition."""',
+    "    values = list(values)",
+    "    pairs = [pyo.lnot(holds(a == b)) for k, a in enumerate(values) for b in values[k + 1:]]",
+    "    return pairs[0] if len(pairs) == 1 else pyo.land(*pairs)",
+    "",
+]
+
+_SOFT_HELPERS = [
+    "",
+    "soft_violations = []",
+    "",
+    "",
+    "def soft(weight, proposition):",
+    '    """A soft constraint: the proposition may fail at a cost of `weight` in the objective."""',
+    '    met = _add(pyo.Var(domain=pyo.Binary), "met")',
+    '    flag = _add(pyo.BooleanVar(), "flag")',
+    "    flag.associate_binary_var(met)",
+    '    _add(pyo.LogicalConstraint(expr=pyo.equivalent(flag, proposition)), "soft")',
+    "    soft_violations.append(weight * (1 - met))",
+    "",
+]
 
 
 def _docstring_safe(text: str) -> str:
@@ -486,14 +660,17 @@ def _pick_solver(f: Formulation) -> str:
     from optsolve.solvers.highs_backend import HighsBackend
 
     gm = compile_model(f)
-    return "highs" if HighsBackend().accepts(gm.features) else "scip_direct"
+    linearised = gm.features - {"logic", "all_different", "soft", "clausal"}
+    return "highs" if HighsBackend().accepts(linearised) else "scip_direct"
 
 
 def emit_pyomo(f: Formulation, solver: str | None = None) -> str:
     """A readable, runnable, self-contained Pyomo script of the formulation.
 
     ``solver``: ``"highs"`` or ``"scip_direct"``; by default chosen from the model's features.
-    Raises :class:`UnsupportedModelError` for logic, ``all_different`` and soft constraints.
+    Logic, ``all_different`` and soft constraints become Pyomo logical constraints over comparisons
+    reified with disjunctions (``pyomo.gdp``), linearised in the script with ``core.logical_to_linear``
+    and ``gdp.bigm`` (which needs finite bounds on the variables inside comparisons).
     """
     chosen = solver or _pick_solver(f)
     if chosen not in ("highs", "scip_direct", "appsi_highs"):
