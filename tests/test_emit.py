@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each script runs in a fresh interpreter (Pyomo import ~2 s)
+
 from optsolve.errors import UnsupportedModelError, ValidationError
 from optsolve.formulation import compile_model, load_formulation
 from optsolve.solvers import solve
@@ -205,7 +207,8 @@ def test_disjunctive_schedule_script(tmp_path: Path) -> None:
     src = emit_pyomo(load_formulation(SCHEDULE))
     assert "pyo.LogicalConstraint" in src and "gdp.bigm" in src and "pyo.implies(" in src
     status, obj = run_script(tmp_path, SCHEDULE)
-    # total work 9 on one machine; s[b] <= 2 would force a >= 5, which the order b, c, a... still fits 9
+    # one machine, total duration 9: any order without idle time is optimal (a, b, c has s[b] = 3, so
+    # the implication is idle; b, a, c would need s[a] >= 5 and idle time)
     assert status == "optimal" and obj == pytest.approx(9.0)
     assert solve(SCHEDULE).objective == pytest.approx(9.0)
 
