@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.slow  # each script runs in a fresh interpreter (Pyomo import ~2 s)
-
 from optsolve.errors import UnsupportedModelError, ValidationError
 from optsolve.formulation import compile_model, load_formulation
 from optsolve.solvers import solve
 from optsolve.solvers.emit import emit_lp, emit_mps, emit_pyomo, model_text, safe_name
+
+pytestmark = pytest.mark.slow  # each script runs in a fresh interpreter (Pyomo import ~2 s)
 
 PRODUCT_MIX: dict[str, Any] = {
     "name": "product_mix",
