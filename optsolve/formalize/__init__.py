@@ -8,6 +8,7 @@ loop, self-consistency voting, and a sandboxed code mode.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any, Literal
@@ -113,6 +114,13 @@ def check_text(text: str) -> str:
 
 # -- the API ------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
+def _formulation_schema() -> dict[str, Any]:
+    from optsolve.formulation.schema import json_schema
+
+    return json_schema()
+
+
 def _base_messages(text: str, options: FormalizeOptions, backend: LLMBackend) -> list[dict[str, str]]:
     from optsolve.formalize import prompts
 
@@ -151,10 +159,7 @@ def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool
         temperature = options.temperature
         if options.samples > 1 and temperature == 0.0:
             temperature = SAMPLING_TEMPERATURE
-        json_schema = None
-        if options.mode == "formulation":
-            from optsolve.formulation.schema import json_schema as formulation_schema
-            json_schema = formulation_schema()
+        json_schema = _formulation_schema() if options.mode == "formulation" else None
         loop = Loop(backend, problem=text, base_messages=_base_messages(text, options, backend),
                     mode=options.mode, max_attempts=options.max_attempts, temperature=temperature,
                     seed=options.seed,

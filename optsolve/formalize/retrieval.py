@@ -141,7 +141,14 @@ class MiniLMEncoder:
         return np.asarray(pooled / max(float(np.linalg.norm(pooled)), 1e-12), dtype=np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        out = [self._embed_one(e.ids, e.type_ids) for e in self.tok.encode_batch(texts)]
+        # these matmuls are small: one BLAS thread is faster than many, and far faster on a busy machine
+        try:
+            from threadpoolctl import threadpool_limits
+            limit: Any = threadpool_limits(limits=1, user_api="blas")
+        except ImportError:
+            limit = contextlib.nullcontext()
+        with limit:
+            out = [self._embed_one(e.ids, e.type_ids) for e in self.tok.encode_batch(texts)]
         return np.stack(out) if out else np.zeros((0, 384), dtype=np.float32)
 
 
