@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import pwd
 import secrets
 import shutil
@@ -444,3 +445,15 @@ def test_memory_across_many_processes_is_capped(run: Runs) -> None:
     assert res.peak_memory_bytes is not None and res.peak_memory_bytes > limits.total_memory_bytes
     assert res.seconds < 15
     assert "memory" in res.describe_failure()
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the seccomp filter is x86_64-only")
+def test_seccomp_denies_kernel_interfaces_scripts_never_need(run: Runs) -> None:
+    res = run(hostile("syscalls.py"))
+    r = res.result
+    assert r is not None, res.stderr
+    assert r["getpid"]["rc"] > 0
+    for name in ("ptrace_traceme", "keyctl_join", "add_key", "bpf_map_create", "perf_event_open",
+                 "userfaultfd", "personality", "unshare_mount"):
+        assert r[name]["rc"] == -1 and r[name]["errno"] == "Operation not permitted", (name, r[name])
+    assert r["io_uring_setup"]["rc"] == -1 and r["io_uring_setup"]["errno"] == "Function not implemented"

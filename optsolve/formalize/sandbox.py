@@ -22,14 +22,17 @@ and runs the untrusted ``main.py``. Nothing here ever falls back to running code
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import os
+import platform
 import re
 import selectors
 import shutil
 import signal
 import site
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -393,13 +396,60 @@ class _Mounts:
                 self.ro_bind(host)
 
 
+# --- seccomp: system calls no optimisation script needs, denied in the sandbox (x86_64) -------------
+
+_AUDIT_ARCH_X86_64 = 0xC000003E
+_X32_SYSCALL_BIT = 0x40000000
+# x86_64 numbers (arch/x86/entry/syscalls/syscall_64.tbl)
+_DENY_EPERM_X86_64: dict[str, int] = {
+    "ptrace": 101, "syslog": 103, "personality": 135, "pivot_root": 155, "chroot": 161, "acct": 163,
+    "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168, "reboot": 169, "sethostname": 170,
+    "setdomainname": 171, "init_module": 175, "delete_module": 176, "quotactl": 179, "lookup_dcookie": 212,
+    "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250, "unshare": 272,
+    "perf_event_open": 298, "fanotify_init": 300, "name_to_handle_at": 303, "open_by_handle_at": 304,
+    "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311, "finit_module": 313,
+    "kexec_file_load": 320, "bpf": 321, "userfaultfd": 323, "open_tree": 428, "move_mount": 429,
+    "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+}
+# "not implemented" lets libraries fall back to ordinary I/O
+_DENY_ENOSYS_X86_64: dict[str, int] = {"io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427}
+
+
+def seccomp_program() -> bytes | None:
+    """A classic-BPF seccomp filter for bwrap --seccomp, or None on machines other than x86_64.
+
+    Other architectures' system calls (i386 via int 0x80, x32) kill the process; the listed calls fail with
+    EPERM (io_uring with ENOSYS); everything else is allowed.
+    """
+    if platform.machine() != "x86_64" or sys.byteorder != "little":
+        return None
+    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    errno_ret = 0x00050000
+
+    def ins(code: int, jt: int, jf: int, k: int) -> bytes:
+        return struct.pack("=HBBI", code, jt, jf, k)
+
+    prog = [ins(ld_abs, 0, 0, 4),                          # A = seccomp_data.arch
+            ins(jeq, 1, 0, _AUDIT_ARCH_X86_64),
+            ins(ret, 0, 0, kill),
+            ins(ld_abs, 0, 0, 0),                          # A = seccomp_data.nr
+            ins(jge, 0, 1, _X32_SYSCALL_BIT),
+            ins(ret, 0, 0, kill)]
+    for table, err in ((_DENY_EPERM_X86_64, errno.EPERM), (_DENY_ENOSYS_X86_64, errno.ENOSYS)):
+        for nr in sorted(table.values()):
+            prog += [ins(jeq, 0, 1, nr), ins(ret, 0, 0, errno_ret | err)]
+    prog.append(ins(ret, 0, 0, allow))
+    return b"".join(prog)
+
+
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
     path.write_text(text, encoding="utf-8")
     path.chmod(mode)
 
 
 def _build_command(*, tmp: Path, limits: SandboxLimits, python: str, python_paths: Sequence[str],
-                   extra_ro_binds: Sequence[str], fds: dict[str, int]) -> list[str]:
+                   extra_ro_binds: Sequence[str], fds: dict[str, int], seccomp_fd: int | None) -> list[str]:
     bwrap = _checked_bwrap()
     as_root = os.geteuid() == 0
     mounts = _Mounts()
@@ -446,18 +496,20 @@ def _build_command(*, tmp: Path, limits: SandboxLimits, python: str, python_path
     common_ns = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                  "--hostname", "sandbox", "--die-with-parent", "--new-session", "--clearenv", *setenv]
     py_cmd = [os.path.realpath(python), "-s", "-B", f"{_SANDBOX_DIR}/_boot.py"]
+    # the filter goes on the bwrap that execs Python (the inner one as root: the outer still mounts)
+    seccomp = ["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []
     if as_root:
         # Outer bwrap runs privileged (as root it needs no user namespace); then drop to the real,
         # unprivileged host uid 65534 and let an unprivileged inner bwrap forbid new user namespaces.
         inner = [bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
-                 "--disable-userns", "--dev-bind", "/", "/", "--die-with-parent", "--chdir", "/tmp", "--"]
+                 "--disable-userns", "--dev-bind", "/", "/", "--die-with-parent", *seccomp, "--chdir", "/tmp", "--"]
         drop = [_setpriv_path(), f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups",
                 "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
         return [bwrap, "--info-fd", str(fds["info"]), *common_ns, *mounts.args, "--chdir", "/tmp", "--",
                 *drop, *inner, *py_cmd]
     return [bwrap, "--info-fd", str(fds["info"]), "--unshare-user", "--uid", str(SANDBOX_UID),
-            "--gid", str(SANDBOX_GID), "--disable-userns", *common_ns, *mounts.args, "--chdir", "/tmp", "--",
-            *py_cmd]
+            "--gid", str(SANDBOX_GID), "--disable-userns", *common_ns, *mounts.args, *seccomp, "--chdir", "/tmp",
+            "--", *py_cmd]
 
 
 def _prepare_dir(code: str, inputs: dict[str, Any] | None, limits: SandboxLimits) -> Path:
@@ -505,6 +557,7 @@ class _Pipes:
         self.read: dict[str, int] = {}
         self.write: dict[str, int] = {}
         self._open: set[int] = set()
+        self.child_only: list[int] = []          # read ends handed to the child (preloaded pipes)
         try:
             for n in names:
                 r, w = os.pipe()
@@ -514,14 +567,27 @@ class _Pipes:
             self.close_all()
             raise
 
+    def preload(self, data: bytes) -> int:
+        """A pipe already holding ``data`` (and EOF): its read end is for the child, as --seccomp wants."""
+        r, w = os.pipe()
+        self._open.update((r, w))
+        try:
+            view = memoryview(data)
+            while view:                           # a BPF program is far below the pipe buffer size
+                view = view[os.write(w, view):]
+        finally:
+            self.close(w)
+        self.child_only.append(r)
+        return r
+
     def close(self, fd: int) -> None:
         if fd in self._open:
             self._open.discard(fd)
             os.close(fd)
 
-    def close_writers(self) -> None:
-        for w in self.write.values():
-            self.close(w)
+    def close_child_ends(self) -> None:
+        for fd in [*self.write.values(), *self.child_only]:
+            self.close(fd)
 
     def close_all(self) -> None:
         for fd in list(self._open):
@@ -559,8 +625,10 @@ def run_sandboxed(code: str, *, inputs: dict[str, Any] | None = None, limits: Sa
     tmp = _prepare_dir(code, inputs, limits)
     try:
         with _Pipes(("stdout", "stderr", "result", "control", "info")) as pipes:
+            program = seccomp_program()
+            seccomp_fd = pipes.preload(program) if program is not None else None
             cmd = _build_command(tmp=tmp, limits=limits, python=python, python_paths=paths,
-                                 extra_ro_binds=extra_ro_binds, fds=pipes.write)
+                                 extra_ro_binds=extra_ro_binds, fds=pipes.write, seccomp_fd=seccomp_fd)
             return _execute(cmd, pipes, limits)
     finally:
         _remove_tree(tmp)
@@ -571,12 +639,12 @@ def _execute(cmd: list[str], pipes: _Pipes, limits: SandboxLimits) -> SandboxRes
     try:
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=pipes.write["stdout"], stderr=pipes.write["stderr"],
-            pass_fds=(pipes.write["result"], pipes.write["control"], pipes.write["info"]),
+            pass_fds=(pipes.write["result"], pipes.write["control"], pipes.write["info"], *pipes.child_only),
             env={"PATH": "/usr/bin:/bin"}, start_new_session=True, close_fds=True)
     except OSError as exc:
         raise SandboxUnavailableError(f"cannot start bubblewrap: {exc}", hint=_INSTALL_HINT) from None
     # only the child holds the write ends now: EOF on every pipe means the whole sandbox is gone
-    pipes.close_writers()
+    pipes.close_child_ends()
     caps = {"stdout": _Capture(limits.output_bytes), "stderr": _Capture(limits.output_bytes)}
     result_buf = bytearray()
     result_overflow = False
