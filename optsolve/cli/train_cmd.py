@@ -1,0 +1,179 @@
+"""``optsolve train ...``: SFT, DPO, self-generated preference pairs, evaluation, and the embedded model.
+
+    optsolve train sft --data DIR_OR_JSONL --model llama:layers=3,hidden=160 --out runs/sft
+    optsolve train sft --data sft.jsonl --model /models/qwen-7b --lora --out runs/qwen-sft   (GPU)
+    optsolve train dpo --data pairs.jsonl --model runs/sft --out runs/dpo [--curriculum]
+    optsolve train self-pairs --model runs/sft --data records.jsonl --out pairs.jsonl
+    optsolve train eval --model runs/dpo --data records_test.jsonl
+    optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output directory (checkpoints, metrics.jsonl, final model)")
+    p.add_argument("--format", dest="fmt", default="auto", choices=["auto", "compact", "chat"],
+                   help="compact: the embedded model's format; chat: chat messages for any causal LM "
+                        "(auto: compact for a fresh spec or a compact model, else chat)")
+    p.add_argument("--lora", action="store_true", help="train LoRA adapters (large models)")
+    p.add_argument("--lora-r", type=int, default=16)
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    p.add_argument("--epochs", type=float, default=None)
+    p.add_argument("--max-steps", type=int, default=-1)
+    p.add_argument("--max-minutes", type=float, default=None, help="stop (and save) after this wall time")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--grad-accum", type=int, default=1)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-length", type=int, default=None)
+    p.add_argument("--save-steps", type=int, default=None)
+    p.add_argument("--logging-steps", type=int, default=None)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _kw(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+def _print(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary, default=str))
+        return
+    for k, v in summary.items():
+        if k != "rows":
+            print(f"{k}: {v}")
+
+
+def _sft(args: argparse.Namespace) -> int:
+    from optsolve.train.sft import SFTOptions, run_sft
+
+    opts = SFTOptions(data=args.data, model=args.model, out=args.out, fmt=args.fmt, lora=args.lora,
+                      lora_r=args.lora_r, resume=args.resume, max_steps=args.max_steps,
+                      max_minutes=args.max_minutes, grad_accum=args.grad_accum, seed=args.seed,
+                      eval_data=args.eval_data, vocab=args.vocab, tokenizer=args.tokenizer,
+                      threads=args.threads, extra_texts=args.extra_texts,
+                      **_kw(args, ["epochs", "batch_size", "lr", "max_length", "save_steps", "logging_steps",
+                                   "warmup_steps"]))
+    _print(run_sft(opts), args.json)
+    return 0
+
+
+def _dpo(args: argparse.Namespace) -> int:
+    from optsolve.train.dpo import DPOOptions, run_dpo
+
+    opts = DPOOptions(data=args.data, model=args.model, out=args.out, fmt=args.fmt, lora=args.lora,
+                      lora_r=args.lora_r, resume=args.resume, max_steps=args.max_steps,
+                      max_minutes=args.max_minutes, grad_accum=args.grad_accum, seed=args.seed,
+                      curriculum=args.curriculum, loss=args.loss, beta=args.beta, threads=args.threads,
+                      **_kw(args, ["epochs", "batch_size", "lr", "max_length", "save_steps", "logging_steps"]))
+    _print(run_dpo(opts), args.json)
+    return 0
+
+
+def _self_pairs(args: argparse.Namespace) -> int:
+    from optsolve.train.common import read_jsonl, write_jsonl
+    from optsolve.train.dpo import self_pairs
+
+    rows = read_jsonl(args.data)
+    if args.limit:
+        rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]
+    pairs, stats = self_pairs(args.model, rows, k=args.k, temperature=args.temperature, seed=args.seed)
+    write_jsonl(args.out, pairs)
+    _print(stats, args.json)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from optsolve.train.common import read_jsonl, write_jsonl
+    from optsolve.train.evaluate import evaluate, items_from
+
+    rows = read_jsonl(args.data)
+    if args.limit:
+        rows = rows[: args.limit]
+    res = evaluate(args.model, items_from(rows), k=args.k, temperature=args.temperature, seed=args.seed)
+    if args.out:
+        write_jsonl(args.out, res["rows"])
+    _print(res, args.json)
+    return 0
+
+
+def _embedded(args: argparse.Namespace) -> int:
+    from optsolve.train.pipeline import PipelineOptions, run_pipeline
+
+    opts = PipelineOptions(work=args.work, n_per_family=args.n_per_family, seed=args.seed,
+                           sft_minutes=args.sft_minutes, dpo_records=args.dpo_records,
+                           install=args.install, skip_existing=not args.fresh)
+    if args.spec:
+        opts.spec = args.spec
+    report = run_pipeline(opts)
+    _print({k: v for k, v in report.items() if k != "options"}, args.json)
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("train", help="train models: SFT, DPO, the embedded default model",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
+
+    s = tsub.add_parser("sft", help="supervised fine-tuning (TRL SFTTrainer)")
+    s.add_argument("--data", action="append", required=True,
+                   help="JSONL file or directory (datagen sft/*.jsonl or records); repeatable")
+    s.add_argument("--model", required=True,
+                   help="a local HF causal LM directory, or a fresh-model spec llama:layers=4,hidden=256,...")
+    s.add_argument("--eval-data", default=None)
+    s.add_argument("--vocab", type=int, default=None, help="tokenizer size for a fresh model")
+    s.add_argument("--tokenizer", default=None, help="reuse this tokenizer for a fresh model")
+    s.add_argument("--extra-texts", default=None, help="extra texts (one a line) to fit a fresh tokenizer")
+    s.add_argument("--warmup-steps", type=int, default=None)
+    _common(s)
+    s.set_defaults(func=_sft)
+
+    d = tsub.add_parser("dpo", help="preference optimisation (TRL DPOTrainer) from an SFT model")
+    d.add_argument("--data", action="append", required=True,
+                   help="DPO pairs (prompt/chosen/rejected) or ranked lists (prompt/completions/scores)")
+    d.add_argument("--model", required=True, help="the SFT output directory")
+    d.add_argument("--curriculum", action="store_true", help="train on pairs ordered from easy to hard")
+    d.add_argument("--loss", default="sigmoid", help="TRL loss type: sigmoid (DPO), ipo, hinge, robust...")
+    d.add_argument("--beta", type=float, default=0.1)
+    _common(d)
+    d.set_defaults(func=_dpo)
+
+    sp = tsub.add_parser("self-pairs", help="preference pairs from a model's own solver-checked mistakes")
+    sp.add_argument("--model", required=True)
+    sp.add_argument("--data", required=True, help="records (text + formulation)")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--limit", type=int, default=200)
+    sp.add_argument("--k", type=int, default=4)
+    sp.add_argument("--temperature", type=float, default=1.0)
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=_self_pairs)
+
+    e = tsub.add_parser("eval", help="accuracy of a compact model on records or bench items")
+    e.add_argument("--model", required=True)
+    e.add_argument("--data", required=True, help="records (text + formulation) or bench rows (question, answer)")
+    e.add_argument("--limit", type=int, default=None)
+    e.add_argument("--k", type=int, default=8, help="candidates per problem (1 = greedy only)")
+    e.add_argument("--temperature", type=float, default=0.7)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--out", default=None, help="per-item results (JSONL)")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=_eval)
+
+    m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
+    m.add_argument("--work", default="runs/embedded")
+    m.add_argument("--n-per-family", type=int, default=3000)
+    m.add_argument("--spec", default=None)
+    m.add_argument("--sft-minutes", type=float, default=85.0)
+    m.add_argument("--dpo-records", type=int, default=200)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--install", action="store_true", help="copy the result into optsolve/embedded/model")
+    m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=_embedded)

@@ -1,0 +1,102 @@
+"""The embedded default backend: optsolve's own small model, shipped in the package, CPU, offline.
+
+It reads only ``request.problem_text`` (a small model has no use for the long instruction prompt),
+draws several candidates at once (one greedy, the rest sampled), decodes each from the model's compact
+language into Formulation v1, compiles and solves it, and returns the candidates ranked by solver
+agreement (:func:`optsolve.train.runtime.verified_candidates`). A self-correction round
+(``request.feedback`` set) gets the next-ranked candidates of the same draw rather than the same ones
+again. Decoding is bounded in tokens and seconds, so unfamiliar text returns quickly; when nothing
+decodes, the raw outputs are returned and the formalizer's loop reports "could not formalize" with
+every attempt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import LLMBackendError, OptsolveError
+from optsolve.formalize.backends.base import CompletionRequest, LLMBackend
+
+HINT = ("configure a larger model backend: `--backend openai --base-url http://HOST:PORT/v1 --model NAME`, "
+        "or `--backend transformers --model /path/to/model`")
+
+_MODELS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    """Where the shipped weights live: ``optsolve/embedded/model`` (package data)."""
+    return Path(str(resources.files("optsolve.embedded"))) / "model"
+
+
+def load_model(path: str | Path | None = None) -> Any:
+    """The :class:`~optsolve.train.runtime.EmbeddedModel` at ``path`` (default: the shipped one), loaded
+    once per process."""
+    p = str(Path(path) if path else default_model_dir())
+    with _LOCK:
+        if p not in _MODELS:
+            try:
+                from optsolve.train.runtime import EmbeddedModel
+            except ImportError as exc:
+                raise LLMBackendError(f"the embedded model needs torch and transformers ({exc})",
+                                      hint="pip install 'optsolve[train]', or " + HINT) from exc
+            try:
+                _MODELS[p] = EmbeddedModel(p)
+            except OptsolveError:
+                raise
+            except (OSError, ValueError, RuntimeError) as exc:
+                raise LLMBackendError(f"the embedded model at {p} cannot load: {exc}", hint=HINT) from exc
+        return _MODELS[p]
+
+
+class EmbeddedBackend(LLMBackend):
+    """``name = "embedded"``: optsolve's shipped model (see docs/embedded.md)."""
+
+    name = "embedded"
+
+    def __init__(self, model: str | None = None, *, samples: int = 8, temperature: float = 0.7,
+                 max_new_tokens: int = 320, max_seconds: float = 10.0) -> None:
+        self.model_path = model
+        self.samples = samples
+        self.temperature = temperature
+        self.max_new_tokens = max_new_tokens
+        self.max_seconds = max_seconds
+        self._cache: OrderedDict[tuple[str, int], tuple[list[str], int]] = OrderedDict()
+
+    def _ranked(self, text: str, seed: int, k: int, timeout: float | None) -> list[str]:
+        from optsolve.train.runtime import verified_candidates
+
+        model = load_model(self.model_path)
+        max_s = min(self.max_seconds, timeout) if timeout else self.max_seconds
+        cands, _ = verified_candidates(model, text, k=k, temperature=self.temperature, seed=seed,
+                                       max_new_tokens=self.max_new_tokens, max_seconds=max_s)
+        return [c.to_text() for c in cands]
+
+    def complete(self, request: CompletionRequest) -> list[str]:
+        text = request.problem_text or next(
+            (m.get("content", "") for m in reversed(request.messages) if m.get("role") == "user"), "")
+        n = max(1, request.n)
+        if not text.strip():
+            raise LLMBackendError("empty problem text", hint="pass the problem statement")
+        seed = request.seed or 0
+        key = (text, seed)
+        if key not in self._cache:
+            k = max(n, self.samples)
+            self._cache[key] = (self._ranked(text, seed, k, request.timeout), 0)
+            while len(self._cache) > 64:
+                self._cache.popitem(last=False)
+        ranked, cursor = self._cache[key]
+        if request.feedback:      # a retry: move on to candidates not returned yet
+            cursor = min(cursor + n, max(0, len(ranked) - n))
+        self._cache[key] = (ranked, cursor)
+        out = ranked[cursor:cursor + n]
+        while len(out) < n:       # exactly n strings, as the interface promises
+            out.append(ranked[len(out) % len(ranked)] if ranked else "")
+        return out
+
+    def close(self) -> None:
+        self._cache.clear()

@@ -1,0 +1,171 @@
+"""What the SFT and DPO commands share: data loading, model resolution, callbacks.
+
+``--model`` is either a path (a Hugging Face causal LM directory, any size: add ``--lora`` for large
+ones) or a spec of a fresh, randomly initialised Llama-architecture model such as
+``llama:layers=4,hidden=256,heads=4,vocab=4096``; a fresh model gets a tokenizer fitted to the
+training data (:mod:`optsolve.train.tokenizer`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import InputError, TrainingError
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}{{ eos_token }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Every JSON object of a ``.jsonl`` file, or of every ``*.jsonl`` file under a directory."""
+    p = Path(path)
+    files = sorted(p.rglob("*.jsonl")) if p.is_dir() else [p]
+    if not files or not all(f.exists() for f in files):
+        raise InputError(f"no JSONL data at {path}", hint="pass a .jsonl file or a directory holding some "
+                         "(for example the output of `optsolve datagen --out DIR`)")
+    rows: list[dict[str, Any]] = []
+    for f in files:
+        with f.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"{f}:{n}: not JSON ({exc.msg})") from None
+    return rows
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with p.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def parse_spec(spec: str) -> dict[str, int]:
+    """``llama:layers=4,hidden=256`` -> ``{"layers": 4, "hidden": 256}`` (defaults filled in)."""
+    out = {"layers": 4, "hidden": 256, "heads": 4, "vocab": 4096, "ffn": 0, "ctx": 640}
+    body = spec.split(":", 1)[1] if ":" in spec else ""
+    for part in filter(None, body.split(",")):
+        k, _, v = part.partition("=")
+        if k.strip() not in out:
+            raise InputError(f"unknown model spec key {k!r} in {spec!r}",
+                             hint=f"keys: {', '.join(out)}; e.g. llama:layers=4,hidden=256")
+        try:
+            out[k.strip()] = int(v)
+        except ValueError:
+            raise InputError(f"model spec {k}={v!r} is not an integer") from None
+    if out["ffn"] <= 0:
+        out["ffn"] = (out["hidden"] * 8 // 3 + 63) // 64 * 64
+    return out
+
+
+def is_spec(model: str) -> bool:
+    return model.startswith("llama:") or model == "llama"
+
+
+def fresh_model(spec: str, tokenizer: Any, seed: int) -> Any:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    s = parse_spec(spec)
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=s["hidden"], intermediate_size=s["ffn"],
+        num_hidden_layers=s["layers"], num_attention_heads=s["heads"], num_key_value_heads=s["heads"],
+        max_position_embeddings=s["ctx"], tie_word_embeddings=True, rms_norm_eps=1e-5,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(cfg)
+
+
+def load_pretrained(path: str, lora: bool) -> tuple[Any, Any]:
+    """A causal LM and its tokenizer from a local directory (never from a hub: offline)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if not Path(path).exists():
+        raise InputError(f"model {path!r} is neither a directory nor a spec",
+                         hint="pass a local Hugging Face model directory, or a spec such as "
+                              "llama:layers=4,hidden=256 for a fresh model")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path)
+    except (OSError, ValueError) as exc:
+        raise TrainingError(f"cannot load the model at {path}: {exc}",
+                         hint="the directory needs config.json, weights and tokenizer files") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if getattr(tok, "chat_template", None) is None:
+        tok.chat_template = CHAT_TEMPLATE
+    return model, tok
+
+
+def lora_config(r: int = 16) -> Any:
+    from peft import LoraConfig
+
+    return LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.05, task_type="CAUSAL_LM",
+                      target_modules="all-linear")
+
+
+def last_checkpoint(out: str | Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    p = Path(out)
+    return get_last_checkpoint(str(p)) if p.is_dir() else None
+
+
+def callbacks(out: str | Path, max_minutes: float | None) -> list[Any]:
+    """A JSONL metrics log (``OUT/metrics.jsonl``) and an optional wall-clock budget."""
+    from transformers import TrainerCallback
+
+    log_path = Path(out) / "metrics.jsonl"
+
+    class JsonlLog(TrainerCallback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.t0 = time.time()
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+                   **kw: Any) -> None:
+            if not state.is_world_process_zero or not logs:
+                return
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            row = {"step": state.global_step, "epoch": state.epoch,
+                   "elapsed_s": round(time.time() - self.t0, 1), **logs}
+            with log_path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, default=float) + "\n")
+
+    class Budget(TrainerCallback):  # type: ignore[misc]
+        def __init__(self, minutes: float) -> None:
+            self.deadline = time.time() + 60 * minutes
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if time.time() > self.deadline:
+                control.should_training_stop = True
+                control.should_save = True
+
+    cbs: list[Any] = [JsonlLog()]
+    if max_minutes:
+        cbs.append(Budget(max_minutes))
+    return cbs
+
+
+def set_threads(threads: int | None) -> None:
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)

@@ -1,0 +1,81 @@
+"""Accuracy of a compact-format model directory on problems with known optima.
+
+Items are ``{"question", "answer"}`` (bench layout) or datagen records (``text`` + ``formulation``;
+the answer is the gold formulation's optimum, solved here). The prediction is the top-ranked candidate
+of :func:`optsolve.train.runtime.verified_candidates`, exactly what the embedded backend returns
+first. Correct under the strict rule of the formalize issue: |pred - gt| <= 1e-4 * max(1, |gt|).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from optsolve.train.data import text_and_gold
+
+STRICT_RTOL = 1e-4
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def items_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bench items (question, answer, family) from records or bench rows; records are solved here."""
+    from optsolve.solvers import solve
+
+    items = []
+    for i, r in enumerate(rows):
+        if "question" in r:
+            items.append({"id": r.get("id", i), "question": r["question"], "answer": r.get("answer"),
+                          "family": r.get("family", "")})
+            continue
+        text, gold = text_and_gold(r)
+        ans = r.get("objective")
+        if ans is None:
+            res = solve(gold)
+            ans = res.objective if res.status.has_solution else None
+        items.append({"id": r.get("id", i), "question": text, "answer": ans, "family": r.get("family", "")})
+    return [it for it in items if it["answer"] is not None]
+
+
+def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperature: float = 0.7,
+             seed: int = 0, progress: bool = True) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from optsolve.train.runtime import EmbeddedModel, verified_candidates
+
+    model = EmbeddedModel(model_dir)
+    rows = []
+    for it in tqdm(items, disable=not progress, desc="eval", mininterval=5):
+        t0 = time.perf_counter()
+        cands, _gen = verified_candidates(model, it["question"], k=k, temperature=temperature, seed=seed)
+        top = cands[0] if cands else None
+        pred = top.objective if top is not None and top.ok else None
+        gt = float(it["answer"])
+        ok = pred is not None and abs(pred - gt) <= STRICT_RTOL * max(1.0, abs(gt))
+        rows.append({"id": it["id"], "family": it.get("family", ""), "answer": gt, "objective": pred,
+                     "correct": ok, "executed": pred is not None, "greedy_ok": bool(cands and any(
+                         c.greedy and c.ok and abs((c.objective or 0) - gt) <= STRICT_RTOL * max(1.0, abs(gt))
+                         for c in cands)),
+                     "votes": top.votes if top else 0, "seconds": round(time.perf_counter() - t0, 4)})
+    n = len(rows)
+    secs = [r["seconds"] for r in rows]
+    by_family: dict[str, list[bool]] = {}
+    for r in rows:
+        by_family.setdefault(r["family"], []).append(r["correct"])
+    return {
+        "items": n,
+        "accuracy": sum(r["correct"] for r in rows) / n if n else 0.0,
+        "greedy_accuracy": sum(r["greedy_ok"] for r in rows) / n if n else 0.0,
+        "execution_rate": sum(r["executed"] for r in rows) / n if n else 0.0,
+        "latency_p50": percentile(secs, 0.5), "latency_p95": percentile(secs, 0.95),
+        "by_family": {f: round(sum(v) / len(v), 4) for f, v in sorted(by_family.items()) if f},
+        "rows": rows,
+    }

@@ -1,0 +1,133 @@
+"""``optsolve train embedded``: regenerate the data and retrain the shipped model from scratch.
+
+Steps (each writes under ``--work``, default ``runs/embedded``; the final model is copied into the
+package with ``--install``):
+
+1. data: records from datagen's seed families (:mod:`optsolve.train.prepare`), held-out families and
+   templates in validation/test; NL4Opt *training* texts (texts only) help fit the tokenizer;
+2. SFT of a fresh small Llama-architecture model on the compact format (``train sft``);
+3. DPO from its own mistakes: sample the SFT model on training texts, solver-mark, pair, ``train dpo``;
+4. evaluation of SFT and DPO on the same validation items; the better one is kept;
+5. ``--install``: weights (fp16 safetensors), tokenizer and config into ``optsolve/embedded/model``
+   and the measured figures into ``optsolve/embedded/MODEL_CARD.md``'s data file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optsolve.train.common import read_jsonl, write_jsonl
+
+DEFAULT_SPEC = "llama:layers=3,hidden=160,heads=4,vocab=2048"
+NL4OPT_TRAIN = Path("/work/shared/data/nl4opt/ner_train.txt")
+
+
+@dataclass
+class PipelineOptions:
+    work: str = "runs/embedded"
+    n_per_family: int = 3000
+    seed: int = 0
+    spec: str = DEFAULT_SPEC
+    sft_minutes: float = 85.0
+    sft_epochs: float = 3.0
+    batch_size: int = 16
+    lr: float = 3e-3
+    dpo_records: int = 200
+    dpo_minutes: float = 10.0
+    eval_items: int = 200
+    install: bool = False
+    nl4opt_texts: str | None = str(NL4OPT_TRAIN)
+    skip_existing: bool = True
+
+
+def _log(msg: str) -> None:
+    print(f"[train embedded {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
+    from optsolve.train.dpo import DPOOptions, run_dpo, self_pairs
+    from optsolve.train.evaluate import evaluate, items_from
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.prepare import nl4opt_train_texts, write_records
+    from optsolve.train.sft import SFTOptions, run_sft
+
+    work = Path(o.work)
+    data = work / "data"
+    t_start = time.time()
+    report: dict[str, Any] = {"options": o.__dict__.copy()}
+    if not (o.skip_existing and (data / "records_train.jsonl").exists()):
+        _log(f"data: {o.n_per_family} instances per family")
+        report["records"] = write_records(data, o.n_per_family, o.seed)
+    extra = None
+    if o.nl4opt_texts and Path(o.nl4opt_texts).exists():
+        extra = data / "nl4opt_train_texts.txt"
+        extra.write_text("\n".join(mask_numbers(t).text.replace("\n", " ")
+                                   for t in nl4opt_train_texts(o.nl4opt_texts)))
+    sft_dir = work / "sft"
+    if not (o.skip_existing and (sft_dir / "optsolve_train.json").exists()):
+        _log("SFT")
+        report["sft"] = run_sft(SFTOptions(
+            data=[str(data / "records_train.jsonl")], model=o.spec, out=str(sft_dir), epochs=o.sft_epochs,
+            max_minutes=o.sft_minutes, batch_size=o.batch_size, lr=o.lr, warmup_steps=40, logging_steps=10,
+            save_steps=100, max_length=320, resume=True, seed=o.seed,
+            extra_texts=str(extra) if extra else None))
+    val_items = items_from(read_jsonl(data / "records_validation.jsonl")[: o.eval_items])
+    pairs_path = work / "dpo_pairs.jsonl"
+    if not (o.skip_existing and pairs_path.exists()):
+        _log(f"DPO pairs from the SFT model's own mistakes on {o.dpo_records} training texts")
+        recs = read_jsonl(data / "records_train.jsonl")
+        recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
+        pairs, stats = self_pairs(str(sft_dir), recs, k=4, seed=o.seed)
+        write_jsonl(pairs_path, pairs)
+        report["self_pairs"] = stats
+    dpo_dir = work / "dpo"
+    if read_jsonl(pairs_path) and not (o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
+        _log("DPO")
+        report["dpo"] = run_dpo(DPOOptions(data=[str(pairs_path)], model=str(sft_dir), out=str(dpo_dir),
+                                           max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5,
+                                           beta=0.1, seed=o.seed))
+    _log(f"evaluation on {len(val_items)} validation items")
+    ev = {"sft": evaluate(str(sft_dir), val_items, progress=False)}
+    if (dpo_dir / "config.json").exists():
+        ev["dpo"] = evaluate(str(dpo_dir), val_items, progress=False)
+    for k, v in ev.items():
+        _log(f"{k}: accuracy {v['accuracy']:.3f} (greedy {v['greedy_accuracy']:.3f})")
+    best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
+    report["validation"] = {k: {kk: vv for kk, vv in v.items() if kk != "rows"} for k, v in ev.items()}
+    report["chosen"] = best
+    report["seconds"] = round(time.time() - t_start, 1)
+    (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
+    if o.install:
+        install(str(work / best), report)
+    return report
+
+
+def install(model_dir: str, report: dict[str, Any] | None = None) -> Path:
+    """Copy a trained compact model into the package (fp16 weights: half the size, same answers within
+    rounding; loaded back as fp32)."""
+    import torch
+    from transformers import LlamaForCausalLM
+
+    from optsolve.formalize.backends.embedded import default_model_dir
+
+    dest = default_model_dir()
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    model = LlamaForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+    model.to(torch.float16).save_pretrained(str(dest), safe_serialization=True)
+    for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (Path(model_dir) / f).exists():
+            shutil.copy(Path(model_dir) / f, dest / f)
+    meta = json.loads((Path(model_dir) / "optsolve_train.json").read_text())
+    meta["installed_from"] = model_dir
+    if report:
+        meta["pipeline"] = {k: v for k, v in report.items() if k in ("validation", "chosen", "seconds",
+                                                                    "self_pairs", "records")}
+    (dest / "optsolve_train.json").write_text(json.dumps(meta, indent=2, default=str))
+    return dest

@@ -1,0 +1,82 @@
+"""Training data for the embedded model, drawn from datagen's seed families.
+
+Splits are datagen's (:func:`optsolve.datagen.exports.plan_splits`): whole families, and templates of
+the other families, are held out of train into validation and test, so the test split measures
+generalisation to unseen families and phrasings. Each row is a datagen record (``id``, ``family``,
+``level``, ``template``, ``text``, ``formulation``); :mod:`optsolve.train.data` turns records into
+compact SFT rows.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from optsolve.train.common import write_jsonl
+
+LEVELS = ("easy", "medium", "hard")
+
+
+def nl4opt_train_texts(path: str | Path) -> list[str]:
+    """The problem texts of NL4Opt's NER training file (tokens one per line, documents separated by
+    blank lines), detokenised. Texts only: no formulations, no answers."""
+    docs: list[str] = []
+    cur: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("-DOCSTART-"):
+            continue
+        if not line.strip():
+            if cur:
+                docs.append(_detok(cur))
+                cur = []
+            continue
+        cur.append(line.split("\t")[0])
+    if cur:
+        docs.append(_detok(cur))
+    return docs
+
+
+def _detok(tokens: list[str]) -> str:
+    s = " ".join(tokens)
+    s = re.sub(r" ([.,;:!?%)])", r"\1", s)
+    s = re.sub(r"([($]) ", r"\1", s)
+    return s
+
+
+def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families."""
+    from optsolve.datagen.exports import plan_splits
+    from optsolve.datagen.families import FAMILIES
+
+    names = sorted(families or FAMILIES)
+    drawn: list[tuple[str, int, Any]] = []
+    for name in names:
+        fam = FAMILIES[name]
+        for i in range(n_per_family):
+            rng = random.Random(f"{seed}:{name}:{i}")
+            try:
+                drawn.append((name, i, fam.generate(rng, LEVELS[i % 3])))
+            except Exception:  # a generator bug must not stop the run; datagen reports it
+                continue
+    templates: dict[str, set[str]] = {n: set() for n in names}
+    for name, _, inst in drawn:
+        templates[name].add(inst.template)
+    plan = plan_splits({n: sorted(t) for n, t in templates.items()}, seed=seed)
+    out: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
+    for name, i, inst in drawn:
+        split = plan.split_of(inst.family, inst.template)
+        out[split].append({"id": f"{name}-{seed}-{i}", "family": inst.family, "level": inst.level,
+                           "template": inst.template, "text": inst.text, "formulation": inst.formulation})
+    return out
+
+
+def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
+                  families: list[str] | None = None) -> dict[str, int]:
+    recs = generate_records(n_per_family, seed, families)
+    counts = {}
+    for split, rows in recs.items():
+        counts[split] = write_jsonl(Path(out_dir) / f"records_{split}.jsonl", rows)
+    return counts

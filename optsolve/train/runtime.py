@@ -1,0 +1,198 @@
+"""Running the embedded model: masked text in, candidate formulations out.
+
+One batched decoding loop with a KV cache draws ``k`` candidates at once: row 0 greedy, the others
+sampled at a temperature. Decoding is bounded (``max_new_tokens`` and a wall-clock ``max_seconds``)
+so that no input can hang it, and lightly constrained: a placeholder the text does not have
+(``<n7>`` in a text with five numbers) and the prompt-only tokens can never be written.
+
+:func:`verified_candidates` then decodes every candidate into Formulation v1, compiles and solves it,
+and ranks the candidates: those that solve, grouped by objective value, the largest group first
+(self-consistency with the solver as the judge).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import FormalizeError, OptsolveError
+from optsolve.train.compact import decode
+from optsolve.train.numbers import MAX_PLACEHOLDERS, mask_numbers
+from optsolve.train.tokenizer import BOS, EOS, PAD, SEP
+
+MAX_PROMPT_TOKENS = 448
+
+
+@dataclass
+class Candidate:
+    compact: str
+    formulation: dict[str, Any] | None = None
+    error: str | None = None
+    status: str | None = None
+    objective: float | None = None
+    greedy: bool = False
+    votes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible") and self.objective is not None
+
+    def to_text(self) -> str:
+        """What the backend returns: the formulation as JSON, or the raw output when it did not decode."""
+        return json.dumps(self.formulation) if self.formulation is not None else self.compact
+
+
+@dataclass
+class Generation:
+    candidates: list[Candidate] = field(default_factory=list)
+    seconds: float = 0.0
+    truncated: bool = False
+
+
+class EmbeddedModel:
+    """The shipped (or any compact-format) model, loaded from a directory with no network."""
+
+    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
+
+        self.path = Path(path)
+        if not (self.path / "config.json").exists():
+            raise FormalizeError(f"no embedded model at {self.path}",
+                                 hint="reinstall optsolve, or rebuild the model with `optsolve train embedded`")
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        self.tok = PreTrainedTokenizerFast.from_pretrained(str(self.path))
+        self.model = LlamaForCausalLM.from_pretrained(str(self.path), dtype=torch.float32)
+        self.model.eval()
+        vocab = self.tok.get_vocab()
+        self.eos_id = vocab[EOS]
+        self.placeholder_ids = [vocab[f"<n{i}>"] for i in range(MAX_PLACEHOLDERS)]
+        self.never_ids = [vocab[t] for t in (PAD, BOS, SEP) if t in vocab]
+        self.n_vocab = self.model.config.vocab_size
+
+    def prompt_ids(self, masked_text: str) -> tuple[list[int], bool]:
+        ids: list[int] = self.tok(masked_text, add_special_tokens=False)["input_ids"]
+        truncated = False
+        if len(ids) > MAX_PROMPT_TOKENS - 1:
+            head = MAX_PROMPT_TOKENS - 1 - 96
+            ids = ids[:head] + ids[-96:]   # keep the opening and the question at the end
+            truncated = True
+        return [*ids, self.tok.convert_tokens_to_ids(SEP)], truncated
+
+    def generate(self, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
+                 max_new_tokens: int = 320, max_seconds: float = 10.0) -> tuple[Generation, list[float]]:
+        """``k`` compact outputs for ``text`` (row 0 greedy) and the values of its placeholders."""
+        torch = self.torch
+        t0 = time.perf_counter()
+        masked = mask_numbers(text)
+        ids, truncated = self.prompt_ids(masked.text)
+        limit = self.model.config.max_position_embeddings - len(ids) - 1
+        max_new = max(0, min(max_new_tokens, limit))
+        ban = torch.zeros(self.n_vocab, dtype=torch.bool)
+        ban[self.placeholder_ids[len(masked.values):]] = True
+        ban[self.never_ids] = True
+        gen = torch.Generator().manual_seed(seed)
+        k = max(1, k)
+        out_ids: list[list[int]] = [[] for _ in range(k)]
+        done = [False] * k
+        with torch.inference_mode():
+            inp = torch.tensor([ids] * k)
+            res = self.model(input_ids=inp, use_cache=True)
+            past = res.past_key_values
+            logits = res.logits[:, -1, :]
+            for _ in range(max_new):
+                logits = logits.masked_fill(ban, -math.inf)
+                nxt = torch.argmax(logits, dim=-1)
+                if k > 1 and temperature > 0:
+                    probs = torch.softmax(logits[1:] / temperature, dim=-1)
+                    nxt[1:] = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+                for r in range(k):
+                    if not done[r]:
+                        t = int(nxt[r])
+                        if t == self.eos_id:
+                            done[r] = True
+                        else:
+                            out_ids[r].append(t)
+                if all(done) or time.perf_counter() - t0 > max_seconds:
+                    break
+                res = self.model(input_ids=nxt[:, None], past_key_values=past, use_cache=True)
+                past = res.past_key_values
+                logits = res.logits[:, -1, :]
+        cands = [Candidate(self.tok.decode(o, skip_special_tokens=False), greedy=(r == 0))
+                 for r, o in enumerate(out_ids)]
+        for c, d in zip(cands, done):
+            if not d:
+                c.error = "output cut at the length or time bound"
+        return Generation(cands, time.perf_counter() - t0, truncated), masked.values
+
+
+def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0) -> None:
+    """Decode, compile and solve one candidate in place (sets formulation/status/objective/error)."""
+    if c.error is None:
+        try:
+            c.formulation = decode(c.compact, values)
+        except OptsolveError as exc:
+            c.error = exc.message
+    if c.formulation is None:
+        return
+    try:
+        from optsolve.solvers import SolveOptions, solve
+
+        res = solve(c.formulation, SolveOptions(time_limit=time_limit))
+        c.status = str(getattr(res.status, "value", res.status))
+        c.objective = None if res.objective is None else float(res.objective)
+        if not c.ok:
+            c.error = c.error or f"solver status {c.status}"
+    except OptsolveError as exc:
+        c.error = exc.message
+        c.status = "error"
+
+
+def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
+    """Candidates ranked: solved ones by the size of their objective group (greedy breaks ties), then
+    decodable unsolved ones, then the rest. Sets ``votes`` on each."""
+    groups: list[list[Candidate]] = []
+    for c in cands:
+        if not c.ok:
+            continue
+        assert c.objective is not None
+        for g in groups:
+            o = g[0].objective
+            assert o is not None
+            if abs(o - c.objective) <= rel * max(1.0, abs(o)):
+                g.append(c)
+                break
+        else:
+            groups.append([c])
+    for g in groups:
+        for c in g:
+            c.votes = len(g)
+    groups.sort(key=lambda g: (-len(g), not any(c.greedy for c in g)))
+    ranked = [c for g in groups for c in sorted(g, key=lambda c: not c.greedy)]
+    rest = [c for c in cands if not c.ok]
+    rest.sort(key=lambda c: (c.formulation is None, not c.greedy))
+    return ranked + rest
+
+
+def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
+                        max_new_tokens: int = 320, max_seconds: float = 10.0) -> tuple[list[Candidate], Generation]:
+    gen, values = model.generate(text, k=k, temperature=temperature, seed=seed,
+                                 max_new_tokens=max_new_tokens, max_seconds=max_seconds)
+    seen: dict[str, Candidate] = {}
+    for c in gen.candidates:
+        if c.compact in seen:    # identical outputs solve identically
+            d = seen[c.compact]
+            c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
+            continue
+        check_candidate(c, values)
+        seen[c.compact] = c
+    return vote(gen.candidates), gen

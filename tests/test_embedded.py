@@ -1,0 +1,86 @@
+"""The embedded model: its compact language round-trips gold models exactly, the shipped weights load
+offline and answer, and garbage input returns within a bound without crashing."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+import pytest
+
+from optsolve.train.compact import decode, encode
+from optsolve.train.numbers import mask_numbers
+
+BAKERY = ("A bakery makes bread and cakes. Each loaf of bread yields a profit of $3 and needs 2 hours of "
+          "oven time; each cake yields a profit of $5 and needs 4 hours of oven time. The oven is available "
+          "for at most 100 hours per week. At least 10 loaves of bread must be made. How many of each should "
+          "the bakery make to maximize profit?")
+
+
+def test_mask_numbers_formats() -> None:
+    m = mask_numbers("It costs $1,500.50, 60% of 2.5 million, twice as many, half, 3k, P1 and 10 percent; 60% again")
+    assert m.values == [1500.5, 0.6, 2.5e6, 2.0, 0.5, 3000.0, 0.1]
+    assert "P1" in m.text and m.text.count("<n1>") == 2   # a repeated value repeats its placeholder
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_compact_round_trip_keeps_the_optimum(seed: int) -> None:
+    from optsolve.datagen.families import FAMILIES
+    from optsolve.solvers import solve
+
+    names = sorted(FAMILIES)
+    fam = FAMILIES[names[seed % len(names)]]
+    inst = fam.generate(random.Random(seed), ("easy", "medium", "hard")[seed % 3])
+    m = mask_numbers(inst.text)
+    back = decode(encode(inst.formulation, m), m.values)
+    gold, ours = solve(inst.formulation), solve(back)
+    assert ours.status == gold.status
+    assert gold.objective is not None and ours.objective is not None
+    assert abs(ours.objective - gold.objective) <= 1e-6 * max(1.0, abs(gold.objective))
+
+
+def test_decode_rejects_malformed_output() -> None:
+    from optsolve.errors import FormalizeError
+
+    with pytest.raises(FormalizeError):
+        decode("<max> <v0> + 3", [])                    # no declaration
+    with pytest.raises(FormalizeError):
+        decode("<var> <v0> x <pos> <con> <v0> + <n4>", [1.0])   # unknown number, no comparison
+
+
+def _shipped() -> None:
+    from optsolve.formalize.backends.embedded import default_model_dir
+
+    if not (default_model_dir() / "config.json").exists():
+        pytest.skip("no shipped embedded model in this checkout (build it: optsolve train embedded --install)")
+
+
+def test_shipped_model_answers_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    _shipped()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    from optsolve.formalize.backends.base import CompletionRequest
+    from optsolve.formalize.backends.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend()
+    out = backend.complete(CompletionRequest(problem_text=BAKERY, n=2))
+    assert len(out) == 2
+    f = json.loads(out[0])
+    assert f["variables"] and f.get("objective", {}).get("sense") == "maximize"
+    # a self-correction round moves on to other candidates, still n strings
+    again = backend.complete(CompletionRequest(problem_text=BAKERY, n=2, feedback="infeasible"))
+    assert len(again) == 2
+
+
+def test_garbage_returns_within_bound() -> None:
+    _shipped()
+    from optsolve.formalize.backends.base import CompletionRequest
+    from optsolve.formalize.backends.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(max_seconds=5.0)
+    junk = "zxq 漢字 ¿¡ lorem ipsum " * 300 + " 1 2 3 4 5 6 7 8 9 " * 40
+    t0 = time.perf_counter()
+    out = backend.complete(CompletionRequest(problem_text=junk, n=3))
+    assert len(out) == 3 and all(isinstance(s, str) for s in out)
+    assert time.perf_counter() - t0 < 60
