@@ -336,7 +336,7 @@ def test_cli_datagen_and_report_with_plots(tmp_path: Path, capsys: pytest.Captur
     assert rc == 0
     text = capsys.readouterr().out
     for needle in ("records per family and level", "tiny_mix", "distinct-text ratio", "solver-verified rate",
-                   "complexity score by level", "solve seconds by level", "not run (no --formalizer)"):
+                   "complexity score by level", "gold solve time by level (ms)", "not run (no --formalizer)"):
         assert needle in text
     pngs = sorted(p.name for p in (out / "report").glob("*.png"))
     assert pngs == ["complexity.png", "outcomes.png", "records_per_family.png", "solve_seconds.png"]

@@ -384,10 +384,11 @@ def run_chunk(cfg_dict: dict[str, Any], k: int) -> dict[str, Any]:
     """Worker entry point (top level, picklable: spawn- and Ray-safe)."""
     cfg = config_from_dict(cfg_dict)
     lo, hi = cfg.chunk_range(k)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with fast_mip(cfg.fast_mip):
         lines = [process_instance(cfg, i) for i in range(lo, hi)]
-    return {"chunk": k, "lines": lines, "seconds": round(time.perf_counter() - t0, 6), "pid": os.getpid()}
+    return {"chunk": k, "lines": lines, "seconds": round(time.perf_counter() - t0, 6),
+            "cpu_seconds": round(time.process_time() - c0, 6), "pid": os.getpid()}
 
 
 def config_to_dict(cfg: DatagenConfig) -> dict[str, Any]:
@@ -616,7 +617,7 @@ class Run:
         outcomes = Counter(str(line["outcome"]) for line in lines)
         entry = {"chunk": k, "path": rel, "lines": len(lines), "bytes": len(data),
                  "sha256": ex.sha256_bytes(data), "outcomes": dict(outcomes), "seconds": res.get("seconds"),
-                 "pid": res.get("pid")}
+                 "cpu_seconds": res.get("cpu_seconds"), "pid": res.get("pid")}
         self.journal.append(entry)
         self.done[k] = entry
         self.write_manifest()
@@ -644,9 +645,9 @@ def run_datagen(cfg: DatagenConfig) -> RunSummary:
         raise DatagenError(f"unknown engine {cfg.engine!r}", hint="use --engine local or --engine ray")
     cfg.families = resolve_families(cfg.families, cfg.family_modules)
     cfg.levels = check_levels(cfg.levels)
-    if cfg.formalizer:  # fail fast on a misconfigured backend, before any worker starts
-        from optsolve.formalize.backends import resolve_config
-        resolve_config(cfg.formalizer, cfg.formalizer_model, cfg.formalizer_base_url)
+    if cfg.formalizer:  # fail fast on a misconfigured or missing backend, before any worker starts
+        from optsolve.formalize.backends import make_backend, resolve_config
+        make_backend(resolve_config(cfg.formalizer, cfg.formalizer_model, cfg.formalizer_base_url))
     cfg.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with _Lock(cfg.out):

@@ -154,15 +154,16 @@ def print_report(rep: dict[str, Any], console: Any = None) -> None:
     t.add_row("NL4Opt contamination removed (exact / near)", f"{cc.get('exact', 0)} / {cc.get('near', 0)}")
     con.print(t)
 
-    for key, title, digits in (("complexity", "complexity score by level", 4),
-                               ("solve_seconds", "solve seconds by level", 3)):
+    for key, title, digits, scale in (("complexity", "complexity score by level", 4, 1.0),
+                                      ("solve_seconds", "gold solve time by level (ms)", 3, 1000.0)):
         t = Table(title=title)
         cols = ("n", "min", "p25", "p50", "p75", "p90", "p99", "max", "mean")
         t.add_column("level")
         for col in cols:
             t.add_column(col, justify="right")
         for level, q in rep[key].items():
-            t.add_row(level, *(_fmt(q[col], digits) for col in cols))
+            t.add_row(level, *(_fmt(q[col] if col == "n" or q[col] is None else q[col] * scale, digits)
+                               for col in cols))
         con.print(t)
 
 
