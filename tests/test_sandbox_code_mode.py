@@ -164,6 +164,7 @@ def test_two_active_objectives_are_an_error(sandboxes: list[SandboxResult]) -> N
 def test_empty_or_huge_script_is_an_error_without_a_sandbox(sandboxes: list[SandboxResult]) -> None:
     assert run_code("  \n").status is Status.ERROR
     assert run_code("x = 1\n" * 50_000).status is Status.ERROR
+    assert run_code("x = '\ud800'\n").status is Status.ERROR
     assert sandboxes == []
 
 

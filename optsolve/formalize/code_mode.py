@@ -105,6 +105,10 @@ def run_code(script: str, *, time_limit: float = 60, limits: SandboxLimits | Non
                       "write a shorter script (use loops and data lists instead of repeated lines)")
     if "\x00" in script:
         return _error("the script contains NUL characters; send plain text")
+    try:
+        script.encode("utf-8")
+    except UnicodeEncodeError:
+        return _error("the script is not valid Unicode text (lone surrogates); send plain UTF-8 text")
     if not (time_limit > 0 and math.isfinite(time_limit)):
         raise SandboxError(f"time_limit must be a positive number of seconds, got {time_limit!r}",
                            hint="pass e.g. time_limit=60")

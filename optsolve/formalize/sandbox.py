@@ -524,7 +524,11 @@ def _prepare_dir(code: str, inputs: dict[str, Any] | None, limits: SandboxLimits
         _write(sbx / "_boot.py", _BOOT_SOURCE)
         _write(sbx / "boot.json", json.dumps({"rlimits": _rlimits(limits)}))
         _write(sbx / "optsolve_sandbox.py", _HELPER_SOURCE)
-        _write(sbx / "main.py", code)
+        try:
+            _write(sbx / "main.py", code)
+        except UnicodeEncodeError as exc:
+            raise SandboxError(f"the program is not valid Unicode text: {exc}",
+                               hint="send UTF-8 text without lone surrogates") from None
         try:
             text = json.dumps(inputs or {}, allow_nan=False)
         except (TypeError, ValueError) as exc:
