@@ -217,6 +217,8 @@ def test_extract_json_variants() -> None:
     with pytest.raises(Exception, match="no JSON object"):
         extract_json("nothing")
     assert extract_code("```python\nprint(1)\n```") == "print(1)\n"
+    assert extract_json(json.dumps({"formulation": obj})) == obj  # a wrapper object is unwrapped
+    assert extract_json(json.dumps({"model": 3})) == {"model": 3}
 
 
 def test_scripted_backend_match_keyed_replies(tmp_path: Any) -> None:

@@ -40,6 +40,18 @@ def _balanced_objects(text: str) -> list[str]:
     return spans
 
 
+_WRAPPERS = ("formulation", "model", "formulation_v1")
+
+
+def _unwrap(obj: dict[str, Any]) -> dict[str, Any]:
+    """``{"formulation": {...}}`` (a common LLM habit) is the inner object."""
+    if len(obj) == 1:
+        key, inner = next(iter(obj.items()))
+        if key.lower() in _WRAPPERS and isinstance(inner, dict):
+            return inner
+    return obj
+
+
 def extract_json(text: str) -> dict[str, Any]:
     """The formulation object in an LLM reply: fenced or bare, with prose around it.
 
@@ -61,7 +73,7 @@ def extract_json(text: str) -> dict[str, Any]:
                 last_err = exc
                 continue
             if isinstance(obj, dict):
-                return obj
+                return _unwrap(obj)
     if last_err is not None and "{" in text:
         raise ParseError(f"the reply is not valid JSON: {last_err.msg} at line {last_err.lineno} column "
                          f"{last_err.colno}",
