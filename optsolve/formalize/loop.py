@@ -218,12 +218,14 @@ class Loop:
         return None, res, res.solver or "sandbox", None
 
     # -- one sample -----------------------------------------------------------------------------
-    def run_sample(self, sample: int, first_reply: str | None) -> SampleOutcome:
+    def run_sample(self, sample: int, first_reply: str | None, first_seconds: float = 0.0) -> SampleOutcome:
+        """One conversation. ``first_reply`` came from the batched first request, which took
+        ``first_seconds`` of LLM time for this sample (its share); later rounds ask for themselves."""
         messages = list(self.base_messages)
         last: SampleOutcome = SampleOutcome(sample, None, None, None, False)
         feedback: str | None = None
         for rnd in range(self.max_attempts):
-            t0 = time.perf_counter()
+            t0 = time.perf_counter() - (first_seconds if rnd == 0 else 0.0)
             index = len(self.attempts)
             if rnd == 0 and first_reply is not None:
                 raw = first_reply
@@ -276,8 +278,10 @@ class Loop:
     def run(self, samples: int) -> list[SampleOutcome]:
         samples = max(1, samples)
         # the first round of every sample in one call (servers batch n completions cheaply)
+        t0 = time.perf_counter()
         firsts = self._ask(self.base_messages, samples, self.seed, None)
-        return [self.run_sample(s, firsts[s]) for s in range(samples)]
+        share = (time.perf_counter() - t0) / samples
+        return [self.run_sample(s, firsts[s], share) for s in range(samples)]
 
 
 def _close(a: float, b: float) -> bool:
