@@ -24,7 +24,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_service_load import run_load, start_server, stop_server  # noqa: E402
+import contextlib
+
+from bench_service_load import run_load, start_server, stop_server
 
 
 def rss_mb(pid: int) -> tuple[float, float, int]:
@@ -34,10 +36,8 @@ def rss_mb(pid: int) -> tuple[float, float, int]:
     total = server
     kids = proc.children(recursive=True)
     for k in kids:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += k.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return server / 2**20, total / 2**20, len(kids)
 
 
