@@ -323,7 +323,8 @@ class OptSolveServer:
         if self.llm is None:
             raise self.llm_error or LLMBackendError("no formalizer is configured on this server")
 
-    def _formalize_options(self, request: Any, time_limit: float | None, solver: str | None) -> dict[str, Any]:
+    def _formalize_options(self, request: Any, time_limit: float | None, solver: str | None,
+                           llm_timeout: float | None = None) -> dict[str, Any]:
         import pydantic
 
         from optsolve.formalize import FormalizeOptions
@@ -332,7 +333,7 @@ class OptSolveServer:
             opts = FormalizeOptions(
                 samples=request.samples or self.cfg.samples, max_attempts=request.max_attempts
                 or self.cfg.max_attempts, time_limit=time_limit, solver=solver,
-                seed=request.seed if request.HasField("seed") else 0)
+                seed=request.seed if request.HasField("seed") else 0, llm_timeout=llm_timeout)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
@@ -373,7 +374,8 @@ class OptSolveServer:
                                   total_seconds=call.elapsed, route="formulation")
         self._check_text(request.text)
         payload = {"text": request.text, "progress": on_progress is not None, "llm": self._llm_info(),
-                   "formalize_options": self._formalize_options(request, time_limit, solver)}
+                   "formalize_options": self._formalize_options(
+                       request, time_limit, solver, hard if context.time_remaining() is not None else None)}
         out = await self.pool.run("formalize", payload, timeout=hard, on_progress=on_progress,
                                   llm=self._llm_call)
         result = out.get("result")
@@ -387,7 +389,7 @@ class OptSolveServer:
         self._check_text(request.text)
         remaining = context.time_remaining()
         hard = max(0.01, remaining - 0.005) if remaining is not None else self.cfg.max_time_limit * 2
-        opts = self._formalize_options(request, None, None)
+        opts = self._formalize_options(request, None, None, hard if remaining is not None else None)
         payload = {"text": request.text, "llm": self._llm_info(), "formalize_options": opts, "render": True}
         out = await self.pool.run("plan", payload, timeout=hard, llm=self._llm_call)
         attempts = out.get("attempts") or []
