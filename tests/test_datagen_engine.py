@@ -319,3 +319,64 @@ def test_ray_engine_on_a_local_ray_instance_matches_local_engine(tmp_path: Path)
     pids = {e.get("pid") for e in ex.Journal(tmp_path / "ray" / "journal.jsonl").read()}
     assert os.getpid() not in pids   # chunks really ran in Ray workers
     assert m["config"]["engine"] == "ray"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_cli_joins_a_ray_cluster_by_address(tmp_path: Path) -> None:
+    """`ray start --head` on 127.0.0.1 in a subprocess (its own session, stopped by its pid), then the
+    unchanged CLI with --engine ray --address."""
+    pytest.importorskip("ray")
+    import shutil
+    import socket
+    import tempfile
+
+    ray_bin = Path(sys.executable).with_name("ray")
+    if not ray_bin.exists():
+        pytest.skip("the ray command is not installed")
+    port = _free_port()
+    temp = tempfile.mkdtemp(prefix="rt", dir="/tmp")   # Ray's socket paths must stay short
+    env = env_with_tests()
+    env["RAY_USAGE_STATS_ENABLED"] = "0"
+    # Ray >= 2.59 authenticates local clusters with a token: one for this test only, by environment
+    env["RAY_AUTH_MODE"] = "token"
+    env["RAY_AUTH_TOKEN"] = os.urandom(16).hex()
+    head = subprocess.Popen([str(ray_bin), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
+                             "--include-dashboard=false", "--node-ip-address=127.0.0.1",
+                             "--disable-usage-stats", f"--temp-dir={temp}"],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            assert head.poll() is None, head.stderr.read().decode() if head.stderr else ""
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        out = tmp_path / "cluster"
+        res = subprocess.run([sys.executable, "-m", "optsolve", "datagen", "--families", "tiny_mix,tiny_diet",
+                              "--n", "16", "--chunk-size", "4", "--engine", "ray", "--address",
+                              f"127.0.0.1:{port}", "--workers", "2", "--family-module", FAMS, "--no-progress",
+                              "--out", str(out)], env=env, cwd=REPO, capture_output=True, text=True,
+                             timeout=300)
+        assert res.returncode == 0, res.stderr[-3000:]
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+        shutil.rmtree(temp, ignore_errors=True)
+    run_datagen(cfg(tmp_path / "local", n=16, chunk_size=4))
+    assert records_bytes(out) == records_bytes(tmp_path / "local")
+    check_manifest_true(out)
