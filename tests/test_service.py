@@ -566,6 +566,19 @@ def test_error_mapping(err: BaseException, code: grpc.StatusCode) -> None:
     assert grpc_status_for(err) != grpc.StatusCode.UNKNOWN
 
 
+def test_codegen_generates_importable_code_with_fixed_imports(tmp_path: Path) -> None:
+    from optsolve.service import codegen
+
+    codegen._generate_into(tmp_path, codegen.proto_file())
+    gen = tmp_path / "optsolve" / "v1"
+    grpc_src = (gen / "optsolve_pb2_grpc.py").read_text()
+    assert "from optsolve.service._gen.optsolve.v1 import optsolve_pb2" in grpc_src
+    assert "from optsolve.v1 import" not in grpc_src
+    assert (tmp_path / "STAMP").read_text().strip() == codegen._digest(codegen.proto_file())
+    for path in (gen / "optsolve_pb2.py", gen / "optsolve_pb2_grpc.py"):
+        compile(path.read_text(), str(path), "exec")  # valid Python (importing would re-register it)
+
+
 def test_codegen_is_current_and_canonical() -> None:
     from optsolve.service import codegen
 

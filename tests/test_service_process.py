@@ -204,6 +204,7 @@ def test_client_cli_unreachable_server() -> None:
     assert out.returncode != 0 and "UNAVAILABLE" in out.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_in_flight_work(served: Served) -> None:
     workers = served.workers()
     assert workers
@@ -231,6 +232,7 @@ def test_sigterm_finishes_in_flight_work(served: Served) -> None:
     assert _all_gone(workers)
 
 
+@pytest.mark.slow
 def test_sigterm_grace_expiry_cancels_and_kills_workers() -> None:
     srv = Served("--workers", "1", "--grace", "1")
     try:
