@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 picks a free one)")
     s.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="solver worker processes (default: CPU count)")
+    s.add_argument("--solver-threads", type=int, default=None,
+                   help="threads per solve (default: CPU count / workers, at least 1)")
     s.add_argument("--max-concurrent", type=int, default=64,
                    help="requests served at once; more answer RESOURCE_EXHAUSTED (default 64)")
     s.add_argument("--max-message-bytes", type=int, default=4 * 1024 * 1024,
@@ -88,7 +90,7 @@ def _serve(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_bytes, grace=args.grace, token_file=args.token_file,
         tls_cert=args.tls_cert, tls_key=args.tls_key, insecure=args.insecure,
         max_time_limit=args.max_time_limit, backend=args.backend, model=args.model, base_url=args.base_url,
-        samples=args.samples, max_attempts=args.max_attempts)
+        samples=args.samples, max_attempts=args.max_attempts, solver_threads=args.solver_threads)
 
     def ready(addr: str) -> None:
         print(f"listening on {addr}", flush=True)

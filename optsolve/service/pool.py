@@ -62,11 +62,13 @@ class PoolClosedError(ServiceError):
 class WorkerPool:
     """``size`` solver processes; :meth:`run` sends one task to an idle one and awaits its reply."""
 
-    def __init__(self, size: int, *, max_tasks: int = 1000, start_method: str = "forkserver") -> None:
+    def __init__(self, size: int, *, max_tasks: int = 1000, start_method: str = "forkserver",
+                 solver_threads: int | None = None) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one process")
         self.size = size
         self.max_tasks = max_tasks
+        self.solver_threads = solver_threads
         self._ctx = mp.get_context(start_method)
         if start_method == "forkserver":
             self._ctx.set_forkserver_preload(list(PRELOAD))
@@ -83,7 +85,7 @@ class WorkerPool:
         """Start one worker (blocking: call it in a thread from the event loop)."""
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(  # type: ignore[attr-defined]
-            target=worker_main, args=(child,), daemon=True, name="optsolve-worker")
+            target=worker_main, args=(child, self.solver_threads), daemon=True, name="optsolve-worker")
         proc.start()
         child.close()
         self.stats["started"] += 1

@@ -78,6 +78,7 @@ class ServerConfig:
     max_attempts: int = 3
     llm_threads: int = 4
     max_tasks_per_worker: int = 1000
+    solver_threads: int | None = None     # per solve; default: CPUs / workers (at least 1)
 
     def check(self) -> None:
         if self.workers < 1:
@@ -131,7 +132,8 @@ class OptSolveServer:
     def __init__(self, config: ServerConfig) -> None:
         config.check()
         self.cfg = config
-        self.pool = WorkerPool(config.workers, max_tasks=config.max_tasks_per_worker)
+        threads = config.solver_threads or max(1, (os.cpu_count() or 1) // config.workers)
+        self.pool = WorkerPool(config.workers, max_tasks=config.max_tasks_per_worker, solver_threads=threads)
         self.health = HealthServicer()
         self.server: grpc.aio.Server | None = None
         self.port: int = 0

@@ -100,11 +100,17 @@ def render_text(formulation: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
+#: solver threads per solve in this worker (set by the pool: CPUs / workers, so workers do not
+#: oversubscribe the machine); None lets each solver choose
+_THREADS: int | None = None
+
+
 def _options(data: dict[str, Any]) -> Any:
     from optsolve.solvers import SolveOptions
 
     return SolveOptions(time_limit=data.get("time_limit"), solver=data.get("solver") or None,
-                        explain=bool(data.get("explain", True)), seed=int(data.get("seed") or 0))
+                        explain=bool(data.get("explain", True)), seed=int(data.get("seed") or 0),
+                        threads=_THREADS)
 
 
 _ROUTES: dict[frozenset[str], str] = {}
@@ -191,15 +197,16 @@ def _warm_up() -> None:
     """One tiny solve, so the first request does not pay for loading the default solver backend."""
     # a broken backend shows up as the request's own error
     with contextlib.suppress(Exception):
-        task_solve({"formulation": _WARMUP, "echo": False})
+        task_solve({"formulation": _WARMUP, "echo": False, "options": {}})
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, threads: int | None = None) -> None:
     """The worker loop. Ctrl-C goes to the server, which stops its workers itself."""
+    global _CONN, _THREADS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _THREADS = threads
     _warm_up()
-    global _CONN
     while True:
         try:
             kind, payload = conn.recv()
