@@ -18,6 +18,8 @@ How the grounded model maps onto CP-SAT:
   enforced by ``a``'s literal); a formula inside ``or``/``not`` is reified into a literal (both
   directions). Soft constraints are half-reified (literal => formula) and their penalty
   ``weight * (1 - literal)`` is added to the objective.
+* ``threads`` sets CP-SAT's workers; the default is 8 (:data:`DEFAULT_WORKERS`), whatever the core count,
+  because CP-SAT's portfolio needs them (measured in docs/solvers_logic.md).
 * Infeasibility: when ``options.explain`` is set, the hard constraints are re-posted under one assumption
   literal each and CP-SAT's ``SufficientAssumptionsForInfeasibility`` gives a core, which a deletion
   filter then makes irreducible when it is small.
@@ -26,7 +28,6 @@ How the grounded model maps onto CP-SAT:
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import Any
 
@@ -61,6 +62,8 @@ from optsolve.solvers.result import RawSolution, SolveOptions, Status
 #: artificial bound given to integer variables the model leaves unbounded
 UNBOUNDED = 2**31
 _MAX_POW = 20
+#: CP-SAT workers when SolveOptions.threads is not set
+DEFAULT_WORKERS = 8
 _CORE_SHRINK_LIMIT = 40
 
 Affine = tuple[dict[int, float], float]   # (cp var index -> coefficient, constant)
@@ -464,7 +467,10 @@ class CpSatBackend(Backend):
         p = solver.parameters
         if options.time_limit is not None:
             p.max_time_in_seconds = max(0.01, float(options.time_limit))
-        p.num_workers = workers or options.threads or min(8, os.cpu_count() or 1)
+        # CP-SAT's portfolio (core-based, LNS, LP workers) needs ~8 workers to be complete; with 1-2
+        # it is several times slower on MaxSAT-like objectives even on a 2-core machine
+        # (docs/solvers_logic.md), so 8 is the default whatever the core count.
+        p.num_workers = workers or options.threads or DEFAULT_WORKERS
         p.random_seed = options.seed
         p.log_search_progress = options.verbose
 

@@ -229,7 +229,14 @@ class _Encoder:
             lits, ws, low, high = self.normal(*self.rel_range(f))
             if low > high:
                 return -t
-            parts = [self.bdd(ls, w, k, full=True) for ls, w, k in self.leq_parts(lits, ws, low, high)]
+            parts = []
+            for ls, w, k in self.leq_parts(lits, ws, low, high):
+                if k < min(w):                      # every literal false
+                    parts.append(self.and_lit([-x for x in ls]))
+                elif k >= sum(w) - min(w):          # not every literal true: one clause
+                    parts.append(-self.and_lit(ls))
+                else:
+                    parts.append(self.bdd(ls, w, k, full=True))
             return self.and_lit(parts)
         if isinstance(f, And):
             return self.and_lit([self.lit(a) for a in f.args])
@@ -279,8 +286,10 @@ class _Encoder:
                 self.out.append([-t])
                 return
             for ls, w, k in self.leq_parts(lits, ws, low, high):
-                if k == 0:
+                if k < min(w):
                     self.out.extend([[-x] for x in ls])
+                elif k >= sum(w) - min(w):
+                    self.out.append([-x for x in ls])
                 elif all(x == 1 for x in w):
                     enc = EncType.pairwise if k == 1 and len(ls) <= 8 else EncType.seqcounter
                     if k > 1 and len(ls) * k > 20000:
