@@ -6,6 +6,7 @@ from optsolve.datagen.base import Family
 from optsolve.datagen.families.classic_cp import CLASSIC_CP
 from optsolve.datagen.families.classic_lp import CLASSIC_LP
 from optsolve.datagen.families.classic_mip import CLASSIC_MIP
+from optsolve.datagen.families.classic_nl import CLASSIC_NL
 from optsolve.datagen.families.investment import InvestmentFamily
 from optsolve.datagen.families.nl4opt import WORD_FAMILIES
 
@@ -22,7 +23,7 @@ def register(family: Family) -> Family:
 for _f in WORD_FAMILIES:
     register(_f)
 register(InvestmentFamily())
-for _f in (*CLASSIC_LP, *CLASSIC_MIP, *CLASSIC_CP):
+for _f in (*CLASSIC_LP, *CLASSIC_MIP, *CLASSIC_CP, *CLASSIC_NL):
     register(_f)
 
 __all__ = ["FAMILIES", "register"]
