@@ -20,10 +20,9 @@ def register(family: Family) -> Family:
     return family
 
 
-for _f in WORD_FAMILIES:
-    register(_f)
-register(InvestmentFamily())
-for _f in (*CLASSIC_LP, *CLASSIC_MIP, *CLASSIC_CP, *CLASSIC_NL):
+_ALL: tuple[Family, ...] = (*WORD_FAMILIES, InvestmentFamily(), *CLASSIC_LP, *CLASSIC_MIP, *CLASSIC_CP,
+                            *CLASSIC_NL)
+for _f in _ALL:
     register(_f)
 
 __all__ = ["FAMILIES", "register"]

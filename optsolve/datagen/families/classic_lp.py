@@ -4,6 +4,7 @@ multi-period production planning, the diet table and project scheduling (CPM).""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from optsolve.datagen import realize as R
@@ -134,7 +135,7 @@ def _arc_text(rng: random.Random, template: str, arcs: list[tuple[str, str]], co
                     for a, b in arcs)
 
 
-def _sparse(arcs: list[tuple[str, str]], d: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+def _sparse(arcs: list[tuple[str, str]], d: Mapping[tuple[str, str], float]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for a, b in arcs:
         out.setdefault(a, {})[b] = R.clean(d[(a, b)])
@@ -229,7 +230,7 @@ class ShortestPath(Classic):
         arcs = [(ren[a], ren[b]) for a, b in arcs]
         length = {a: rng.randint(2, 30) for a in arcs}
         s, t = places[0], places[-1]
-        form = {
+        form: dict[str, Any] = {
             "sets": {"Places": places},
             "parameters": {"dist": {"index": ["Places", "Places"], "values": _sparse(arcs, length), "default": 0},
                            "road": {"index": ["Places", "Places"], "values": _sparse(arcs, {a: 1 for a in arcs}),
