@@ -204,3 +204,28 @@ def test_time_limit_status() -> None:
 @pytest.mark.parametrize("name", library_names("cpsat"))
 def test_library_problem_on_cpsat(name: str) -> None:
     library_cross_check("cpsat", name)
+
+
+def test_formulation_json_all_different_with_soft_preferences() -> None:
+    from itertools import permutations
+
+    from optsolve.solvers import solve
+
+    fav = [1, 1, 2, 3]
+    cost = [3, 1, 4, 2]
+    f = {
+        "name": "assign_soft",
+        "sets": {"W": {"range": [1, 4]}},
+        "parameters": {"fav": {"index": ["W"], "values": fav}, "cost": {"index": ["W"], "values": cost}},
+        "variables": {"x": {"index": ["W"], "domain": "integers", "lb": 1, "ub": 4}},
+        "objective": {"sense": "minimize", "expr": "sum(cost[w] * x[w] for w in W)"},
+        "constraints": {
+            "distinct": {"expr": "all_different(x[w] for w in W)"},
+            "likes": {"forall": "w in W", "expr": "x[w] == fav[w]", "soft": {"weight": 2.5}},
+        },
+    }
+    best = min(sum(c * x for c, x in zip(cost, p)) + 2.5 * sum(x != g for x, g in zip(p, fav))
+               for p in permutations(range(1, 5)))
+    res = solve(f, solver="cpsat")
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(best)
+    assert sorted(res.variables["x"].values()) == [1, 2, 3, 4]

@@ -175,3 +175,35 @@ def test_time_limits() -> None:
 @pytest.mark.parametrize("name", library_names("pysat"))
 def test_library_problem_on_pysat(name: str) -> None:
     library_cross_check("pysat", name)
+
+
+def test_formulation_json_nested_pb_and_soft() -> None:
+    from itertools import product
+
+    from optsolve.solvers import solve
+
+    f = {
+        "name": "nested",
+        "variables": {v: {"domain": "boolean"} for v in "abcd"},
+        "constraints": {
+            "pb": {"expr": "implies(a, 2 * b + 3 * c - d >= 3)"},
+            "card": {"expr": "1 <= a + b + c + d <= 2"},
+            "nor": {"expr": "not (b and d)"},
+            "pref_a": {"expr": "a", "soft": {"weight": 4}},
+            "pref_d": {"expr": "d", "soft": {"weight": 1.5}},
+            "pref_not_c": {"expr": "not c", "soft": {"weight": 2}},
+        },
+    }
+    best = None
+    for a, b, c, d in product((0, 1), repeat=4):
+        if a and not 2 * b + 3 * c - d >= 3:
+            continue
+        if not 1 <= a + b + c + d <= 2 or (b and d):
+            continue
+        cost = 4 * (not a) + 1.5 * (not d) + 2 * c
+        best = cost if best is None else min(best, cost)
+    res = solve(f, solver="pysat")
+    assert res.status is Status.OPTIMAL and res.solver == "pysat"
+    assert res.objective == pytest.approx(best)
+    v = res.variables
+    assert v["a"] is True and v["c"] is True and v["b"] is False and v["d"] is False   # cost 3.5

@@ -191,3 +191,28 @@ def test_time_limit() -> None:
 @pytest.mark.parametrize("name", library_names("z3"))
 def test_library_problem_on_z3(name: str) -> None:
     library_cross_check("z3", name)
+
+
+def test_formulation_json_spec_disjunction_with_reals() -> None:
+    from optsolve.formulation import compile_model
+    from optsolve.solvers import route, solve
+
+    f = {
+        "name": "two_tasks",
+        "sets": {"T": [1, 2]},
+        "variables": {"s": {"index": ["T"], "domain": "nonnegative_reals"}},
+        "objective": {"sense": "minimize", "expr": "s[1] + s[2]"},
+        "constraints": {
+            "first_after_1": {"expr": "s[1] >= 1"},
+            "no_overlap": {"expr": "(s[1] + 3 <= s[2]) or (s[2] + 2 <= s[1])"},
+        },
+    }
+    assert route(compile_model(f)) == "z3"
+    res = solve(f)
+    # s1 + 3 <= s2 gives 1 + 4 = 5; s2 + 2 <= s1 gives s2 = 0, s1 = 2: optimum 2
+    assert res.status is Status.OPTIMAL and res.objective == pytest.approx(2)
+    assert res.variables["s"] == {"1": pytest.approx(2), "2": pytest.approx(0)}
+    f["constraints"]["late"] = {"expr": "s[1] + s[2] <= 1.5"}
+    res = solve(f)
+    assert res.status is Status.INFEASIBLE
+    assert set(res.explanation or []) == {"late", "no_overlap"}   # either order needs a sum >= 2
