@@ -51,6 +51,7 @@ from optsolve.formulation.ir import (
 )
 from optsolve.solvers.base import Backend
 from optsolve.solvers.logic_util import (
+    check_limit,
     hard_indices,
     is_integral,
     reported_objective,
@@ -531,15 +532,19 @@ class CpSatBackend(Backend):
         b = _Builder(model)
         assumptions, _, _ = b.build(with_assumptions=True)
         lit_of = {a.index: k for k, a in assumptions}
-        budget = options.time_limit
+        first: list[float] = []
 
         def check(subset: list[int]) -> list[int] | None:
+            keep = set(subset)
             b.m.clear_assumptions()
-            b.m.add_assumptions([a for k, a in assumptions if k in set(subset)])
+            b.m.add_assumptions([a for k, a in assumptions if k in keep])
             solver = cp_model.CpSolver()
-            left = None if budget is None else max(0.05, budget - (time.perf_counter() - t0))
+            t1 = time.perf_counter()
+            left = check_limit(options.time_limit, t0, t1, first[0] if first else None)
             self._params(solver, SolveOptions(time_limit=left, seed=options.seed), workers=1)
             st = solver.solve(b.m)
+            if not first:
+                first.append(time.perf_counter() - t1)
             if st != cp_model.INFEASIBLE:
                 return None
             return sorted(lit_of[i] for i in solver.sufficient_assumptions_for_infeasibility()

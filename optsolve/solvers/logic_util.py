@@ -181,6 +181,17 @@ def nl_ops(e: Expr) -> set[str]:
 
 # --- unsat cores -------------------------------------------------------------------------------
 
+def check_limit(time_limit: float | None, t0: float, now: float, first: float | None) -> float | None:
+    """Seconds one core-shrinking check may take: what is left of the solve's time limit, and at
+    most ``max(1, 3 x)`` the first (full) core solve, so shrinking a core never costs much more than
+    finding it. A check that hits the limit keeps its member: the core stays valid."""
+    out = None if time_limit is None else max(0.05, time_limit - (now - t0))
+    if first is not None:
+        cap = max(1.0, 3.0 * first)
+        out = cap if out is None else min(out, cap)
+    return out
+
+
 def shrink_core(core: list[int], infeasible: Callable[[list[int]], list[int] | None],
                 max_checks: int = 60) -> list[int]:
     """Deletion filter: drop each member whose removal keeps the rest infeasible.

@@ -48,7 +48,13 @@ from optsolve.formulation.ir import (
     Rel,
 )
 from optsolve.solvers.base import Backend
-from optsolve.solvers.logic_util import hard_indices, reported_objective, require_scale, shrink_core
+from optsolve.solvers.logic_util import (
+    check_limit,
+    hard_indices,
+    reported_objective,
+    require_scale,
+    shrink_core,
+)
 from optsolve.solvers.result import RawSolution, SolveOptions, Status
 
 #: most BDD nodes one pseudo-boolean constraint may create before we give up on it
@@ -455,9 +461,11 @@ class PySatBackend(Backend):
                     s.add_clause([*cl, -sel[k]])
             back = {v: k for k, v in sel.items()}
 
+            first: list[float] = []
+
             def check(subset: list[int]) -> list[int] | None:
-                left = None if options.time_limit is None else \
-                    max(0.05, options.time_limit - (time.perf_counter() - t0))
+                t1 = time.perf_counter()
+                left = check_limit(options.time_limit, t0, t1, first[0] if first else None)
                 tm = _timer(left, s.interrupt)
                 try:
                     res = s.solve_limited(assumptions=[sel[k] for k in subset], expect_interrupt=True)
@@ -465,6 +473,8 @@ class PySatBackend(Backend):
                     if tm:
                         tm.cancel()
                     s.clear_interrupt()
+                if not first:
+                    first.append(time.perf_counter() - t1)
                 if res is not False:
                     return None
                 return sorted(back[x] for x in (s.get_core() or []) if x in back)

@@ -42,7 +42,7 @@ from optsolve.formulation.ir import (
     Rel,
 )
 from optsolve.solvers.base import Backend
-from optsolve.solvers.logic_util import exact, is_integral, reported_objective, shrink_core
+from optsolve.solvers.logic_util import check_limit, exact, is_integral, reported_objective, shrink_core
 from optsolve.solvers.result import RawSolution, SolveOptions, Status
 
 _MAX_POW = 64
@@ -333,11 +333,16 @@ class Z3Backend(Backend):
             track[str(p)] = k
             lits[k] = p
 
+        first: list[float] = []
+
         def check(subset: list[int]) -> list[int] | None:
-            if options.time_limit is not None:
-                left = options.time_limit - (time.perf_counter() - t0)
-                s.set("timeout", max(50, int(left * 1000)))
-            if s.check([lits[k] for k in subset]) != z3.unsat:
+            t1 = time.perf_counter()
+            left = check_limit(options.time_limit, t0, t1, first[0] if first else None)
+            s.set("timeout", 4294967295 if left is None else max(50, int(left * 1000)))
+            res = s.check([lits[k] for k in subset])
+            if not first:
+                first.append(time.perf_counter() - t1)
+            if res != z3.unsat:
                 return None
             return sorted(track[str(p)] for p in s.unsat_core())
 
