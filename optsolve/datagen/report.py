@@ -57,6 +57,12 @@ def build_report(d: Path) -> dict[str, Any]:
         per_split[r.get("split", "?")] += 1
 
     outcomes = Counter(str(line["outcome"]) for line in shard_lines)
+    lost: dict[str, Counter[str]] = defaultdict(Counter)
+    for line in shard_lines:
+        if line["outcome"] == "dropped":
+            lost[line["family"]][str(line.get("reason"))] += 1
+        elif line["outcome"] == "error":
+            lost[line["family"]][f"error:{line.get('stage')}"] += 1
     generated_texts = [line["record"]["text"] for line in shard_lines if "record" in line]
     distinct_generated = len({text_key(t) for t in generated_texts})
     distinct_final = len({text_key(r["text"]) for r in records})
@@ -80,6 +86,7 @@ def build_report(d: Path) -> dict[str, Any]:
         "outcomes": dict(outcomes),
         "dropped": dict(Counter(str(line.get("reason")) for line in shard_lines if line["outcome"] == "dropped")),
         "errors": outcomes["error"],
+        "lost_per_family": {f: dict(c) for f, c in sorted(lost.items())},
         "records": len(records),
         "per_family_level": {f: dict(c) for f, c in sorted(per_fam_level.items())},
         "per_split": {s: per_split.get(s, 0) for s in SPLITS},
@@ -132,6 +139,14 @@ def print_report(rep: dict[str, Any], console: Any = None) -> None:
         totals.update(c)
     t.add_row("[bold]all[/bold]", *(str(totals.get(level, 0)) for level in levels), str(sum(totals.values())))
     con.print(t)
+
+    if rep.get("lost_per_family"):
+        t = Table(title="instances dropped or failed, per family")
+        t.add_column("family")
+        t.add_column("reasons")
+        for fam, c in rep["lost_per_family"].items():
+            t.add_row(fam, ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+        con.print(t)
 
     t = Table(title="splits")
     for col in ("split", "records", "sft", "dpo pairs", "ranked lists"):
