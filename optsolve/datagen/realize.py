@@ -158,6 +158,8 @@ def verb_plural(verb: str) -> str:
 
 def short_ref(subject: str) -> str:
     """A later reference to a subject: ``"A bakery in Salem"`` -> ``"the bakery"``; names unchanged."""
+    if "," in subject and not subject.startswith(("A ", "An ")):
+        return subject.split(",")[0]
     for art in ("A ", "An "):
         if subject.startswith(art):
             rest = subject[len(art):]
@@ -179,6 +181,8 @@ def sample(rng: random.Random, items: Sequence[T], k: int) -> list[T]:
 
 def a_an(word: str) -> str:
     w = word.strip().lower()
+    if w.startswith(("hour", "honest", "heir", "mwh", "fm")):
+        return "an"
     return "an" if w[:1] in "aeiou" and not w.startswith(("uni", "use", "one", "eu")) else "a"
 
 

@@ -286,8 +286,8 @@ class MultiKnapsack(Classic):
     templates = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
-        n = size(rng, level, (4, 5), (7, 10), (12, 18))
-        k = size(rng, level, (2, 2), (2, 3), (3, 5))
+        n = size(rng, level, (4, 5), (7, 10), (11, 14))
+        k = size(rng, level, (2, 2), (2, 3), (3, 4))
         items = [f"crate {i + 1}" for i in range(n)]
         trucks = [f"truck {chr(ord('A') + j)}" for j in range(k)]
         weight = vec(items, lambda i: rng.randint(2, 30))

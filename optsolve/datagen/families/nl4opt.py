@@ -114,7 +114,7 @@ PRODUCTION_REQ = Scenario(
              ge=(Attr("high_grade", "tons of high-grade ore", lo=1, hi=8, verbs=("produces", "yields", "extracts")),
                  Attr("medium_grade", "tons of medium-grade ore", lo=1, hi=6, verbs=("produces", "yields")),
                  Attr("low_grade", "tons of low-grade ore", lo=2, hi=10, verbs=("produces", "yields"))),
-             items="days of operation", intro=("{S} operates two or more sites: {ents}.",
+             items="days of operation", intro=("{S} operates {n} sites: {ents}.",
                                                "{S} can run {ents} for a number of days.")),
         _ctx(("A clothing company", "{company}", "A print shop in {city}"),
              (E("t-shirts", "t-shirt"), E("hoodies", "hoodie"), E("raincoats", "raincoat"), E("umbrellas", "umbrella")),
@@ -140,7 +140,8 @@ PRODUCTION_REQ = Scenario(
 
 def _cargo(what: str, lo: float, hi: float) -> Attr:
     return Attr("capacity", what, lo=lo, hi=hi, verbs=("can carry", "can take", "can transport", "holds"),
-                noun=what)
+                noun=what, need=("{S} needs to transport {ge} {amt}{p}.", "{ge} {amt} must be delivered{p}.",
+                                 "{S} has to move {ge} {amt}{p}.", "In total, {ge} {amt} have to be shipped{p}."))
 
 
 def _veh_ctx(subjects: tuple[str, ...], ents: tuple[Ent, ...], cargo: str, lo: float, hi: float,
@@ -156,13 +157,17 @@ def _veh_ctx(subjects: tuple[str, ...], ents: tuple[Ent, ...], cargo: str, lo: f
                                                            f"the total number of {cargo} moved"))))
 
 
-POLLUTION = Attr("pollution", "units of pollution", lo=2, hi=90, verbs=("produces", "creates", "emits"))
+EMIT = ("{S} can produce {le} {amt}{p}.", "{le} {amt} may be emitted{p}.", "Emissions are capped at {amt}{p}.",
+        "The total emitted must not exceed {amt}{p}.", "Regulations allow {le} {amt}{p}.")
+INTAKE_LIM = ("{S} can consume {le} {amt}{p}.", "Intake is limited to {amt}{p}.", "{S} should have {le} {amt}{p}.",
+              "The total must stay below {amt}{p}.")
+POLLUTION = Attr("pollution", "units of pollution", lo=2, hi=90, verbs=("produces", "creates", "emits"), limit=EMIT)
 FUEL = Attr("fuel", "liters of fuel", lo=5, hi=60, verbs=("uses", "burns", "consumes"))
 
 VEHICLE_TRANSPORT = Scenario(
     "vehicle_transport", "Trips by two to four vehicle types: capacity, cost, budget, shares of trips.",
-    intro=("{S} transports goods using {ents}.", "{S} can ship using either {ents}.",
-           "{S} has to move its cargo by {ents}.", "{S} uses {ents} for deliveries."),
+    intro=("{S} can use {ents}.", "{S} can transport using either {ents}.", "{S} makes trips with {ents}.",
+           "{S} relies on {ents} for transport.", "{S} is choosing between {ents}."),
     contexts=(
         _veh_ctx(("A coconut seller", "{person}, a coconut farmer,"), (E("rickshaws", "rickshaw"),
                  E("ox carts", "ox cart"), E("pickup trucks", "pickup truck")), "coconuts", 20, 80, (POLLUTION,)),
@@ -192,9 +197,9 @@ NUTRIENTS = (Attr("protein", "grams of protein", lo=2, hi=30, verbs=("contains",
              Attr("iron", "mg of iron", lo=1, hi=10, verbs=("contains", "provides")),
              Attr("vitamin_a", "units of vitamin A", lo=1, hi=20, verbs=("contains", "provides")),
              Attr("fiber", "grams of fiber", lo=1, hi=12, verbs=("contains", "has", "provides")))
-SUGAR = Attr("sugar", "grams of sugar", lo=1, hi=25, verbs=("contains", "has"))
-FAT = Attr("fat", "grams of fat", lo=1, hi=20, verbs=("contains", "has"))
-SODIUM = Attr("sodium", "mg of sodium", lo=20, hi=400, verbs=("contains", "has"))
+SUGAR = Attr("sugar", "grams of sugar", lo=1, hi=25, verbs=("contains", "has"), limit=INTAKE_LIM)
+FAT = Attr("fat", "grams of fat", lo=1, hi=20, verbs=("contains", "has"), limit=INTAKE_LIM)
+SODIUM = Attr("sodium", "mg of sodium", lo=20, hi=400, verbs=("contains", "has"), limit=INTAKE_LIM)
 
 DIET = Scenario(
     "diet", "Choose servings of foods to meet nutrient minimums (and limits) at minimum cost.",
@@ -219,7 +224,9 @@ DIET = Scenario(
              ge=(Attr("nitrogen", "units of nitrogen", lo=1, hi=15, verbs=("contains", "provides")),
                  Attr("phosphoric", "units of phosphoric acid", lo=1, hi=12, verbs=("contains", "provides")),
                  Attr("potassium", "units of potassium", lo=1, hi=10, verbs=("contains", "provides"))),
-             le=(Attr("chlorine", "units of chlorine", lo=1, hi=6, verbs=("contains", "releases")),), items="bags",
+             le=(Attr("chlorine", "units of chlorine", lo=1, hi=6, verbs=("contains", "releases"),
+                      limit=("{le} {amt} may end up in the soil{p}.", "Chlorine is limited to {amt}{p}.")),),
+             items="bags",
              intro=("{S} can buy {ents}.", "{S} fertilizes the soil with {ents}.")),
     ),
     objectives=(MIN_COST,),
@@ -240,7 +247,8 @@ INTAKE = Scenario(
              (E("sleeping pills", "sleeping pill"), E("sleep supplements", "sleep supplement"),
               E("herbal teas", "herbal tea")),
              ge=(Attr("sleepiness", "units of sleepiness", lo=1, hi=6, verbs=("adds", "provides", "gives")),),
-             le=(Attr("discomfort", "units of discomfort", lo=0.1, hi=0.9, verbs=("causes", "introduces")),),
+             le=(Attr("discomfort", "units of discomfort", lo=0.1, hi=0.9, verbs=("causes", "introduces"),
+                      limit=("{S} can tolerate {le} {amt}{p}.", "{le} {amt} can be tolerated{p}.")),),
              objectives=(Objective("minimize", SUGAR, ("sugar intake", "the total sugar intake", "the sugar consumed")),),
              intro=("To sleep better, {s} can take {ents}.", "{S} is choosing between {ents}.")),
         _ctx(("An athlete", "{person}", "A fitness trainer"),
@@ -284,7 +292,8 @@ STAFFING = Scenario(
     contexts=(
         _ctx(("A software company", "{company}"), (E("UI designers", "UI designer"),
              E("software engineers", "software engineer"), E("data analysts", "data analyst"), E("testers", "tester")),
-             le=(WAGE,), ge=(Attr("hours", "hours of work", lo=10, hi=45, verbs=("works", "provides")),
+             le=(WAGE,), ge=(Attr("hours", "hours of work", lo=10, hi=45, verbs=("works", "provides"),
+                                  need=("{ge} {amt} must be covered{p}.", "The contracts require {ge} {amt}{p}.")),
                              Attr("projects", "project tasks", lo=1, hi=8, verbs=("completes", "handles"))),
              items="workers"),
         _ctx(("A dental clinic", "A hospital in {city}", "{company}"), (E("dentists", "dentist"),
@@ -502,7 +511,7 @@ ENERGY = Scenario(
     contexts=(
         _ctx(("A utility", "The {city} power authority", "{company}"),
              (M("solar", "MWh"), M("wind", "MWh"), M("gas", "MWh"), M("coal", "MWh"), M("hydro", "MWh")),
-             le=(Attr("co2", "tons of CO2", lo=0.1, hi=1, verbs=("emits", "releases")),), items="MWh",
+             le=(Attr("co2", "tons of CO2", lo=0.1, hi=1, verbs=("emits", "releases"), limit=EMIT),), items="MWh",
              objectives=(Objective("minimize", Attr("cost", "", money=True, lo=20, hi=120),
                                    ("the generation cost", "the total cost")),)),
     ),

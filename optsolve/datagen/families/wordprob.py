@@ -56,16 +56,21 @@ class Ent:
     def per(self) -> str:
         return f"per {self.s}" if self.count else f"per {self.measure} of {self.s}"
 
+    @property
+    def measures(self) -> str:
+        m = self.measure or ""
+        return m if m in ("MWh", "kg", "kWh") else m + "s"
+
     def many(self) -> str:
-        return self.plural if self.count else f"{self.measure}s of {self.s}"
+        return self.plural if self.count else f"{self.measures} of {self.s}"
 
     def qty(self, rng: random.Random, n: float) -> str:
         if self.count:
             return f"{R.fmt_int(rng, n)} {self.s if n == 1 else self.plural}"
-        return f"{R.fmt_int(rng, n)} {self.measure}{'' if n == 1 else 's'} of {self.s}"
+        return f"{R.fmt_int(rng, n)} {self.measure if n == 1 else self.measures} of {self.s}"
 
     def number_of(self) -> str:
-        return f"the number of {self.plural}" if self.count else f"the number of {self.measure}s of {self.s}"
+        return f"the number of {self.plural}" if self.count else f"the number of {self.measures} of {self.s}"
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,8 @@ class Attr:
     money: bool = False
     noun: str = ""                 # "labor time"; defaults to the unit's last word
     whole: bool = False            # coefficients are whole numbers (people, machines...)
+    need: tuple[str, ...] = ()     # requirement sentences: {S} subject, {ge} "at least", {amt}, {p} period
+    limit: tuple[str, ...] = ()    # limit sentences: {S} subject, {le} "at most", {amt}, {p} period
 
     @property
     def what(self) -> str:
@@ -297,6 +304,8 @@ class WordFamily(Family):
         amt = a.amount(rng, cap)
         p = f" {period}" if period else ""
         s = _lower_subject(subject)
+        if a.limit:
+            return R.cap(R.pick(rng, a.limit).format(S=subject, le=R.le_word(rng), amt=amt, p=p))
         if a.money:
             opts = [f"{subject} has a budget of {amt}{p}.",
                     f"{subject} can spend {R.le_word(rng)} {amt}{p}.",
@@ -317,6 +326,9 @@ class WordFamily(Family):
     def _req_text(self, rng: random.Random, subject: str, a: Attr, req: float, period: str) -> str:
         amt = a.amount(rng, req)
         p = f" {period}" if period else ""
+        if a.need:
+            t = R.pick(rng, a.need).format(S=subject, ge=R.ge_word(rng), amt=amt, p=p)
+            return R.cap(t)
         if a.money:
             opts = [f"The total must come to {R.ge_word(rng)} {amt}{p}.",
                     f"{subject} needs to generate {R.ge_word(rng)} {amt}{p}."]
