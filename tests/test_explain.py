@@ -180,7 +180,21 @@ def test_deletion_filter_unit() -> None:
 
     keep, definite = deletion_filter(items, test)
     assert keep == [3, 17] and definite
-    assert calls[0] < 25
+    assert calls[0] < 30  # one at a time would take 40
+
+
+def test_deletion_filter_dense_conflict_costs_about_n() -> None:
+    # every item is needed (like the rows of an infeasible transportation problem)
+    items = list(range(64))
+    calls = [0]
+
+    def test(s: list[int]) -> bool:
+        calls[0] += 1
+        return len(s) == 64
+
+    keep, definite = deletion_filter(items, test)
+    assert keep == items and definite
+    assert calls[0] <= 64 + 8
 
 
 def test_compiled_formulation_with_blocks() -> None:

@@ -6,9 +6,11 @@
 1. **bounds**: a variable whose bounds are empty (``lb > ub``; for integers ``ceil(lb) > floor(ub)``)
    is the whole explanation;
 2. **constants**: a constraint without variables that does not hold is the whole explanation;
-3. **HiGHS IIS** (fast path, linear models): HiGHS computes an irreducible infeasible subsystem of the
-   LP (relaxation); it is verified by solving the subsystem with the caller's solver, and for MILPs
-   shrunk further by the deletion filter (an LP-relaxation IIS need not be irreducible for the MILP);
+3. **HiGHS IIS** (fast path, linear models): HiGHS extracts an infeasible subsystem of the LP
+   (relaxation) from its dual ray, and makes it irreducible itself when it is small (its method
+   solves one LP per row and bound); the subsystem is verified by solving it with the caller's
+   solver; for MILPs, and for large subsystems, the deletion filter then shrinks it further (an
+   LP-relaxation IIS need not be irreducible for the MILP);
 4. **deletion filter**: the objective and soft constraints are dropped; constraints are removed in
    chunks, first whole user constraints (by name), then single instances; a removal that leaves the
    model infeasible is kept. Chunks halve on failure, so a conflict of k constraints among n costs
@@ -104,26 +106,28 @@ def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None]) -> t
     """Shrink ``items`` (an infeasible set) by chunked deletion.
 
     ``test(subset)`` says whether ``subset`` is still infeasible (None: unknown, treated as feasible).
-    Returns (kept items, whether every test was definite). Raises :class:`_Budget` through.
+    The chunk doubles after a successful removal and halves after a failed one, so a conflict of k
+    among n costs about ``k log(n / k)`` tests when it is sparse and about ``n`` when almost every item
+    is needed. Returns (kept items, whether every test was definite). Raises :class:`_Budget` through.
     """
     keep = list(items)
     definite = True
     i = 0
     k = max(1, len(keep) // 2)
     while i < len(keep):
-        k = min(k, len(keep) - i)
+        k = max(1, min(k, len(keep) - i))
         trial = keep[:i] + keep[i + k:]
         verdict = test(trial) if trial else False
         if verdict:
             keep = trial
+            k *= 2
             continue
-        if verdict is None and k == 1:
-            definite = False
         if k > 1:
             k //= 2
-        else:
-            i += 1
-            k = max(1, (len(keep) - i) // 2)
+            continue
+        if verdict is None:
+            definite = False
+        i += 1  # keep[i] is needed: without it the rest is feasible
     return keep, definite
 
 
@@ -184,26 +188,30 @@ def _is_linear(model: GroundModel, hard: list[int]) -> bool:
     return True
 
 
-def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = None
-              ) -> tuple[list[int], list[int]] | None:
-    """HiGHS's IIS of the LP relaxation of the hard constraints: (constraint indices, variable ids whose
-    bounds take part), or None when HiGHS finds the relaxation feasible or cannot compute one."""
-    try:
-        import highspy
+#: HiGHS's own irreducible IIS solves one LP per row and column bound; above this many it is left to
+#: the (chunked) deletion filter over rows
+IRREDUCIBLE_LIMIT = 300
+#: HiGHS's IIS extraction itself grows fast with the model (18 s at 25,000 columns); above this many
+#: rows + columns only the deletion filter runs
+HIGHS_IIS_MAX_SIZE = 10_000
+#: overall wall-clock budget of an explanation when the caller gives none
+DEFAULT_TIME_LIMIT = 30.0
 
-        from optsolve.solvers.highs_backend import build_arrays, new_highs, pass_arrays
-    except ImportError:  # pragma: no cover
-        return None
-    sub = GroundModel(model.name, model.vars, [model.constraints[i] for i in hard], None, model.groups)
+
+def _highs_iis_once(model: GroundModel, rows_in: list[int], strategy: int, time_limit: float | None
+                    ) -> tuple[list[int], list[int]] | None:
+    import highspy
+
+    from optsolve.solvers.highs_backend import build_arrays, new_highs, pass_arrays
+
+    sub = GroundModel(model.name, model.vars, [model.constraints[i] for i in rows_in], None, model.groups)
     a = build_arrays(sub, relax_integrality=True, with_objective=False)
     if a.false_constraints or a.n_col == 0:
         return None
     h = new_highs()
     if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    # from the LP, then made irreducible (see highspy.IisStrategy)
-    h.setOptionValue("iis_strategy", int(highspy.IisStrategy.kIisStrategyFromLp)
-                     | int(highspy.IisStrategy.kIisStrategyIrreducible))
+        h.setOptionValue("time_limit", max(0.01, float(time_limit)))
+    h.setOptionValue("iis_strategy", strategy)
     pass_arrays(h, a)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
@@ -211,12 +219,42 @@ def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = No
     st, iis = h.getIis()
     if st != highspy.HighsStatus.kOk or not iis.valid_:
         return None
-    rows = [hard[a.row_of[r]] for r in iis.row_index_]
+    rows = [rows_in[int(a.row_of[r])] for r in iis.row_index_]
     free = int(highspy.IisBoundStatus.kIisBoundStatusFree)
-    cols = [int(c) for c, b in zip(iis.col_index_, iis.col_bound_) if int(b) != free]
+    cols = [int(c) for c, bnd in zip(iis.col_index_, iis.col_bound_) if int(bnd) != free]
     if not rows and not cols:
         return None
     return sorted(set(rows)), sorted(set(cols))
+
+
+def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = None
+              ) -> tuple[list[int], list[int], bool] | None:
+    """An infeasible subsystem of the LP relaxation of the hard constraints from HiGHS:
+    (constraint indices, variable ids whose bounds take part, irreducible?), or None when HiGHS finds
+    the relaxation feasible or cannot compute one.
+
+    HiGHS first extracts a subsystem from the LP's dual ray (fast). When it is small, HiGHS's
+    irreducible strategy runs on that subsystem alone (one small LP per row and bound)."""
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover
+        return None
+    strat = highspy.IisStrategy
+    t0 = time.monotonic()
+    first = _highs_iis_once(model, hard, int(strat.kIisStrategyFromLp), time_limit)
+    if first is None:
+        return None
+    rows, cols = first
+    if len(rows) + len(cols) > IRREDUCIBLE_LIMIT:
+        return rows, cols, False
+    left = None if time_limit is None else time_limit - (time.monotonic() - t0)
+    if left is not None and left <= 0:
+        return rows, cols, False
+    exact = _highs_iis_once(model, rows, int(strat.kIisStrategyFromLp) | int(strat.kIisStrategyIrreducible),
+                            left)
+    if exact is None:
+        return rows, cols, False
+    return exact[0], exact[1], True
 
 
 def explain_infeasible(model: GroundModel, solve_fn: SolveFn, max_solves: int = 200,
@@ -225,8 +263,9 @@ def explain_infeasible(model: GroundModel, solve_fn: SolveFn, max_solves: int = 
 
     ``solve_fn`` solves a model and returns its status; it is called on submodels without objective
     and without soft constraints (soft constraints cannot cause infeasibility). At most ``max_solves``
-    solves and about ``time_limit`` seconds are spent; when either runs out, the set returned still
-    conflicts but may be reducible (``irreducible`` is False and ``note`` says why).
+    solves and about ``time_limit`` seconds (default :data:`DEFAULT_TIME_LIMIT`; ``math.inf`` for no
+    limit) are spent; when either runs out, the set returned still conflicts but may be reducible
+    (``irreducible`` is False and ``note`` says why).
     """
     empty = _empty_bounds(model)
     if empty:
@@ -235,28 +274,31 @@ def explain_infeasible(model: GroundModel, solve_fn: SolveFn, max_solves: int = 
     if false:
         return Conflict(false[:1], irreducible=True, method="constant")
 
-    deadline = time.monotonic() + time_limit if time_limit is not None else None
+    budget = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    deadline = time.monotonic() + budget if math.isfinite(budget) else None
     oracle = _Oracle(model, solve_fn, max_solves, deadline)
     hard = [ci for ci, c in enumerate(model.constraints) if c.weight is None]  # soft ones never conflict
     has_integers = any(v.kind != "continuous" for v in model.vars)
 
     # --- fast path: HiGHS IIS on the LP (relaxation) ------------------------------------------------
-    if use_highs_iis and hard and _is_linear(model, hard):
+    if use_highs_iis and hard and model.n_vars + len(hard) <= HIGHS_IIS_MAX_SIZE and _is_linear(model, hard):
         try:
-            found = highs_iis(model, hard, time_limit)
+            found = highs_iis(model, hard, _left(deadline))
         except Exception:  # pragma: no cover - a HiGHS failure falls back to the filter
             found = None
         if found is not None:
-            rows, cols = found
+            rows, cols, exact = found
             try:
                 verdict = oracle.infeasible(rows)
             except _Budget:
                 verdict = None
             if verdict:
-                if not has_integers:
+                if exact and not has_integers:
                     return Conflict(rows, variables=cols, irreducible=True, method="highs_iis",
                                     solves=oracle.solves)
-                return _filter(oracle, rows, model, method="highs_iis+deletion", start_vars=cols)
+                # MILP (the relaxation's IIS need not be irreducible for it) or a large subsystem
+                return _filter(oracle, rows, model, method="highs_iis+deletion",
+                               start_vars=cols if exact else None)
 
     # --- generic: is the model (without objective and soft constraints) infeasible at all? ---------
     try:
@@ -269,6 +311,10 @@ def explain_infeasible(model: GroundModel, solve_fn: SolveFn, max_solves: int = 
                              "unbounded or the solver stopped early)" if verdict is False else
                              "the solver could not decide feasibility of the constraints alone")
     return _filter(oracle, hard, model, method="deletion", start_vars=None)
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def _filter(oracle: _Oracle, start: list[int], model: GroundModel, method: str,
