@@ -1,9 +1,12 @@
 """HiGHS through highspy, built directly from numpy arrays (LP, MILP, convex QP).
 
-The grounded model is turned into one row-wise sparse matrix in a single pass over the constraint
-instances (the coefficient dicts are appended to flat lists, converted to numpy once) and handed to
-HiGHS with one ``passModel`` call. No per-row or per-column Python calls into HiGHS: on a 100,000
-variable LP the build costs a few hundredths of a second.
+The grounded model is turned into one row-wise sparse matrix and handed to HiGHS with one
+``passModel`` call; there are no per-row or per-column Python calls into HiGHS. The linear constraint
+blocks that grounding produces in CSR form (``LinearBlock``) are concatenated as numpy arrays; other
+constraint instances are appended to flat lists in one pass (their coefficient dicts extended at C
+speed) and converted once; column bounds and integrality are filled per user variable from the
+``VarTable``. On the 100,000-variable transportation LP of ``benchmarks/bench_build_solve.py`` the
+arrays take under 0.03 s.
 
 Mapping of the IR:
 
