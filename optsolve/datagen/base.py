@@ -38,7 +38,14 @@ class Family(ABC):
     name: str = ""
     kind: str = ""          # "lp", "milp", "ip", "qp", "nlp", "minlp", "cp", "sat", "maxsat"
     description: str = ""
+    #: phrasing skeletons, short names ("table", "per_entity"...)
+    styles: tuple[str, ...] = ()
+    #: template ids as they appear in ``Instance.template``: ``"<family>.<style>"``, unique across families
     templates: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        if self.styles and not self.templates:
+            self.templates = tuple(f"{self.name}.{s}" for s in self.styles)
 
     @abstractmethod
     def generate(self, rng: random.Random, level: Level) -> Instance:

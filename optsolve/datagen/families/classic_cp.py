@@ -17,7 +17,7 @@ class JobShop(Classic):
     name = "job_shop"
     kind = "cp"
     description = "Job shop: each job visits machines in its own order; no overlap on a machine; min makespan."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         nj = size(rng, level, (2, 3), (3, 4), (4, 6))
@@ -63,7 +63,7 @@ class SingleMachine(Classic):
     name = "single_machine"
     kind = "cp"
     description = "One machine, release dates and weights: minimise total weighted completion time."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (3, 4), (5, 6), (7, 9))
@@ -98,7 +98,7 @@ class LaneAssignment(Classic):
     name = "lane_assignment"
     kind = "cp"
     description = "All-different lanes for runners, rivals kept apart, close to preferred lanes."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     NAMES = ("Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gil", "Hal", "Ike", "Jo", "Kai", "Lu")
 
@@ -160,7 +160,7 @@ class ExamTimetabling(Classic):
     name = "exam_timetabling"
     kind = "cp"
     description = "Exams sharing students get different slots; minimise the number of slots used."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     SUBJECTS = ("math", "physics", "chemistry", "biology", "history", "art", "music", "French", "Spanish",
                 "economics", "law", "statistics", "geography", "philosophy", "drama")
@@ -201,7 +201,7 @@ class GraphColoring(Classic):
     name = "graph_coloring"
     kind = "sat"
     description = "SAT: colour a map/graph with k colours so that neighbours differ (boolean model)."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 6), (7, 10), (12, 18))
@@ -237,7 +237,7 @@ class FeatureSelection(Classic):
     name = "feature_selection_maxsat"
     kind = "maxsat"
     description = "MaxSAT: pick release features under hard dependencies/conflicts; weighted soft wishes."
-    templates = ("list", "table")
+    styles = ("list", "table")
 
     FEATURES = ("dark mode", "offline sync", "search", "export", "sharing", "notifications", "widgets", "voice input",
                 "two-factor login", "themes", "calendar", "chat", "analytics", "backups", "plugins", "maps")

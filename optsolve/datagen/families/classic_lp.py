@@ -18,7 +18,7 @@ class Transportation(Classic):
     name = "transportation"
     kind = "lp"
     description = "Ship from plants to customers: supplies, demands, unit costs; minimise shipping cost."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         ns = size(rng, level, (2, 2), (3, 3), (4, 5))
@@ -61,7 +61,7 @@ class Blending(Classic):
     name = "blending"
     kind = "lp"
     description = "Blend raw materials so that each component's share lies in a band; minimise cost."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         story = R.pick(rng, (("alloy", ["scrap A", "scrap B", "iron ore", "pig iron", "recycled steel", "nickel ore"],
@@ -146,7 +146,7 @@ class MinCostFlow(Classic):
     name = "min_cost_flow"
     kind = "lp"
     description = "Send supplies to demands through a capacitated network at minimum cost."
-    templates = ("table", "arc_list")
+    styles = ("table", "arc_list")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 8), (9, 12))
@@ -190,7 +190,7 @@ class MaxFlow(Classic):
     name = "max_flow"
     kind = "lp"
     description = "Maximum flow from a source to a sink through capacitated pipes or roads."
-    templates = ("table", "arc_list")
+    styles = ("table", "arc_list")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 8), (9, 12))
@@ -220,7 +220,7 @@ class ShortestPath(Classic):
     name = "shortest_path"
     kind = "lp"
     description = "Shortest route between two places over a road network (flow formulation)."
-    templates = ("table", "arc_list")
+    styles = ("table", "arc_list")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 8), (9, 12))
@@ -260,7 +260,7 @@ class ProductionPlanning(Classic):
     name = "production_planning"
     kind = "lp"
     description = "Multi-period production with inventory carried over (inv[p, t - 1]) and capacity."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         np_ = size(rng, level, (1, 2), (2, 3), (3, 4))
@@ -320,7 +320,7 @@ class DietTable(Classic):
     name = "diet_table"
     kind = "lp"
     description = "Stigler-style diet over a food table: nutrient minimums, serving caps, minimum cost."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     FOODS = ("oatmeal", "chicken", "eggs", "milk", "bread", "beans", "rice", "spinach", "salmon", "yogurt",
              "peanut butter", "carrots", "apples", "lentils", "cheese", "tofu")
@@ -369,7 +369,7 @@ class ProjectScheduling(Classic):
     name = "project_scheduling"
     kind = "lp"
     description = "Critical path: start times respecting precedences; minimise the project duration."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 9), (10, 15))

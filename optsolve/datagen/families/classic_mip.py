@@ -23,7 +23,7 @@ class Assignment(Classic):
     name = "assignment"
     kind = "milp"
     description = "Assign workers to tasks one-to-one at minimum total cost (or time)."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (3, 3), (4, 6), (7, 10))
@@ -53,7 +53,7 @@ class FacilityLocation(Classic):
     name = "facility_location"
     kind = "milp"
     description = "Capacitated facility location: open warehouses (fixed cost) and serve customers."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         nf = size(rng, level, (2, 3), (3, 4), (5, 7))
@@ -96,7 +96,7 @@ class LotSizing(Classic):
     name = "lot_sizing"
     kind = "milp"
     description = "Single-item lot sizing with setup costs, capacity and inventory balance inv[t - 1]."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         nt = size(rng, level, (3, 4), (5, 8), (9, 14))
@@ -138,7 +138,7 @@ class WorkforceShifts(Classic):
     name = "workforce_shifts"
     kind = "ip"
     description = "Cyclic staffing: workers start in a period and work consecutive periods; cover needs."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -207,7 +207,7 @@ class CuttingStock(Classic):
     name = "cutting_stock"
     kind = "ip"
     description = "Cut stock rolls with listed patterns to meet piece demands with the fewest rolls."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         width = R.pick(rng, (100, 120, 150, 200))
@@ -248,7 +248,7 @@ class Knapsack(Classic):
     name = "knapsack"
     kind = "ip"
     description = "0-1 knapsack: choose items under a weight (or budget) limit to maximise value."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     THINGS = ("tent", "stove", "camera", "laptop", "rope", "first-aid kit", "water filter", "jacket", "lantern",
               "book", "drone", "tripod", "binoculars", "sleeping bag", "map set", "radio", "solar panel", "kettle",
@@ -283,7 +283,7 @@ class MultiKnapsack(Classic):
     name = "multiple_knapsack"
     kind = "ip"
     description = "Pack items into several containers of different capacities; maximise packed value."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (7, 10), (11, 14))
@@ -329,7 +329,7 @@ class SetCover(Classic):
     name = "set_cover"
     kind = "ip"
     description = "Choose stations so that every district is covered, at minimum cost."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         ns = size(rng, level, (3, 4), (6, 8), (10, 16))
@@ -363,7 +363,7 @@ class MaxCoverage(Classic):
     name = "max_coverage"
     kind = "ip"
     description = "Open at most k sites to maximise the population covered."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         ns = size(rng, level, (3, 4), (6, 8), (10, 15))
@@ -400,7 +400,7 @@ class BinPacking(Classic):
     name = "bin_packing"
     kind = "ip"
     description = "Pack items into the fewest identical bins."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 6), (7, 10), (11, 15))
@@ -445,7 +445,7 @@ class TSP(Classic):
     name = "tsp_mtz"
     kind = "milp"
     description = "Travelling salesman tour (Miller-Tucker-Zemlin subtour elimination)."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 7), (8, 10))
@@ -476,7 +476,7 @@ class PMedian(Classic):
     name = "p_median"
     kind = "milp"
     description = "Open p depots among towns and assign each town to one, minimising demand-weighted distance."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 8), (9, 12))
@@ -510,7 +510,7 @@ class CapitalBudgeting(Classic):
     name = "capital_budgeting"
     kind = "ip"
     description = "Select projects under yearly budgets with dependencies and exclusions; maximise NPV."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 5), (6, 9), (10, 15))
@@ -558,7 +558,7 @@ class FixedChargeTransport(Classic):
     name = "fixed_charge_transport"
     kind = "milp"
     description = "Transportation where using a route has a fixed charge (big-M link on each route)."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         ns = size(rng, level, (2, 2), (2, 3), (3, 4))
@@ -601,7 +601,7 @@ class GeneralizedAssignment(Classic):
     name = "generalized_assignment"
     kind = "ip"
     description = "Assign jobs to agents with capacity; each job's resource use depends on the agent."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         na = size(rng, level, (2, 2), (3, 3), (4, 5))
@@ -636,7 +636,7 @@ class ParallelMachines(Classic):
     name = "parallel_machines"
     kind = "milp"
     description = "Schedule jobs on identical parallel machines to minimise the makespan."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         nm = size(rng, level, (2, 2), (2, 3), (3, 4))

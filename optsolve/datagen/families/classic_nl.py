@@ -18,7 +18,7 @@ class Portfolio(Classic):
     name = "portfolio_qp"
     kind = "qp"
     description = "Markowitz: minimise variance subject to a target expected return, fully invested."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     ASSETS = ("stocks", "bonds", "gold", "real estate", "tech fund", "energy fund", "emerging markets",
               "cash", "commodities", "health fund", "utilities", "small caps")
@@ -66,7 +66,7 @@ class RegressionFit(Classic):
     name = "least_squares_fit"
     kind = "qp"
     description = "Fit a line (or a quadratic) to observations by least squares."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (4, 6), (8, 12), (15, 25))
@@ -103,7 +103,7 @@ class AdResponse(Classic):
     name = "ad_response_nlp"
     kind = "nlp"
     description = "Budget over channels with diminishing (square-root) response; maximise sales."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     CHANNELS = ("search ads", "TV", "radio", "print", "social media", "email", "billboards", "podcasts",
                 "influencers", "events")
@@ -138,7 +138,7 @@ class Reliability(Classic):
     name = "reliability_exp"
     kind = "nlp"
     description = "Spend maintenance hours to cut expected failures that decay exponentially; minimise risk."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (2, 3), (4, 5), (6, 9))
@@ -171,7 +171,7 @@ class LogUtility(Classic):
     name = "grant_allocation_log"
     kind = "nlp"
     description = "Split a grant between labs with logarithmic (diminishing) benefit; maximise total benefit."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     LABS = ("genomics", "robotics", "climate", "optics", "materials", "neuroscience", "ecology", "quantum",
             "virology", "linguistics")
@@ -207,7 +207,7 @@ class TeamSizing(Classic):
     name = "team_sizing_minlp"
     kind = "minlp"
     description = "Integer team sizes with square-root productivity under a salary budget (MINLP)."
-    templates = ("table", "sentences")
+    styles = ("table", "sentences")
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (2, 2), (3, 4), (5, 7))

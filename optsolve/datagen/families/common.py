@@ -63,7 +63,7 @@ class Classic(Family):
         raise NotImplementedError
 
     def generate(self, rng: random.Random, level: Level) -> Instance:
-        template = R.pick(rng, self.templates)
+        template = R.pick(rng, self.styles)
         form, text, meta = self.build(rng, level, template)
         form = {"name": self.name, **form}
         meta = {"kind": self.kind, **meta}

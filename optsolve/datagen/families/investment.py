@@ -25,7 +25,7 @@ class InvestmentFamily(Family):
     name = "investment_split"
     kind = "lp"
     description = "Split a sum between two to four investments: minimums, caps, shares, risk; maximise return."
-    templates = ("sentences", "respectively", "rates_first")
+    styles = ("sentences", "respectively", "rates_first")
 
     def generate(self, rng: random.Random, level: Level) -> Instance:
         n = {"easy": 2, "medium": rng.choice((2, 3)), "hard": rng.choice((3, 4))}[level]
@@ -41,7 +41,7 @@ class InvestmentFamily(Family):
         x0 = {o[0]: total * wi / sum(w) for o, wi in zip(opts, w)}
         all_in = rng.random() < 0.6
         allv = lin({var[k]: 1 for k in names})
-        template = R.pick(rng, self.templates)
+        template = R.pick(rng, self.styles)
         money = R.fmt_money(rng, total)
         intro = R.pick(rng, [f"{who} has {money} to invest and is considering {R.join_and(names)}.",
                              f"{who} wants to put {money} to work in {R.join_and(names)}.",

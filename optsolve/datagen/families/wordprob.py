@@ -173,12 +173,13 @@ class WordFamily(Family):
     """A word-problem family driven by a :class:`Scenario`."""
 
     kind = "lp"
-    templates = ("per_entity", "per_attribute", "respectively", "table")
+    styles = ("per_entity", "per_attribute", "respectively", "table")
 
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
         self.name = sc.name
         self.description = sc.description
+        super().__init__()
 
     # -- drawing -----------------------------------------------------------------------------
     def generate(self, rng: random.Random, level: Level) -> Instance:
