@@ -553,6 +553,11 @@ class Run:
         self.status = "running"
         self.stats: dict[str, Any] = {}
         self.started = time.time()
+        self._manifest_at = 0.0
+
+    #: while chunks stream in, the manifest is rewritten at most this often (it may lag the journal, never
+    #: lead it); it lists every shard, so rewriting it per chunk would cost O(chunks^2) on long runs
+    MANIFEST_INTERVAL = 0.5
 
     # run.json: the content-defining arguments, checked on every resume
     def check_or_write_run_file(self) -> None:
@@ -606,6 +611,7 @@ class Run:
             **self.stats,
         }
         ex.atomic_write_bytes(self.out / MANIFEST, (json.dumps(m, indent=2, ensure_ascii=False) + "\n").encode())
+        self._manifest_at = time.monotonic()
         return m
 
     def commit_chunk(self, res: dict[str, Any]) -> dict[str, Any]:
@@ -620,7 +626,8 @@ class Run:
                  "cpu_seconds": res.get("cpu_seconds"), "pid": res.get("pid")}
         self.journal.append(entry)
         self.done[k] = entry
-        self.write_manifest()
+        if time.monotonic() - self._manifest_at >= self.MANIFEST_INTERVAL:
+            self.write_manifest()
         return entry
 
     def iter_lines(self) -> Iterator[dict[str, Any]]:
