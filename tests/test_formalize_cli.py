@@ -108,14 +108,20 @@ def test_formalize_failure_exits_5_and_lists_attempts(tmp_path: Path) -> None:
     assert p.returncode == 5 and json.loads(p.stdout)["error"]["code"] == "E_FORMALIZE"
 
 
-def test_embedded_missing_is_a_clear_error(tmp_path: Path) -> None:
-    import importlib.util
-    if importlib.util.find_spec("optsolve.formalize.backends.embedded") is not None:
-        pytest.skip("the embedded model is installed")
-    p = run([BAKERY], tmp_path)
-    assert p.returncode == 5
-    assert "embedded default model is not installed" in p.stderr and "--backend openai" in p.stderr
+def test_default_backend_answers_the_bundled_bakery_or_says_why(tmp_path: Path) -> None:
+    """With nothing configured the embedded model runs: it answers the bundled problem (1200: 10 bread,
+    20 cakes), or, where its weights are not installed, exits 5 with a message naming another backend."""
+    bakery = (ROOT / "optsolve" / "examples" / "bakery.txt").read_text()
+    p = run(["run", "-", "--json"], tmp_path, stdin=bakery, timeout=300)
     no_traceback(p)
+    if p.returncode == 0:
+        data = json.loads(p.stdout)
+        assert data["backend"] == "embedded"
+        assert data["objective"] == pytest.approx(1200)
+    else:
+        assert p.returncode == 5, p.stderr
+        err = json.loads(p.stdout)["error"]
+        assert "embedded" in err["message"]
 
 
 def test_plan_json(tmp_path: Path) -> None:
