@@ -111,3 +111,30 @@ def test_complexity_static_fallback_orders_sizes() -> None:
     big = {"sets": {"I": {"range": [1, 30]}}, "variables": {"x": {"index": ["I"]}},
            "constraints": {"c": {"forall": "i in I", "expr": "sum(x[j] for j in I) <= i"}}}
     assert complexity(small) < complexity(big)
+
+
+_DIGEST = """
+import hashlib, json, random
+from optsolve.datagen.families import FAMILIES
+h = hashlib.sha256()
+for n in sorted(FAMILIES):
+    for lvl in ("easy", "hard"):
+        i = FAMILIES[n].generate(random.Random(3), lvl)
+        h.update(json.dumps([i.template, i.text, i.formulation], sort_keys=True).encode())
+print(h.hexdigest())
+"""
+
+
+def test_deterministic_across_processes() -> None:
+    """Resumable batch runs need the same instance from the same seed in any process (hash seeds differ)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = set()
+    for hs in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hs}
+        r = subprocess.run([sys.executable, "-c", _DIGEST], env=env, capture_output=True, text=True, timeout=120,
+                           check=True)
+        outs.add(r.stdout.strip())
+    assert len(outs) == 1

@@ -303,7 +303,7 @@ class WordFamily(Family):
     # -- sentences ---------------------------------------------------------------------------------
     def _limit_text(self, rng: random.Random, subject: str, a: Attr, cap: float, period: str) -> str:
         amt = a.amount(rng, cap)
-        p = f" {period}" if period else ""
+        p = f" {period}" if period and " per " not in a.unit else ""
         s = _lower_subject(subject)
         if a.limit:
             return R.cap(R.pick(rng, a.limit).format(S=subject, le=R.le_word(rng), amt=amt, p=p))
@@ -326,7 +326,7 @@ class WordFamily(Family):
 
     def _req_text(self, rng: random.Random, subject: str, a: Attr, req: float, period: str) -> str:
         amt = a.amount(rng, req)
-        p = f" {period}" if period else ""
+        p = f" {period}" if period and " per " not in a.unit else ""
         if a.need:
             t = R.pick(rng, a.need).format(S=subject, ge=R.ge_word(rng), amt=amt, p=p)
             return R.cap(t)
@@ -414,6 +414,10 @@ class WordFamily(Family):
         a, b = rng.sample(ents, 2)
         if x0[a.var] < x0[b.var]:
             a, b = b, a
+        if kind == "xby" and x0[b.var] >= 0.5 * x0[a.var] and rng.random() < 0.25:
+            t = R.pick(rng, [f"{R.cap(b.number_of())} must be {R.ge_word(rng)} half {a.number_of()}.",
+                             f"There must be {R.ge_word(rng)} half as many {b.many()} as {a.many()}."])
+            return Stmt(t, f"ratio_{R.snake(b.plural)}_{R.snake(a.plural)}", f"{b.var} >= 0.5 * {a.var}")
         if kind == "xby":
             ks = [k for k in (1.5, 2, 2, 3, 4) if x0[a.var] >= k * x0[b.var]]
             if not ks:
@@ -431,7 +435,10 @@ class WordFamily(Family):
             t = R.pick(rng, [f"{R.cap(b.number_of())} must not exceed {a.number_of()}.",
                              f"{R.cap(b.number_of())} cannot be larger than {a.number_of()}.",
                              f"There should be no more {b.many()} than {a.many()}.",
-                             f"{subject} must {mk} at least as many {a.many()} as {b.many()}."])
+                             f"{subject} must {mk} at least as many {a.many()} as {b.many()}.",
+                             # NL4Opt's convention: "more than" / "exceed" read as non-strict
+                             f"{R.cap(a.number_of())} must exceed {b.number_of()}.",
+                             f"{R.cap(b.number_of())} must be less than {a.number_of()}."])
             return Stmt(t, f"order_{R.snake(b.plural)}_{R.snake(a.plural)}", f"{b.var} <= {a.var}")
         if kind == "diff":
             d = R.nice(max(x0[a.var] - x0[b.var], 1) * rng.uniform(1.0, 1.5), "up")
@@ -503,7 +510,11 @@ class WordFamily(Family):
                 f"{R.cap(s)} wants to {word} {ph}. How many of each should be {sc.make[1]}?",
                 f"Determine how many {names} to {mk} so as to {word} {ph}.",
                 f"What plan {word.replace('ize', 'izes').replace('ise', 'ises')} {ph}?"]
-        return R.pick(rng, opts)
+        q = R.pick(rng, opts)
+        if rng.random() < 0.15 and ph.split()[-1] in ("profit", "cost", "revenue", "costs"):
+            best = "maximum" if obj.sense == "maximize" else "minimum"
+            q += f" What is the {best} {ph.split()[-1].rstrip('s') if ph.endswith('costs') else ph.split()[-1]}?"
+        return q
 
 
 def _lower_subject(subject: str) -> str:
