@@ -253,6 +253,24 @@ def test_sigterm_grace_expiry_cancels_and_kills_workers() -> None:
         srv.close()
 
 
+def test_server_killed_with_sigkill_leaves_no_solver_running() -> None:
+    srv = Served("--workers", "2")
+    try:
+        children = srv.workers()
+        assert len(children) >= 3  # forkserver + 2 workers (+ resource tracker)
+        stub = pb2_grpc.OptSolveStub(grpc.insecure_channel(srv.target))
+        inflight = stub.Solve.future(pb2.SolveRequest(formulation_json=json.dumps(market_split()),
+                                                      time_limit=120), timeout=150)
+        time.sleep(1.5)
+        srv.proc.kill()
+        srv.proc.wait(10)
+        with pytest.raises(grpc.RpcError):
+            inflight.result(timeout=30)
+        assert _all_gone(children, timeout=15), [p for p in children if not _gone(p)]
+    finally:
+        srv.close()
+
+
 def test_refuses_non_loopback_without_token_and_busy_port(served: Served) -> None:
     out = subprocess.run([sys.executable, "-m", "optsolve", "serve", "--host", "0.0.0.0", "--port", "0"],
                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)

@@ -200,9 +200,31 @@ def _warm_up() -> None:
         task_solve({"formulation": _WARMUP, "echo": False, "options": {}})
 
 
+def _exit_with_server(fd: int) -> None:
+    """Exit at once when the server's end of our pipe closes (the server died, even by SIGKILL), so no
+    orphaned solve keeps running. A thread polls for the peer hang-up only (POLLRDHUP), never for data,
+    so it does not compete with the main thread's reads."""
+    import select
+    import threading
+
+    if not hasattr(select, "poll") or not hasattr(select, "POLLRDHUP"):
+        return  # elsewhere an idle worker still ends on the pipe's EOF
+
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(fd, select.POLLRDHUP)
+        while True:
+            for _fd, events in poller.poll():
+                if events & (select.POLLRDHUP | select.POLLHUP | select.POLLERR | select.POLLNVAL):
+                    os._exit(0)
+
+    threading.Thread(target=watch, name="optsolve-server-watch", daemon=True).start()
+
+
 def worker_main(conn: Connection, threads: int | None = None) -> None:
     """The worker loop. Ctrl-C goes to the server, which stops its workers itself."""
     global _CONN, _THREADS
+    _exit_with_server(conn.fileno())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _THREADS = threads
