@@ -529,6 +529,19 @@ def test_tls(tmp_path: Path) -> None:
             c.solve(formulation=LP)
 
 
+def test_formalizer_that_failed_to_load_answers_unavailable(tmp_path: Path) -> None:
+    cfg = ServerConfig(port=0, workers=1, env_token=False, backend="scripted",
+                       model=str(tmp_path / "missing.jsonl"))
+    with ServerThread(cfg) as srv, Client(srv.target, timeout=30) as c:
+        assert c.health() == "SERVING"
+        for _ in range(2):
+            with pytest.raises(E.LLMBackendError, match=r"formalizer could not load.*missing\.jsonl"):
+                c.solve(text=BAKERY_TEXT)
+        err = rpc_error(raw_stub(srv.target).Plan, pb2.PlanRequest(text=BAKERY_TEXT), timeout=10)
+        assert err.code() == grpc.StatusCode.UNAVAILABLE
+        assert c.solve(formulation=LP).result.objective == pytest.approx(11)  # formulations still served
+
+
 def test_refuses_non_loopback_without_token(tmp_path: Path) -> None:
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("8.8.8.8")

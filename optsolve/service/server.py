@@ -209,7 +209,9 @@ class OptSolveServer:
             conf = resolve_config(cfg.backend, cfg.model, cfg.base_url)
             self.llm = await asyncio.to_thread(make_backend, conf)
         except OptsolveError as err:
-            self.llm_error = err
+            # a server-side problem, whatever its class (a ConfigError here is not the client's fault)
+            self.llm_error = LLMBackendError(f"this server's formalizer could not load: {err.message}",
+                                             hint=err.hint)
             log.warning("formalizer not available: text requests will fail",
                         extra={"fields": {"error": err.to_dict()}})
 
@@ -305,10 +307,16 @@ class OptSolveServer:
             hard = limit * 1.5 + 10.0  # a solver that overruns its own limit is stopped anyway
         return limit, hard
 
+    def _no_formalizer(self) -> LLMBackendError:
+        """A fresh error each time (re-raising one stored instance would grow its traceback forever)."""
+        if self.llm_error is not None:
+            return LLMBackendError(self.llm_error.message, hint=self.llm_error.hint)
+        return LLMBackendError("no formalizer is configured on this server",
+                               hint="start the server with --backend ...")
+
     async def _llm_call(self, request: Any) -> list[str]:
         if self.llm is None:
-            raise self.llm_error or LLMBackendError("no formalizer is configured on this server",
-                                                    hint="start the server with --backend ...")
+            raise self._no_formalizer()
         loop = asyncio.get_running_loop()
         texts: list[str] = await loop.run_in_executor(self._llm_pool, self.llm.complete, request)
         return texts
@@ -323,7 +331,7 @@ class OptSolveServer:
                              f"{self.cfg.max_text_chars:,}", hint="shorten the statement")
         check_text(text)
         if self.llm is None:
-            raise self.llm_error or LLMBackendError("no formalizer is configured on this server")
+            raise self._no_formalizer()
 
     def _formalize_options(self, request: Any, time_limit: float | None, solver: str | None,
                            llm_timeout: float | None = None) -> dict[str, Any]:
