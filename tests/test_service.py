@@ -258,6 +258,14 @@ def test_solve_stream_text(client: Client) -> None:
     assert elapsed == sorted(elapsed)
 
 
+def test_concurrent_text_requests_share_the_one_formalizer(server: ServerThread) -> None:
+    stub = raw_stub(server.target)
+    futures = [stub.Solve.future(pb2.SolveRequest(text=BAKERY_TEXT), timeout=60) for _ in range(8)]
+    results = [f.result() for f in futures]
+    assert all(r.status_name == "optimal" and r.objective == pytest.approx(11) for r in results)
+    assert len({r.request_id for r in results}) == 8
+
+
 def test_plan(client: Client) -> None:
     out = client.plan(BAKERY_TEXT)
     assert out.formulation is not None and out.formulation["objective"]["sense"] == "maximize"
