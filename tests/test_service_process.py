@@ -271,6 +271,31 @@ def test_server_killed_with_sigkill_leaves_no_solver_running() -> None:
         srv.close()
 
 
+def test_token_file_reloads_on_sighup_and_client_health(tmp_path: Path) -> None:
+    old, new = "old-token-0123456789abcdef", "new-token-0123456789abcdef"
+    tokens = tmp_path / "tokens"
+    tokens.write_text(old + "\n")
+    srv = Served("--workers", "1", "--token-file", str(tokens))
+    try:
+        model = tmp_path / "lp.json"
+        model.write_text(json.dumps(LP))
+        base = ["client", "solve", "--target", srv.target, "--formulation", str(model), "--json"]
+        assert cli(*base, "--token", old).returncode == 0
+        health = cli("client", "health", "--target", srv.target)  # open without a token
+        assert health.returncode == 0 and health.stdout.strip() == "SERVING"
+        tokens.write_text(new + "\n")
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(r.get("msg") == "tokens reloaded" for r in srv.logs()):
+            time.sleep(0.05)
+        denied = cli(*base, "--token", old)
+        assert denied.returncode != 0 and "UNAUTHENTICATED" in denied.stdout + denied.stderr
+        assert cli(*base, "--token", new).returncode == 0
+        assert srv.proc.poll() is None
+    finally:
+        srv.close()
+
+
 def test_refuses_non_loopback_without_token_and_busy_port(served: Served) -> None:
     out = subprocess.run([sys.executable, "-m", "optsolve", "serve", "--host", "0.0.0.0", "--port", "0"],
                          cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60)

@@ -66,6 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     cp.add_argument("text", nargs="?", help="the problem in plain language (or --file, or stdin with -)")
     cp.set_defaults(func=_client_plan)
 
+    ch = csub.add_parser("health", parents=[common], help="the server's health status (SERVING...)")
+    ch.add_argument("--service", default="", help="a service name (default: the whole server)")
+    ch.set_defaults(func=_client_health)
+
     cs = csub.add_parser("solve", parents=[common], help="formalize (text) or take a formulation, and solve")
     cs.add_argument("text", nargs="?", help="the problem in plain language (or --file, or stdin with -)")
     cs.add_argument("--formulation", "-f", metavar="FILE",
@@ -152,6 +156,13 @@ def _client_plan(args: argparse.Namespace) -> int:
         console.print(f"Solver route: {out.route}; attempts: {len(out.attempts)}; formalizer: {out.formalizer}",
                       markup=False)
     return EXIT_OK
+
+
+def _client_health(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        status = client.health(args.service, timeout=args.timeout or 5.0)
+    print(json.dumps({"status": status}) if args.json else status)
+    return EXIT_OK if status == "SERVING" else 1
 
 
 def _print_attempts_on_failure(err: Exception) -> None:

@@ -144,6 +144,7 @@ class OptSolveServer:
         self._llm_pool = ThreadPoolExecutor(max_workers=max(1, config.llm_threads),
                                             thread_name_prefix="optsolve-llm")
         self.counts: dict[str, int] = {}
+        self.auth: BearerAuthInterceptor | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -156,7 +157,8 @@ class OptSolveServer:
                                    "serve unauthenticated on the network")
         await self.pool.start()
         await self._load_formalizer()
-        interceptors = [BearerAuthInterceptor(digests)] if digests else []
+        self.auth = BearerAuthInterceptor(digests) if digests else None
+        interceptors = [self.auth] if self.auth is not None else []
         options = [
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
             ("grpc.max_send_message_length", max(cfg.max_message_bytes, 64 * 1024 * 1024)),
@@ -199,6 +201,24 @@ class OptSolveServer:
             "workers": cfg.workers, "worker_pids": self.pool.pids(), "max_concurrent": cfg.max_concurrent,
             "max_message_bytes": cfg.max_message_bytes, "formalizer": getattr(self.llm, "name", None)}})
         return port
+
+    def reload_tokens(self) -> int:
+        """Re-read the tokens (SIGHUP): the new set replaces the old one; returns its size. Turning
+        authentication on or off needs a restart; a reload that finds no token keeps the old set."""
+        if self.auth is None:
+            log.warning("token reload ignored: this server runs without authentication")
+            return 0
+        try:
+            digests = load_token_digests(self.cfg.token_file, env=self.cfg.env_token)
+        except OptsolveError as err:
+            log.error("token reload failed; keeping the previous tokens", extra={"fields": {"error": err.to_dict()}})
+            return len(self.auth.digests)
+        if not digests:
+            log.error("token reload found no token; keeping the previous tokens")
+            return len(self.auth.digests)
+        self.auth.digests = digests
+        log.info("tokens reloaded", extra={"fields": {"tokens": len(digests)}})
+        return len(digests)
 
     async def _load_formalizer(self) -> None:
         """The language model, once; a failure is kept and reported by each text request."""
@@ -500,9 +520,10 @@ async def serve(config: ServerConfig, *, on_ready: Callable[[str], None] | None 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, app.reload_tokens)
     try:
         await stop.wait()
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         await app.stop(config.grace)
