@@ -138,3 +138,47 @@ def test_deterministic_across_processes() -> None:
                            check=True)
         outs.add(r.stdout.strip())
     assert len(outs) == 1
+
+
+def _numbers_of(f: dict) -> list[float]:
+    """Every number a gold formulation uses: parameter values, bounds, literals in expressions."""
+    out: list[float] = []
+
+    def walk(v: object) -> None:
+        if isinstance(v, bool):
+            return
+        if isinstance(v, (int, float)):
+            out.append(float(v))
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    for p in (f.get("parameters") or {}).values():
+        walk(p["values"] if isinstance(p, dict) and "values" in p else p)
+    for v in (f.get("variables") or {}).values():
+        out += [float(v[k]) for k in ("lb", "ub") if v.get(k) is not None]
+    exprs = [c["expr"] for c in (f.get("constraints") or {}).values()]
+    if f.get("objective"):
+        exprs.append(f["objective"]["expr"])
+    for e in exprs:
+        e = re.sub(r"'[^']*'", "", re.sub(r"\[[^\]]*\]", "", e))
+        out += [float(m.group(1)) for m in re.finditer(r"(?<![A-Za-z_0-9.])(\d+(?:\.\d+)?)", e)]
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_gold_numbers_can_be_copied_from_the_text(name: str) -> None:
+    """The embedded model copies numbers from the text (optsolve.train.numbers): every number of the gold
+    model other than 0, 1, 2 must be one the text states, in a format the number masker reads."""
+    numbers = pytest.importorskip("optsolve.train.numbers")
+    for lvl in LEVELS:
+        for s in range(4):
+            inst = gen(name, lvl, s)
+            vals = numbers.mask_numbers(inst.text, limit=10**6).values
+            for x in _numbers_of(inst.formulation):
+                if x in (0, 1, 2):
+                    continue
+                assert any(abs(x - v) <= 1e-6 * max(1, abs(v)) for v in vals), (x, inst.template, inst.text)

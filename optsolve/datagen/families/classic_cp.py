@@ -29,13 +29,12 @@ class JobShop(Classic):
         for j in J:
             for a, b in zip(route[j], route[j][1:]):
                 nxt.setdefault(str(j), {}).setdefault(str(a), {})[str(b)] = 1
-        horizon = sum(p[str(j)][str(m)] for j in J for m in M)
         form = {
             "sets": {"Jobs": {"range": [1, nj]}, "Machines": {"range": [1, nm]}},
             "parameters": {"dur": {"index": ["Jobs", "Machines"], "values": p},
                            "next": {"index": ["Jobs", "Machines", "Machines"], "values": nxt, "default": 0}},
-            "variables": {"start": {"index": ["Jobs", "Machines"], "domain": "integers", "lb": 0, "ub": horizon},
-                          "makespan": {"domain": "integers", "lb": 0, "ub": horizon}},
+            "variables": {"start": {"index": ["Jobs", "Machines"], "domain": "nonnegative_integers"},
+                          "makespan": {"domain": "nonnegative_integers"}},
             "objective": {"sense": "minimize", "expr": "makespan"},
             "constraints": {
                 "route": {"forall": "j in Jobs, a in Machines, b in Machines if next[j, a, b] == 1",
@@ -71,12 +70,11 @@ class SingleMachine(Classic):
         dur = vec(J, lambda j: rng.randint(1, 10))
         rel = vec(J, lambda j: rng.randint(0, 15))
         w = vec(J, lambda j: rng.randint(1, 5))
-        H = max(rel.values()) + sum(dur.values())
         form = {
             "sets": {"Jobs": {"range": [1, n]}},
             "parameters": {"dur": {"index": ["Jobs"], "values": dur}, "release": {"index": ["Jobs"], "values": rel},
                            "weight": {"index": ["Jobs"], "values": w}},
-            "variables": {"start": {"index": ["Jobs"], "domain": "integers", "lb": 0, "ub": H}},
+            "variables": {"start": {"index": ["Jobs"], "domain": "nonnegative_integers"}},
             "objective": {"sense": "minimize", "expr": "sum(weight[j] * (start[j] + dur[j]) for j in Jobs)"},
             "constraints": {
                 "released": {"forall": "j in Jobs", "expr": "start[j] >= release[j]"},

@@ -89,8 +89,10 @@ class Blending(Classic):
             "sets": {I_: ins, K_: ks},
             "parameters": {"cost": {"index": [I_], "values": costs},
                            "avail": {"index": [I_], "values": vec(ins, lambda i: avail[str(i)])},
-                           "content": {"index": [I_, K_], "values": content},
-                           "min_pct": {"index": [K_], "values": lo}, "max_pct": {"index": [K_], "values": hi},
+                           "content": {"index": [I_, K_],
+                                       "values": {i: {k: R.clean(content[i][k] / 100) for k in ks} for i in ins}},
+                           "min_share": {"index": [K_], "values": {k: R.clean(lo[k] / 100) for k in ks}},
+                           "max_share": {"index": [K_], "values": {k: R.clean(hi[k] / 100) for k in ks}},
                            "amount": amount},
             "variables": {"use": {"index": [I_], "domain": "nonnegative_reals"}},
             "objective": {"sense": "minimize", "expr": f"sum(cost[i] * use[i] for i in {I_})"},
@@ -98,13 +100,13 @@ class Blending(Classic):
                 "total": {"expr": f"sum(use[i] for i in {I_}) == amount"},
                 "availability": {"forall": f"i in {I_}", "expr": "use[i] <= avail[i]"},
                 "min_content": {"forall": f"k in {K_}",
-                                "expr": f"sum(content[i, k] * use[i] for i in {I_}) >= min_pct[k] * amount"},
+                                "expr": f"sum(content[i, k] * use[i] for i in {I_}) >= min_share[k] * amount"},
                 "max_content": {"forall": f"k in {K_}",
-                                "expr": f"sum(content[i, k] * use[i] for i in {I_}) <= max_pct[k] * amount"}},
+                                "expr": f"sum(content[i, k] * use[i] for i in {I_}) <= max_share[k] * amount"}},
         }
         if template == "table":
-            data = md_table(["Input", "Cost ($ per " + unit[:-1] + ")", "Available", *[f"{k} (%)" for k in ks]],
-                            [[i, costs[i], avail[i], *[content[i][k] for k in ks]] for i in ins])
+            data = md_table(["Input", "Cost ($ per " + unit[:-1] + ")", "Available", *ks],
+                            [[i, costs[i], avail[i], *[f"{content[i][k]}%" for k in ks]] for i in ins])
         else:
             data = " ".join(f"{R.cap(i)} costs ${R.num(costs[i])} per {unit[:-1]}, {R.num(avail[i])} {unit} are "
                             f"available, and it contains " + R.join_and([f"{content[i][k]}% {k}" for k in ks]) + "."
@@ -167,7 +169,8 @@ class MinCostFlow(Classic):
         cost = {a: rng.randint(1, 15) for a in arcs}
         form = {
             "sets": {"Nodes": nodes},
-            "parameters": {"supply": {"index": ["Nodes"], "values": vec(nodes, lambda v: supply[str(v)])},
+            "parameters": {"supply": {"index": ["Nodes"], "values": {src: total}, "default": 0},
+                           "demand": {"index": ["Nodes"], "values": {v: -supply[v] for v in dem_nodes}, "default": 0},
                            "cap": {"index": ["Nodes", "Nodes"], "values": _sparse(arcs, cap), "default": 0},
                            "cost": {"index": ["Nodes", "Nodes"], "values": _sparse(arcs, cost), "default": 0}},
             "variables": {"flow": {"index": ["Nodes", "Nodes"], "domain": "nonnegative_reals"}},
@@ -175,7 +178,7 @@ class MinCostFlow(Classic):
             "constraints": {
                 "capacity": {"forall": "i in Nodes, j in Nodes", "expr": "flow[i, j] <= cap[i, j]"},
                 "balance": {"forall": "n in Nodes", "expr": "sum(flow[n, j] for j in Nodes) - sum(flow[i, n] for i in "
-                                                            "Nodes) == supply[n]"}},
+                                                            "Nodes) == supply[n] - demand[n]"}},
         }
         dem = R.join_and([f"{-supply[v]} units at {v}" for v in dem_nodes])
         text = (f"A network has nodes {R.join_and(nodes)}. Node {src} supplies {total} units of goods, which must "

@@ -158,12 +158,14 @@ class WorkforceShifts(Classic):
         covers = {p: {q: int((j - i) % n_per < length) for j, q in enumerate(periods)} for i, p in enumerate(periods)}
         need = vec(periods, lambda p: rng.randint(2, 20))
         wage_vary = level != "easy"
-        wage = vec(periods, lambda p: rng.randint(8, 14) * 10 if wage_vary else 100)
+        wage = vec(periods, lambda p: rng.randint(8, 14) * 10)
+        params: dict[str, Any] = {"need": {"index": ["Periods"], "values": need},
+                                  "covers": {"index": ["Starts", "Periods"], "values": covers}}
+        if wage_vary:
+            params["wage"] = {"index": ["Starts"], "values": wage}
         form = {
             "sets": {"Starts": periods, "Periods": periods},
-            "parameters": {"need": {"index": ["Periods"], "values": need},
-                           "covers": {"index": ["Starts", "Periods"], "values": covers},
-                           "wage": {"index": ["Starts"], "values": wage}},
+            "parameters": params,
             "variables": {"staff": {"index": ["Starts"], "domain": "nonnegative_integers"}},
             "objective": {"sense": "minimize", "expr": "sum(wage[s] * staff[s] for s in Starts)" if wage_vary
                           else "sum(staff[s] for s in Starts)"},
@@ -305,9 +307,9 @@ class MultiKnapsack(Classic):
                 "capacity": {"forall": "t in Trucks", "expr": "sum(weight[i] * load[i, t] for i in Items) <= cap[t]"}},
         }
         if template == "table":
-            data = md_table(["Crate", "Weight (t)", "Value ($k)"], [[i, weight[i], value[i]] for i in items]) + "\n"
+            data = md_table(["Crate", "Weight (t)", "Value ($)"], [[i, weight[i], value[i]] for i in items]) + "\n"
         else:
-            data = " ".join(f"{R.cap(i)} weighs {weight[i]} t and is worth ${value[i]}k." for i in items) + " "
+            data = " ".join(f"{R.cap(i)} weighs {weight[i]} t and is worth ${value[i]}." for i in items) + " "
         text = (f"A shipper has {n} crates and {k} trucks with capacities " + listing(rng, trucks, capv)
                 + " tonnes. Each crate goes on at most one truck.\n" + data
                 + question(rng, "maximize", "the value of the crates shipped"))
@@ -352,10 +354,10 @@ class SetCover(Classic):
             data = md_table(["Site", "Cost ($k)", "Covers"], [[s, cost[s], ", ".join(u for u in areas if a[s][u])]
                                                               for s in sites]) + "\n"
         else:
-            data = " ".join(f"Site {s} costs ${cost[s]}k and covers {R.join_and([u for u in areas if a[s][u]])}."
+            data = " ".join(f"Site {s} costs ${cost[s]} and covers {R.join_and([u for u in areas if a[s][u]])}."
                             for s in sites) + " "
         text = (f"A region must place {what} so that each district ({R.join_and(areas)}) is covered by at least "
-                "one of them. The candidate sites:\n" + data + question(rng, "minimize", "the total building cost"))
+                "one of them. The candidate sites (costs in thousands of dollars):\n" + data + question(rng, "minimize", "the total building cost"))
         return form, text, {"sites": sites, "districts": areas}
 
 
@@ -544,12 +546,13 @@ class CapitalBudgeting(Classic):
             data = md_table(["Project", "NPV ($k)", *[f"Year {y} spend ($k)" for y in years]],
                             [[p, npv[p], *[spend[p][str(y)] for y in years]] for p in projects]) + "\n"
         else:
-            data = " ".join(f"{p} has NPV ${npv[p]}k and needs " + ", ".join(f"${spend[p][str(y)]}k in year {y}"
+            data = " ".join(f"{p} has NPV ${npv[p]} and needs " + ", ".join(f"${spend[p][str(y)]} in year {y}"
                                                                          for y in years) + "." for p in projects) + " "
-        text = (f"A city council considers {n} projects over {ny} year{'s' if ny > 1 else ''}. " + data
+        text = (f"A city council considers {n} projects over {ny} year{'s' if ny > 1 else ''}; all amounts are in "
+                "thousands of dollars. " + data
                 + "The yearly budgets are " + listing(rng, [f"year {y}" for y in years],
                                                      {f"year {y}": budget[str(y)] for y in years},
-                                                     lambda v: "$" + R.num(v) + "k")
+                                                     lambda v: "$" + R.num(v))
                 + ". Also, " + R.join_and(rules) + ". " + question(rng, "maximize", "the total NPV"))
         return form, text, {"projects": projects}
 

@@ -74,6 +74,9 @@ class RegressionFit(Classic):
         a, b, c = rng.uniform(-3, 3), rng.uniform(0, 20), rng.uniform(-0.2, 0.2)
         ts = list(range(1, n + 1))
         y = vec(ts, lambda t: round(b + a * int(t) + (c * int(t) ** 2 if quad else 0) + rng.gauss(0, 1.5), 1))
+        low = min(y.values())
+        if low <= 0:                   # positive observations read unambiguously in text
+            y = {k: R.clean(round(v - low + 1, 1)) for k, v in y.items()}
         model = "c0 + c1 * t[k] + c2 * t[k] ** 2" if quad else "c0 + c1 * t[k]"
         form: dict[str, Any] = {
             "sets": {"Obs": {"range": [1, n]}},
@@ -126,10 +129,10 @@ class AdResponse(Classic):
         if template == "table":
             data = md_table(["Channel", "Coefficient", "Max spend ($k)"], [[c, a[c], capv[c]] for c in chans]) + "\n"
         else:
-            data = " ".join(f"For {c.replace('_', ' ')} the coefficient is {a[c]} and at most ${R.num(capv[c])}k can be "
+            data = " ".join(f"For {c.replace('_', ' ')} the coefficient is {a[c]} and at most ${R.num(capv[c])} can be "
                             "spent." for c in chans) + " "
-        text = (f"A marketing team has ${budget}k to spread over {R.join_and(chans)}. Sales from a channel grow with "
-                "the square root of its spend: sales = coefficient x sqrt(spend in $k). " + data
+        text = (f"A marketing team has ${budget} to spread over {R.join_and(chans)}. Sales from a channel grow with "
+                "the square root of its spend: sales = coefficient x sqrt(spend), with all money in thousands of dollars. " + data
                 + question(rng, "maximize", "total sales"))
         return form, text, {"channels": chans}
 
@@ -196,9 +199,9 @@ class LogUtility(Classic):
             data = md_table(["Lab", "Weight"], [[x, w[x]] for x in labs]) + "\n"
         else:
             data = "The weights are " + listing(rng, labs, w) + ". "
-        text = (f"A foundation splits ${budget}k between the {R.join_and(labs)} labs. The benefit of giving g ($k) "
+        text = (f"A foundation splits ${budget} (in thousands) between the {R.join_and(labs)} labs. The benefit of giving g ($k) "
                 "to a lab is its weight times log(1 + g) (natural logarithm). " + data
-                + (f"Every lab gets at least ${R.num(floor)}k. " if level != "easy" else "")
+                + (f"Every lab gets at least ${R.num(floor)}. " if level != "easy" else "")
                 + question(rng, "maximize", "the total benefit"))
         return form, text, {"labs": labs}
 
@@ -228,11 +231,12 @@ class TeamSizing(Classic):
         if template == "table":
             data = md_table(["Team", "Productivity", "Salary ($k)"], [[t, prod[t], salary[t]] for t in teams]) + "\n"
         else:
-            data = " ".join(f"The {t} team has productivity coefficient {prod[t]} and pays ${salary[t]}k per person."
+            data = " ".join(f"The {t} team has productivity coefficient {prod[t]} and pays ${salary[t]} per person."
                             for t in teams) + " "
         text = (f"A company staffs the teams {R.join_and(teams)} with whole numbers of people (at most 20 per team). "
-                "A team's output is its coefficient times the square root of its headcount. " + data
-                + f"Salaries must fit in ${R.num(budget)}k"
+                "A team's output is its coefficient times the square root of its headcount; salaries are in thousands of "
+                "dollars. " + data
+                + f"Salaries must fit in ${R.num(budget)}"
                 + (" and every team needs at least one person" if level != "easy" else "") + ". "
                 + question(rng, "maximize", "total output"))
         return form, text, {"teams": teams}
