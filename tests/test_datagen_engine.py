@@ -380,3 +380,15 @@ def test_cli_joins_a_ray_cluster_by_address(tmp_path: Path) -> None:
     run_datagen(cfg(tmp_path / "local", n=16, chunk_size=4))
     assert records_bytes(out) == records_bytes(tmp_path / "local")
     check_manifest_true(out)
+
+
+def test_formalizer_backend_failure_stops_the_run_cleanly(tmp_path: Path) -> None:
+    from optsolve.errors import LLMBackendError
+
+    path = tmp_path / "replies.jsonl"
+    path.write_text(json.dumps({"match": "no text contains this", "replies": ["{}"]}) + "\n")
+    out = tmp_path / "d"
+    with pytest.raises(LLMBackendError, match="ran out of replies"):
+        run_datagen(cfg(out, families=["tiny_mix"], n=4, formalizer="scripted", formalizer_model=str(path)))
+    m = check_manifest_true(out)
+    assert m["status"] == "failed" and m["chunks"]["done"] == 0

@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--families", default="all", help="comma-separated family names, or 'all' (default)")
     p.add_argument("--list-families", action="store_true", help="list the known families and exit")
-    p.add_argument("--n", type=int, default=100, help="instances to generate (default 100)")
+    p.add_argument("--n", type=int, default=100, help="instances to generate (default 100); dropped, failed and duplicate ones are "
+                        "counted, not replaced")
     p.add_argument("--out", type=Path, help="output directory (required to generate)")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (default: CPU count; 0 = run in this process)")

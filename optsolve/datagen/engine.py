@@ -42,7 +42,7 @@ from typing import Any
 from optsolve.datagen import corrupt
 from optsolve.datagen import exports as ex
 from optsolve.datagen.dedup import NearDupIndex, build_index, reference_texts
-from optsolve.errors import DatagenError, OptsolveError
+from optsolve.errors import DatagenError, LLMBackendError, OptsolveError
 
 ALL_LEVELS = ("easy", "medium", "hard")
 FORMAT = "optsolve-datagen/1"
@@ -308,7 +308,9 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
     rejected: list[dict[str, Any]] = []
     t2 = time.perf_counter()
     if valid and state.get("formalizer") is not None:
-        verified, model_rejected = _forward_model(cfg, state["formalizer"], inst.text, status, obj, seed_i)
+        verified, model_rejected, info = _forward_model(cfg, state["formalizer"], inst.text, status, obj,
+                                                        seed_i)
+        line["forward"] = info
         rec["verified"] = verified
         rejected += model_rejected
         if not verified:
@@ -322,27 +324,36 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
 
 
 def _forward_model(cfg: DatagenConfig, backend: Any, text: str, gold_status: str, gold_obj: float | None,
-                   seed: int) -> tuple[bool, list[dict[str, Any]]]:
-    """Formalize the text again; ``(optimum matches, the model's verified-wrong answers)``."""
+                   seed: int) -> tuple[bool, list[dict[str, Any]], dict[str, Any]]:
+    """Formalize the text again: ``(optimum matches, the model's verified-wrong answers, what happened)``."""
     from optsolve.formalize import FormalizeOptions, formalize
     rejected: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
     try:
         res = formalize(text, FormalizeOptions(time_limit=cfg.time_limit, seed=seed % (1 << 31),
                                                solver=cfg.solver), backend=backend)
+    except LLMBackendError:
+        raise  # the backend itself is down or misconfigured: stop the run (resumable), do not mark pairs
     except OptsolveError as exc:
+        # no attempt compiled and solved: every attempt that parsed is a wrong (invalid) answer
         attempts = getattr(exc, "attempts", []) or []
         for a in attempts:
             f = getattr(a, "formulation", None)
             if isinstance(f, dict):
                 rejected.append(_model_rejected(f, "error", None, 0.0))
-        return False, rejected[:1]
+                break
+        info = {"status": "error", "objective": None, "error": f"{exc.code}: {exc.message}"[:300],
+                "attempts": len(attempts), "seconds": round(time.perf_counter() - t0, 4)}
+        return False, rejected, info
     st = res.result.status.value if res.result is not None else "error"
     obj = res.result.objective if res.result is not None else None
     ok = corrupt.same_outcome(gold_status, gold_obj, st, obj)
     proven = st != "time_limit" and not (st == "feasible" and gold_obj is not None)
     if not ok and proven and res.formulation is not None:
         rejected.append(_model_rejected(res.formulation, st, obj, corrupt.near_miss_score(st, obj, gold_obj)))
-    return ok, rejected
+    info = {"status": st, "objective": obj, "match": ok, "attempts": len(res.attempts),
+            "seconds": round(time.perf_counter() - t0, 4)}
+    return ok, rejected, info
 
 
 def _model_rejected(f: dict[str, Any], status: str, obj: float | None, score: float) -> dict[str, Any]:
@@ -831,8 +842,12 @@ def finalize(run: Run) -> dict[str, Any]:
                     p.unlink()
 
     valid = outcomes["kept"] + outcomes["hard"]
+    fwd = [line["forward"] for line in lines if isinstance(line.get("forward"), dict)]
     if cfg.formalizer:
-        forward = {"enabled": True, "backend": cfg.formalizer, "model": cfg.formalizer_model,
+        forward = {"enabled": True,
+                   "formalizer_failed": sum(1 for f in fwd if f.get("status") == "error"),
+                   "wrong_optimum": sum(1 for f in fwd if f.get("status") != "error" and not f.get("match")),
+                   "error_examples": sorted({str(f.get("error")) for f in fwd if f.get("error")})[:5], "backend": cfg.formalizer, "model": cfg.formalizer_model,
                    "rule": "|a-b| <= 1e-4*max(1,|b|)", "attempted": valid, "matched": outcomes["kept"],
                    "hard": outcomes["hard"],
                    "verified_rate": round(outcomes["kept"] / valid, 4) if valid else None}
