@@ -162,6 +162,14 @@ def test_generator_that_raises_is_reported_and_run_goes_on(tmp_path: Path,
     assert "tiny_boom" in err and f"seed {errs[0]['seed']}" in err
 
 
+def test_gold_model_that_does_not_compile_is_reported_and_run_goes_on(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    s = run_datagen(cfg(out, families=["tiny_bad"], n=18))
+    errs = ex.read_jsonl(out / "errors.jsonl")
+    assert errs and all(e["stage"] == "solve" and "hourz" in e["error"] for e in errs)
+    assert s.counts["kept"] == 18 - len(errs) > 0
+
+
 def test_other_arguments_on_same_dir_refused(tmp_path: Path) -> None:
     out = tmp_path / "d"
     run_datagen(cfg(out, n=6))

@@ -191,5 +191,18 @@ class TinyStatus(Family):
         return Instance(self.name, level, "s0", f, text, {"kind": "lp", "case": case})
 
 
-for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill(), TinyCopy(), TinyStatus()):
+class TinyBad(TinyMix):
+    """Like tiny_mix, but about one gold model in three names an undefined parameter (a family bug)."""
+
+    name = "tiny_bad"
+
+    def generate(self, rng: random.Random, level: Level) -> Instance:
+        inst = super().generate(rng, level)
+        inst.family = self.name
+        if rng.random() < 0.34:
+            inst.formulation["constraints"]["hours"]["expr"] = "sum(hourz[p] * x[p] for p in P) <= hours_cap"
+        return inst
+
+
+for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill(), TinyCopy(), TinyStatus(), TinyBad()):
     FAMILIES.setdefault(_fam.name, _fam)

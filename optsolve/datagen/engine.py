@@ -288,9 +288,13 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
         gm = compile_model(inst.formulation)
         score = complexity(gm)
         status, obj, secs, solver = _solve(gm, cfg)
-    except OptsolveError as exc:
+    except OptsolveError as exc:  # the gold model does not compile or solve: a family bug
         line.update(outcome="error", stage="solve", error=f"{exc.code}: {exc}"[:500],
                     template=inst.template)
+        return line
+    except Exception as exc:  # a bug below us must cost one instance, not the run
+        line.update(outcome="error", stage="solve", error=f"{type(exc).__name__}: {exc}"[:500],
+                    template=inst.template, trace=traceback.format_exc(limit=6)[-1500:])
         return line
     line.update(solve_seconds=secs, status=status)
     valid = _ground_truth_ok(status, obj, inst.formulation)
