@@ -215,3 +215,13 @@ def test_compiled_formulation_with_blocks() -> None:
         # x[30] >= 50 - 29 = 21 > 10: start, every decay step and end conflict
         assert got == {"start", "end"} | {f"decay[{t}]" for t in range(2, n + 1)}, (fast, got)
         assert c.irreducible
+
+
+def test_generic_filter_reports_needed_bounds() -> None:
+    # x <= 3 by its bound; 'need' asks x >= 5 through a nonlinear-free but generic path; y's bound is idle
+    v = [VarInfo("x", ("a",), "integer", 0, 3), VarInfo("y", (), "integer", 0, 9)]
+    m = GroundModel("vb", v, [GroundConstraint("need", (), Rel(Lin({0: 1.0, 1: 0.0}), ">=", 5)),
+                              GroundConstraint("other", (), Rel(Lin({1: 1.0}), "<=", 2))], None, {})
+    c = explain_infeasible(m, highs_status, use_highs_iis=False)
+    assert list(c) == [0] and c.variables == [0] and c.irreducible
+    assert c.labels(m) == ["need", "bounds of x[a]"]

@@ -17,6 +17,9 @@
    about ``k log n`` solves, not n. Every kept constraint was shown necessary by a solve, which makes
    the result irreducible when every solve gave a definite answer and the budget did not run out.
 
+5. **bounds**: for a small conflict found by the filter, the variables whose bounds it needs (widening
+   them by 1e6 makes it feasible), by the same filter over variables.
+
 The result is a :class:`Conflict`: a ``list[int]`` of indices into ``model.constraints`` that also
 carries ``variables`` (ids whose bounds take part), ``irreducible``, ``method`` and ``solves``.
 """
@@ -102,10 +105,12 @@ class _Oracle:
         return None
 
 
-def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None]) -> tuple[list[T], bool]:
+def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None], *,
+                    empty_is_feasible: bool = True) -> tuple[list[T], bool]:
     """Shrink ``items`` (an infeasible set) by chunked deletion.
 
-    ``test(subset)`` says whether ``subset`` is still infeasible (None: unknown, treated as feasible).
+    ``test(subset)`` says whether ``subset`` is still infeasible (None: unknown, treated as feasible);
+    an empty subset is taken as feasible without a test unless ``empty_is_feasible`` is False.
     The chunk doubles after a successful removal and halves after a failed one, so a conflict of k
     among n costs about ``k log(n / k)`` tests when it is sparse and about ``n`` when almost every item
     is needed. Returns (kept items, whether every test was definite). Raises :class:`_Budget` through.
@@ -117,7 +122,7 @@ def deletion_filter(items: list[T], test: Callable[[list[T]], bool | None]) -> t
     while i < len(keep):
         k = max(1, min(k, len(keep) - i))
         trial = keep[:i] + keep[i + k:]
-        verdict = test(trial) if trial else False
+        verdict = test(trial) if trial or not empty_is_feasible else False
         if verdict:
             keep = trial
             k *= 2
@@ -343,8 +348,76 @@ def _filter(oracle: _Oracle, start: list[int], model: GroundModel, method: str,
     variables = start_vars if start_vars is not None else []
     if start_vars is not None:
         variables = [v for v in start_vars if any(v in _vars_of(model.constraints[ci]) for ci in keep)]
+    elif definite and not note:
+        variables = _bound_filter(oracle, keep, model)
     return Conflict(keep, variables=variables, irreducible=definite and not note, method=method,
                     solves=oracle.solves, note=note or ("" if definite else "some solves were inconclusive"))
+
+
+#: bounds are analysed (one solve or so per variable) only for conflicts this small
+MAX_BOUND_VARS = 30
+_WIDEN = 1e6
+
+
+def _bound_filter(oracle: _Oracle, keep: list[int], model: GroundModel) -> list[int]:
+    """Which variables' bounds the conflict needs: a bound is needed when widening it (by 1e6, so
+    that backends needing finite integer bounds still take the model) makes the conflict feasible.
+    Binary variables are left out (their bounds are their domain). Returns [] when the test is too
+    large or inconclusive."""
+    cand = sorted({v for ci in keep for v in _vars_deep(model.constraints[ci].formula)})
+    cand = [v for v in cand if model.vars[v].kind not in ("binary", "boolean")
+            and (model.vars[v].lb is not None or model.vars[v].ub is not None)]
+    if not cand or len(cand) > MAX_BOUND_VARS:
+        return []
+    base = list(model.vars)
+
+    def widened(kept_bounds: list[int]) -> list[VarInfo]:
+        out = list(base)
+        kept = set(kept_bounds)
+        for v in cand:
+            if v not in kept:
+                b = base[v]
+                out[v] = VarInfo(b.name, b.index, b.kind, None if b.lb is None else b.lb - _WIDEN,
+                                 None if b.ub is None else b.ub + _WIDEN)
+        return out
+
+    try:
+        needed, definite = deletion_filter(cand, lambda vs: oracle.infeasible(keep, widened(vs)),
+                                           empty_is_feasible=False)
+    except _Budget:
+        return []
+    return needed if definite else []
+
+
+def _vars_deep(f: object) -> set[int]:
+    """Variable ids in a formula or expression (any depth)."""
+    from optsolve.formulation.ir import NL, AllDifferent, And, BoolLit, Implies, Not, Or
+
+    out: set[int] = set()
+    stack: list[object] = [f]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Lin):
+            out.update(x.coefs)
+        elif isinstance(x, Quad):
+            out.update(x.lin.coefs)
+            for i, j in x.quad:
+                out.update((i, j))
+        elif isinstance(x, NL):
+            stack.extend(x.args)
+        elif isinstance(x, (Rel, Range)):
+            stack.append(x.expr)
+        elif isinstance(x, BoolLit):
+            out.add(x.var)
+        elif isinstance(x, (And, Or)):
+            stack.extend(x.args)
+        elif isinstance(x, Not):
+            stack.append(x.arg)
+        elif isinstance(x, Implies):
+            stack.extend((x.a, x.b))
+        elif isinstance(x, AllDifferent):
+            stack.extend(x.exprs)
+    return out
 
 
 def _vars_of(c: GroundConstraint) -> set[int]:
