@@ -334,11 +334,11 @@ def test_text_over_the_length_limit(server: ServerThread) -> None:
 # --- deadlines and cancellation ---------------------------------------------------------------------
 
 def test_deadline_bounds_the_time_limit(client: Client) -> None:
-    """A hard MILP with a 2.5 s deadline and no time limit: the answer (time_limit, with the incumbent)
+    """A hard MILP with a 4 s deadline and no time limit: the answer (time_limit, with the incumbent)
     comes back before the deadline instead of an error."""
     t0 = time.monotonic()
-    out = client.solve(formulation=market_split(), timeout=2.5)
-    assert time.monotonic() - t0 < 2.5
+    out = client.solve(formulation=market_split(), timeout=4.0)
+    assert 2.0 < time.monotonic() - t0 < 4.0
     assert out.result.status.value in ("time_limit", "feasible")
     assert out.result.variables
 
