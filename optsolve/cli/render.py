@@ -106,7 +106,10 @@ def render_result(res: SolveResult, console: Console, max_rows: int = 60) -> Non
     if res.message:
         console.print(f"Note: {res.message}", markup=False)
     if res.explanation:
-        console.print("[bold red]Conflicting constraints[/bold red] (removing any one makes the rest feasible):")
+        why: dict[bool | None, str] = {True: " (irreducible: removing any one makes the rest feasible)",
+               False: " (a conflicting set; the search budget ran out before it was minimal)"}
+        console.print("[bold red]Conflicting constraints[/bold red]"
+                      f"{why.get(res.explanation_irreducible, '')}:")
         for lab in res.explanation:
             console.print(f"  - {lab}", markup=False)
     rows = nonzero_rows(res.variables)

@@ -122,35 +122,34 @@ def solve_model(model: GroundModel, options: SolveOptions | None = None) -> Solv
         raise
     except Exception as exc:  # a solver library raising is a solver failure, not a crash
         raise SolverError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
-    explanation = None
+    explanation = minimal = None
     if raw.status is Status.INFEASIBLE and opts.explain:
-        explanation = _explain(model, raw, backend, opts)
+        explanation, minimal = _explain(model, raw, backend, opts)
     values = values_by_name(model, raw.values) if raw.values is not None and raw.status.has_solution else {}
     objective = raw.objective
     if objective is not None and not math.isfinite(objective):
         objective = None
     return SolveResult(
         status=raw.status, objective=objective, variables=values, solver=name,
-        seconds=round(time.perf_counter() - t0, 6), explanation=explanation, message=raw.message,
+        seconds=round(time.perf_counter() - t0, 6), explanation=explanation,
+        explanation_irreducible=minimal, message=raw.message,
         bound=raw.bound, solver_seconds=raw.solver_seconds, n_vars=model.n_vars,
         n_constraints=model.n_constraints)
 
 
-def _explain(model: GroundModel, raw: RawSolution, backend: Backend, opts: SolveOptions) -> list[str]:
-    idx = raw.core
-    if idx is None:
-        try:
-            from optsolve.solvers.explain import explain_infeasible
-        except ImportError:
-            return []
-        sub = SolveOptions(time_limit=opts.time_limit, explain=False, threads=opts.threads, seed=opts.seed)
-        idx = explain_infeasible(model, lambda m: backend.solve(m, sub).status, time_limit=opts.time_limit)
-    labels: list[str] = []
-    for i in idx:
-        lab = model.constraints[i].label if isinstance(i, int) and 0 <= i < len(model.constraints) else str(i)
-        if lab not in labels:
-            labels.append(lab)
-    return labels
+def _explain(model: GroundModel, raw: RawSolution, backend: Backend,
+             opts: SolveOptions) -> tuple[list[str], bool | None]:
+    """Labels of a small conflicting set, and whether it is known to be irreducible."""
+    if raw.core is not None:  # a native unsat core (CP-SAT assumptions, z3, PySAT selectors)
+        idx = raw.core
+        labels = [model.constraints[i].label for i in idx if 0 <= i < len(model.constraints)]
+        minimal = raw.extra.get("core_irreducible")
+        return list(dict.fromkeys(labels)), (bool(minimal) if minimal is not None else None)
+    from optsolve.solvers.explain import explain_infeasible
+
+    sub = SolveOptions(time_limit=opts.time_limit, explain=False, threads=opts.threads, seed=opts.seed)
+    conflict = explain_infeasible(model, lambda m: backend.solve(m, sub).status, time_limit=opts.time_limit)
+    return list(dict.fromkeys(conflict.labels(model))), conflict.irreducible
 
 
 def solve(source: str | Path | dict[str, Any] | Formulation | GroundModel,

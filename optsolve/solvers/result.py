@@ -60,6 +60,7 @@ class SolveResult(BaseModel):
     solver: str = ""
     seconds: float = 0.0
     explanation: list[str] | None = None
+    explanation_irreducible: bool | None = None   # True: dropping any one member makes the rest feasible
     message: str | None = None
     bound: float | None = None
     solver_seconds: float | None = None
@@ -70,4 +71,5 @@ class SolveResult(BaseModel):
         out = self.model_dump(mode="json")
         if out.get("explanation") is None:
             out.pop("explanation", None)
+            out.pop("explanation_irreducible", None)
         return out
