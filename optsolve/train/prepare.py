@@ -14,9 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from optsolve.datagen.base import LEVELS
 from optsolve.train.common import write_jsonl
-
-LEVELS = ("easy", "medium", "hard")
 
 
 def nl4opt_train_texts(path: str | Path) -> list[str]:

@@ -1,0 +1,66 @@
+"""Embedded model: accuracy, latency (formalize + solve, p50/p95), size and peak memory on this CPU.
+
+    python benchmarks/bench_embedded.py --data runs/embedded/data/records_test.jsonl --limit 200
+    python benchmarks/bench_embedded.py --nl4opt /work/shared/data/nl4opt/generation_dev.jsonl
+
+Runs the shipped model (or ``--model DIR``) in this process exactly as the embedded backend does
+(verified sampling, top-ranked candidate), and reports the strict-rule accuracy
+|pred - gt| <= 1e-4 * max(1, |gt|), the latency percentiles of formalize-and-solve per problem, the size
+of the model files and the peak resident memory of the process (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
+    ap.add_argument("--data", default=None, help="records (text + formulation) or bench rows (question, answer)")
+    ap.add_argument("--nl4opt", default=None, help="NL4Opt generation JSONL (optima computed from its gold)")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--k", type=int, default=8)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--out", default=None, help="per-item rows (JSONL)")
+    args = ap.parse_args()
+
+    from optsolve.formalize.backends.embedded import default_model_dir
+    from optsolve.train.common import read_jsonl, set_threads, write_jsonl
+    from optsolve.train.evaluate import evaluate, items_from
+
+    set_threads(args.threads)
+    model = args.model or str(default_model_dir())
+    if args.nl4opt:
+        from optsolve.formalize.nl4opt import bench_items
+
+        items = [{"id": r["id"], "question": r["question"], "answer": r["answer"], "family": "nl4opt"}
+                 for r in bench_items(args.nl4opt) if r["answer"] is not None]
+        source = args.nl4opt
+    elif args.data:
+        items = items_from(read_jsonl(args.data))
+        source = args.data
+    else:
+        ap.error("pass --data or --nl4opt")
+    if args.limit:
+        items = items[: args.limit]
+    t0 = time.perf_counter()
+    res = evaluate(model, items, k=args.k)
+    size = sum(f.stat().st_size for f in Path(model).iterdir() if f.is_file())
+    out = {k: v for k, v in res.items() if k != "rows"}
+    out.update(source=source, model=model, k=args.k, wall_s=round(time.perf_counter() - t0, 1),
+               model_bytes=size, peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    if args.out:
+        write_jsonl(args.out, res["rows"])
+    json.dump(out, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
