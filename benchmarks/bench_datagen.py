@@ -12,7 +12,9 @@ export) into a fresh directory and reports
   steady-state rate a long run approaches;
 * per CPU-second: verified instances / CPU time the workers used (``time.process_time``), what one
   core delivers when it is not shared; on a loaded machine the wall-clock rates fall, this one does not;
-* the export phase (dedup, contamination check, splits, exports) separately.
+* the export phase (dedup, contamination check, splits, exports) separately;
+* the driver's serial share: milliseconds spent committing each chunk against a worker's time per chunk
+  (their ratio bounds how many workers one driver can feed).
 
 "Verified" = generated, solved to optimality by the solver (ground truth) and, with ``--rejected K``,
 with up to K solver-verified wrong formulations for the preference exports. The load average is
@@ -70,6 +72,9 @@ def bench_once(families: list[str], n: int, workers: int, levels: list[str], rej
             "verified_per_s_compute": round(verified / per_worker_busy, 1) if per_worker_busy else None,
             "verified_per_s_per_worker_compute": round(verified / busy, 1) if busy else None,
             "verified_per_cpu_second": round(verified / cpu, 1) if cpu else None,
+            "driver_commit_ms_per_chunk": round(1000 * float(m["generation"].get("driver_commit_seconds", 0.0))
+                                                / max(1, len(journal)), 2),
+            "worker_ms_per_chunk": round(1000 * busy / max(1, len(journal)), 1),
             "load_avg_1m_before": round(load0, 2),
             "load_avg_1m_after": round(os.getloadavg()[0], 2),
         }
@@ -111,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['verified_per_s_per_worker_compute']!s:>10} {r['verified_per_cpu_second']!s:>9} "
               f"{r['speedup_end_to_end']!s:>7} "
               f"{r['load_avg_1m_before']:>5}/{r['load_avg_1m_after']:<5}")
+    for r in results:
+        print(f"workers={r['workers']}: the driver spent {r['driver_commit_ms_per_chunk']} ms committing each "
+              f"chunk (shard, journal, manifest) that took a worker {r['worker_ms_per_chunk']} ms")
     return 0
 
 

@@ -687,11 +687,15 @@ def run_datagen(cfg: DatagenConfig) -> RunSummary:
         for e in run.done.values():
             counts.update(e.get("outcomes", {}))
 
+        driver = {"seconds": 0.0}
+
         def on_result(res: dict[str, Any]) -> None:
+            t = time.perf_counter()
             try:
                 entry = run.commit_chunk(res)
             except OSError as exc:
                 raise ex.disk_full_error(exc, cfg.out / shard_rel(int(res["chunk"]))) from exc
+            driver["seconds"] += time.perf_counter() - t
             counts.update(entry["outcomes"])
             for line in res["lines"]:
                 if line["outcome"] == "error":
@@ -719,7 +723,9 @@ def run_datagen(cfg: DatagenConfig) -> RunSummary:
         bar.close()
         gen_seconds = time.perf_counter() - t0
         run.stats["generation"] = {"seconds": round(gen_seconds, 3), "chunks_run": len(todo),
-                                   "chunks_skipped": skipped}
+                                   "chunks_skipped": skipped,
+                                   # time the driver spent committing shards: the serial part of a run
+                                   "driver_commit_seconds": round(driver["seconds"], 3)}
         try:
             manifest = finalize(run)
         except OSError as exc:
