@@ -223,6 +223,27 @@ def test_sft_and_dpo_rows_are_trl_conversational(dataset: Path) -> None:
         assert row["chosen"][0]["content"] != row["rejected"][0]["content"]
 
 
+def test_trl_applies_a_chat_template_to_our_rows(dataset: Path) -> None:
+    """What DPOTrainer / SFTTrainer do to a conversational row, with a local word-level tokenizer."""
+    pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    from trl.data_utils import maybe_apply_chat_template
+
+    tok = Tokenizer(models.WordLevel({"[UNK]": 0, "[PAD]": 1}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    t = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]")
+    t.chat_template = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
+                       "{% if add_generation_prompt %}<|assistant|>{% endif %}")
+    dpo = ex.read_jsonl(dataset / "dpo" / "train.jsonl")[0]
+    out = maybe_apply_chat_template(dpo, t)
+    assert out["prompt"].startswith("<|system|>") and out["prompt"].endswith("<|assistant|>")
+    assert json.loads(out["chosen"]) and json.loads(out["rejected"]) != json.loads(out["chosen"])
+    sft = ex.read_jsonl(dataset / "sft" / "train.jsonl")[0]
+    text = maybe_apply_chat_template({"messages": sft["messages"]}, t)["text"]
+    assert "<|user|>" in text and "<|assistant|>{" in text
+
+
 def test_rejected_answers_are_verified_wrong_by_the_solver(dataset: Path) -> None:
     from optsolve.solvers import SolveOptions, solve
 
