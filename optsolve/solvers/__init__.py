@@ -20,15 +20,26 @@ __all__ = ["SolveOptions", "SolveResult", "Status", "backend_names", "candidates
            "solve_model"]
 
 
+_AVAILABLE: dict[str, Backend | None] = {}
+
+
+def _installed(name: str) -> Backend | None:
+    """The backend if its package is installed (checked once per process)."""
+    if name not in _AVAILABLE:
+        try:
+            b: Backend | None = get_backend(name)
+        except (ImportError, AttributeError):
+            b = None
+        _AVAILABLE[name] = b if b is not None and b.available() else None
+    return _AVAILABLE[name]
+
+
 def candidates(model: GroundModel) -> list[str]:
     """Names of the available backends that accept the model, in preference order."""
     out = []
     for spec in REGISTRY:
-        try:
-            b = get_backend(spec.name)
-        except (ImportError, AttributeError):
-            continue
-        if b.available() and b.accepts(model.features):
+        b = _installed(spec.name)
+        if b is not None and b.accepts(model.features):
             out.append(spec.name)
     return out
 
@@ -129,6 +140,8 @@ def solve_model(model: GroundModel, options: SolveOptions | None = None) -> Solv
     objective = raw.objective
     if objective is not None and not math.isfinite(objective):
         objective = None
+    if model.objective is None and "soft" not in model.features:
+        objective = None  # a satisfaction problem has no objective value (not 0)
     return SolveResult(
         status=raw.status, objective=objective, variables=values, solver=name,
         seconds=round(time.perf_counter() - t0, 6), explanation=explanation,
