@@ -173,7 +173,7 @@ class WordFamily(Family):
     """A word-problem family driven by a :class:`Scenario`."""
 
     kind = "lp"
-    styles = ("per_entity", "per_attribute", "respectively", "table")
+    styles = ("per_entity", "per_attribute", "respectively", "bullets", "table")
 
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
@@ -253,14 +253,18 @@ class WordFamily(Family):
         info = self._info(rng, template, ents, [a for a in [obj.attr, *les, *ges] if a is not None], coef)
         # order: intro, then info and constraints interleaved, question last (sometimes first)
         body = [s for s in stmts if s.fixed == "body"]
-        if template == "table":
+        if template in ("table", "bullets"):
             order = [stmts[0], *info, *self._shuffle(rng, body)]
         else:
             order = [stmts[0], *self._shuffle(rng, [*info, *body])]
         if rng.random() < 0.25:
             order.append(Stmt(self._nonneg_text(rng, ctx.items, integer), fixed="body"))
         question = self._question(rng, subj(), ents, obj)
-        order.append(Stmt(question, fixed="question"))
+        if rng.random() < 0.12:            # the question first, then the facts
+            order.insert(1, Stmt(question + R.pick(rng, ("", " The details:", " Consider the following.")),
+                                 fixed="question"))
+        else:
+            order.append(Stmt(question, fixed="question"))
         text = " ".join(s.text for s in order)
         text = text.replace("\n ", "\n").strip()
         # gold formulation
@@ -284,7 +288,7 @@ class WordFamily(Family):
         return items
 
     def _template(self, rng: random.Random, level: Level, n_attr: int) -> str:
-        opts = ["per_entity", "per_attribute", "respectively"]
+        opts = ["per_entity", "per_attribute", "respectively", "bullets"]
         if level != "easy" and n_attr >= 2:
             opts.append("table")
         return rng.choice(opts)
@@ -479,6 +483,15 @@ class WordFamily(Family):
                 else:
                     verb = R.verb_plural(R.pick(rng, a.verbs))
                     out.append(Stmt(f"{R.cap(R.join_and(names))} {verb} {R.join_and(vals)} each, respectively."))
+        elif template == "bullets":
+            lines = []
+            for e in ents:
+                head = R.cap(e.plural) if e.count else f"{R.cap(e.s)} (per {e.measure})"
+                parts = [(f"{_col(a).split(' (')[0].lower()} {a.amount(rng, coef[a.key][e.var])}" if a.money
+                          else a.amount(rng, coef[a.key][e.var])) for a in attrs]
+                lines.append(f"- {head}: " + ", ".join(parts))
+            out.append(Stmt(R.pick(rng, ("Per unit:", "Details per unit:", "The figures for each option:"))
+                            + "\n" + "\n".join(lines) + "\n"))
         else:  # table
             cols = ["Item", *[_col(a) for a in attrs]]
             rows = [[R.cap(e.plural if e.count else f"{e.s} (per {e.measure})"),
