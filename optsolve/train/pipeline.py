@@ -96,7 +96,8 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
             report["sft"] = run_sft(base)
         else:
             report["sft"] = first
-    val_items = items_from(read_jsonl(data / "records_validation.jsonl")[: o.eval_items])
+    val_rows = read_jsonl(data / "records_validation.jsonl")
+    val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
     pairs_path = work / "dpo_pairs.jsonl"
     if not (o.skip_existing and pairs_path.exists()):
         _log(f"DPO pairs from the SFT model's own mistakes on {o.dpo_records} training texts")

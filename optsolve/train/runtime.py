@@ -147,13 +147,18 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0) 
     try:
         from optsolve.solvers import SolveOptions, solve
 
-        res = solve(c.formulation, SolveOptions(time_limit=time_limit))
+        # no infeasibility explanation: a candidate is only ranked here, the formalizer explains later
+        res = solve(c.formulation, SolveOptions(time_limit=time_limit, explain=False))
         c.status = str(getattr(res.status, "value", res.status))
         c.objective = None if res.objective is None else float(res.objective)
         if not c.ok:
             c.error = c.error or f"solver status {c.status}"
     except OptsolveError as exc:
         c.error = exc.message
+        c.status = "error"
+    except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        # a malformed candidate must never take the whole draw down; the formalizer re-checks it
+        c.error = f"{type(exc).__name__}: {exc}"
         c.status = "error"
 
 

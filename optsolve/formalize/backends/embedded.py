@@ -57,6 +57,7 @@ class EmbeddedBackend(LLMBackend):
     """``name = "embedded"``: optsolve's shipped model (see docs/embedded.md)."""
 
     name = "embedded"
+    uses_messages = False     # reads problem_text only: the formalizer skips few-shot retrieval for it
 
     def __init__(self, model: str | None = None, *, samples: int = 8, temperature: float = 0.7,
                  max_new_tokens: int = 320, max_seconds: float = 10.0) -> None:
