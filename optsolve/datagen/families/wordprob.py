@@ -179,6 +179,8 @@ class WordFamily(Family):
         self.sc = sc
         self.name = sc.name
         self.description = sc.description
+        # family-level kind: "milp" when some story counts items (integers); meta["kind"] is per instance
+        self.kind = "milp" if any(e.count for c in sc.contexts for e in c.ents) else "lp"
         super().__init__()
 
     # -- drawing -----------------------------------------------------------------------------
