@@ -37,3 +37,22 @@ def test_problem_solves_to_known_optimum(prob):
     if prob.explanation is not None:
         assert res.explanation, "an infeasible model must come back with its conflicting constraints"
         assert set(res.explanation) == set(prob.explanation), res.explanation
+
+
+def test_large_maxsat_routes_to_cpsat_small_to_pysat():
+    """RC2 is faster on small MaxSAT models, CP-SAT from ~200 weighted terms (docs/solvers_logic.md)."""
+    def maxsat(n: int) -> dict:
+        return {
+            "sets": {"I": {"range": [1, n]}},
+            "variables": {"b": {"index": ["I"], "domain": "boolean"}},
+            "constraints": {
+                "pair": {"forall": "i in I if i < " + str(n), "expr": "b[i] or b[i + 1]"},
+                "prefer_off": {"forall": "i in I", "expr": "not b[i]", "soft": {"weight": 1}},
+            },
+        }
+
+    assert route(compile_model(maxsat(20))) == "pysat"
+    big = compile_model(maxsat(300))
+    assert route(big) == "cpsat"
+    res = solve_model(big, SolveOptions(time_limit=60))
+    assert res.status == Status.OPTIMAL and res.objective == 150

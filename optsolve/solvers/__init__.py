@@ -12,7 +12,7 @@ import numpy as np
 
 from optsolve.errors import BackendUnavailableError, OptsolveError, SolverError, UnsupportedModelError
 from optsolve.formulation import Formulation, compile_model
-from optsolve.formulation.ir import GroundModel
+from optsolve.formulation.ir import GroundModel, Lin
 from optsolve.solvers.base import REGISTRY, Backend, backend_names, get_backend
 from optsolve.solvers.result import RawSolution, SolveOptions, SolveResult, Status
 
@@ -34,14 +34,30 @@ def _installed(name: str) -> Backend | None:
     return _AVAILABLE[name]
 
 
+def _weighted_terms(model: GroundModel) -> int:
+    n = sum(1 for c in model.constraints if c.weight is not None) if "soft" in model.features else 0
+    obj = model.objective
+    if obj is not None and isinstance(obj.expr, Lin):
+        n += len(obj.expr.coefs)
+    return n
+
+
 def candidates(model: GroundModel) -> list[str]:
-    """Names of the available backends that accept the model, in preference order."""
-    out = []
-    for spec in REGISTRY:
+    """Names of the available backends that accept the model, in preference order (registry order,
+    except that a backend past its ``soft_terms_limit`` goes after the others)."""
+    ranked: list[tuple[int, int, str]] = []
+    terms: int | None = None
+    for k, spec in enumerate(REGISTRY):
         b = _installed(spec.name)
-        if b is not None and b.accepts(model.features):
-            out.append(spec.name)
-    return out
+        if b is None or not b.accepts(model.features):
+            continue
+        penalty = 0
+        if spec.soft_terms_limit is not None:
+            if terms is None:
+                terms = _weighted_terms(model)
+            penalty = int(terms >= spec.soft_terms_limit)
+        ranked.append((penalty, k, spec.name))
+    return [name for _, _, name in sorted(ranked)]
 
 
 def route(model: GroundModel, solver: str | None = None) -> str:

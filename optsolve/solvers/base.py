@@ -48,6 +48,9 @@ class BackendSpec:
     name: str
     target: str   # "module:Class"
     summary: str
+    #: routing hint: above this many weighted terms (soft constraints + objective terms) the backend
+    #: is known to be slower than a later one that also accepts the model, so it is tried after it
+    soft_terms_limit: int | None = None
 
     def load(self) -> Backend:
         mod_name, cls_name = self.target.split(":")
@@ -60,8 +63,11 @@ class BackendSpec:
 REGISTRY: tuple[BackendSpec, ...] = (
     BackendSpec("highs", "optsolve.solvers.highs_backend:HighsBackend",
                 "HiGHS through highspy, built directly from arrays: LP, MILP, convex QP"),
+    # RC2 beats CP-SAT on small MaxSAT models, CP-SAT wins from ~200 weighted soft terms
+    # (benchmarks/bench_maxsat.py, docs/solvers_logic.md)
     BackendSpec("pysat", "optsolve.solvers.pysat_backend:PySatBackend",
-                "PySAT (RC2 MaxSAT / CaDiCaL): pure boolean clausal models, soft constraints"),
+                "PySAT (RC2 MaxSAT / CaDiCaL): pure boolean clausal models, soft constraints",
+                soft_terms_limit=200),
     BackendSpec("cpsat", "optsolve.solvers.cpsat_backend:CpSatBackend",
                 "OR-Tools CP-SAT: integer and boolean models, logic, all_different, soft constraints"),
     BackendSpec("scip", "optsolve.solvers.pyomo_backend:ScipBackend",
