@@ -27,6 +27,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--relax", action="store_true",
+                    help="diagnostic: make integer variables continuous before solving (NL4Opt's reference "
+                         "optima are LP optima)")
     ap.add_argument("--out", default=None, help="per-item rows (JSONL)")
     args = ap.parse_args()
 
@@ -50,10 +53,10 @@ def main() -> int:
     if args.limit:
         items = items[: args.limit]
     t0 = time.perf_counter()
-    res = evaluate(model, items, k=args.k)
+    res = evaluate(model, items, k=args.k, relax=args.relax)
     size = sum(f.stat().st_size for f in Path(model).iterdir() if f.is_file())
     out = {k: v for k, v in res.items() if k != "rows"}
-    out.update(source=source, model=model, k=args.k, wall_s=round(time.perf_counter() - t0, 1),
+    out.update(source=source, model=model, k=args.k, relax=args.relax, wall_s=round(time.perf_counter() - t0, 1),
                model_bytes=size, peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     if args.out:
         write_jsonl(args.out, res["rows"])

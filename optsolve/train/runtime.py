@@ -135,13 +135,22 @@ class EmbeddedModel:
         return Generation(cands, time.perf_counter() - t0, truncated), masked.values
 
 
-def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0) -> None:
-    """Decode, compile and solve one candidate in place (sets formulation/status/objective/error)."""
+RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
+
+
+def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, relax: bool = False) -> None:
+    """Decode, compile and solve one candidate in place (sets formulation/status/objective/error).
+
+    ``relax`` (a diagnostic for benchmarks whose reference optimum is an LP optimum) makes integer
+    variables continuous before solving."""
     if c.error is None:
         try:
             c.formulation = decode(c.compact, values)
         except OptsolveError as exc:
             c.error = exc.message
+        if relax and c.formulation is not None:
+            for v in c.formulation["variables"].values():
+                v["domain"] = RELAXED.get(v["domain"], v["domain"])
     if c.formulation is None:
         return
     try:
@@ -189,7 +198,8 @@ def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
 
 
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
-                        max_new_tokens: int = 320, max_seconds: float = 10.0) -> tuple[list[Candidate], Generation]:
+                        max_new_tokens: int = 320, max_seconds: float = 10.0, relax: bool = False
+                        ) -> tuple[list[Candidate], Generation]:
     gen, values = model.generate(text, k=k, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
     seen: dict[str, Candidate] = {}
@@ -198,6 +208,6 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
             d = seen[c.compact]
             c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
             continue
-        check_candidate(c, values)
+        check_candidate(c, values, relax=relax)
         seen[c.compact] = c
     return vote(gen.candidates), gen
