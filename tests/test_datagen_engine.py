@@ -400,3 +400,34 @@ def test_formalizer_backend_failure_stops_the_run_cleanly(tmp_path: Path) -> Non
         run_datagen(cfg(out, families=["tiny_mix"], n=4, formalizer="scripted", formalizer_model=str(path)))
     m = check_manifest_true(out)
     assert m["status"] == "failed" and m["chunks"]["done"] == 0
+
+
+LOG_MODEL = {
+    "sets": {"L": ["a", "b"]},
+    "parameters": {"w": {"index": ["L"], "values": {"a": 3, "b": 8}}, "budget": 925},
+    "variables": {"g": {"index": ["L"], "domain": "nonnegative_reals"}},
+    "objective": {"sense": "maximize", "expr": "sum(w[l] * log(1 + g[l]) for l in L)"},
+    "constraints": {"total": {"expr": "sum(g[l] for l in L) <= budget"}},
+}
+
+
+@pytest.mark.slow
+def test_scip_models_are_solved_in_a_killable_helper_process() -> None:
+    """An unbounded log-NLP makes Pyomo's SCIP interface block forever on its own output pipe (the
+    reader thread cannot run while PySCIPOpt holds the GIL): datagen must come back anyway."""
+    from optsolve.formulation import compile_model
+    from optsolve.solvers import SolveOptions, route, solve
+
+    if route(compile_model(LOG_MODEL)) not in engine.ISOLATED_BACKENDS:
+        pytest.skip("log models are not routed to an isolated backend here")
+    c = cfg(Path("/nonexistent"))
+    st, obj, _, name = engine._solve(LOG_MODEL, c, 10)
+    ref = solve(LOG_MODEL, SolveOptions(time_limit=10, explain=False))
+    assert st == ref.status.value == "optimal" and corrupt.objectives_match(obj, ref.objective)
+    assert name in engine.ISOLATED_BACKENDS and engine._HELPER.proc.pid != os.getpid()
+    unbounded = {k: v for k, v in LOG_MODEL.items() if k != "constraints"}
+    t = time.perf_counter()
+    st, obj, _, _ = engine._solve(unbounded, c, 1)
+    assert time.perf_counter() - t < 60
+    assert st in ("time_limit", "unbounded", "infeasible_or_unbounded")
+    engine._HELPER.kill()

@@ -193,12 +193,21 @@ def _worker_setup(cfg: DatagenConfig) -> dict[str, Any]:
 _BACKENDS: dict[frozenset[str], Any] = {}
 
 
-def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None) -> tuple[str, float | None, float, str]:
+#: backends run in a helper process with a hard wall-clock limit: Pyomo captures the solver's output
+#: through a pipe that its reader thread cannot drain while PySCIPOpt holds the GIL, so a SCIP run that
+#: writes more than a pipe buffer (an unbounded NLP made by a corruption) blocks forever, time limit
+#: and all; a helper process can be killed, a thread cannot
+ISOLATED_BACKENDS = frozenset({"scip", "pyomo-highs"})
+
+
+def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None, *,
+           formulation: dict[str, Any] | None = None, isolate: bool = True) -> tuple[str, float | None, float, str]:
     """Solve for ground truth / verification: ``(status, objective, seconds, solver)``.
 
     The same backend and result as :func:`optsolve.solvers.solve`, minus what datagen never reads
     (values by name, infeasibility explanations), with the routing decision cached per feature set:
     routing probes every backend's availability on each call, which costs more than solving a tiny LP.
+    Models routed to :data:`ISOLATED_BACKENDS` are solved in a helper process (see there).
     """
     from optsolve.formulation import compile_model
     from optsolve.formulation.ir import GroundModel
@@ -207,12 +216,19 @@ def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None) -> 
     from optsolve.solvers.result import Status
 
     t0 = time.perf_counter()
-    gm = source if isinstance(source, GroundModel) else compile_model(source)
+    if isinstance(source, GroundModel):
+        gm = source
+    else:
+        formulation = source
+        gm = compile_model(source)
+    limit = time_limit or cfg.time_limit
     key = frozenset(gm.features) | ({f"solver={cfg.solver}"} if cfg.solver else set())
     backend = _BACKENDS.get(key)
     if backend is None:
         backend = _BACKENDS[key] = get_backend(route(gm, cfg.solver))
-    opts = SolveOptions(time_limit=time_limit or cfg.time_limit, explain=False, solver=cfg.solver, threads=1)
+    if isolate and backend.name in ISOLATED_BACKENDS and formulation is not None:
+        return _HELPER.solve(formulation, limit, cfg.solver, t0)
+    opts = SolveOptions(time_limit=limit, explain=False, solver=cfg.solver, threads=1)
     try:
         raw = backend.solve(gm, opts)
     except OptsolveError:
@@ -224,6 +240,104 @@ def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None) -> 
     if raw.status is Status.UNBOUNDED or (obj is not None and not math.isfinite(obj)):
         obj = None
     return raw.status.value, obj, round(time.perf_counter() - t0, 6), str(backend.name)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel SIGKILLs this process when its parent dies (a SIGKILLed worker leaks nothing)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _helper_main(conn: Any, parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:
+        return
+    cfg = DatagenConfig(out=Path("."))
+    import optsolve.solvers  # noqa: F401 - import the solvers before saying ready
+    from optsolve.formulation import compile_model  # noqa: F401
+    conn.send(("ready",))
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        formulation, limit, solver = msg
+        cfg.solver = solver
+        try:
+            with fast_mip(True):
+                conn.send(("ok", *_solve(formulation, cfg, limit, isolate=False)))
+        except OptsolveError as exc:
+            conn.send(("error", exc.code, str(exc)))
+        except Exception as exc:
+            conn.send(("error", "E_SOLVER", f"{type(exc).__name__}: {exc}"))
+
+
+class _SolveHelper:
+    """One helper process per worker, started on first use, killed and replaced when a solve overruns
+    ``2 * time limit + 5 s`` (the overrun counts as ``time_limit``: nothing proven)."""
+
+    def __init__(self) -> None:
+        self.proc: Any = None
+        self.conn: Any = None
+
+    def _start(self) -> None:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_helper_main, args=(child, os.getpid()), daemon=True,
+                           name="optsolve-datagen-solve-helper")
+        proc.start()
+        child.close()
+        self.proc, self.conn = proc, parent
+        if not parent.poll(180) or parent.recv() != ("ready",):
+            self.kill()
+            from optsolve.errors import SolverError
+            raise SolverError("the solver helper process did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(Exception):
+                self.proc.kill()
+                self.proc.join(5)
+            with contextlib.suppress(Exception):
+                self.conn.close()
+        self.proc = self.conn = None
+
+    def solve(self, formulation: dict[str, Any], limit: float, solver: str | None,
+              t0: float) -> tuple[str, float | None, float, str]:
+        from optsolve.errors import SolverError
+
+        fresh = self.proc is None or not self.proc.is_alive()
+        if fresh:
+            self.kill()
+            self._start()
+        wait = 2 * limit + 5
+        try:
+            self.conn.send((formulation, limit, solver))
+            ready = self.conn.poll(wait)
+            reply = self.conn.recv() if ready else None
+        except (EOFError, OSError, BrokenPipeError):
+            reply, ready = None, True
+        if reply is None:
+            self.kill()
+            if ready:
+                raise SolverError("the solver helper process died")
+            return "time_limit", None, round(time.perf_counter() - t0, 6), "isolated"
+        if reply[0] == "error":
+            raise SolverError(str(reply[2]))
+        status, obj, _secs, name = reply[1:]
+        return status, obj, round(time.perf_counter() - t0, 6), name
+
+
+_HELPER = _SolveHelper()
 
 
 @contextlib.contextmanager
@@ -287,7 +401,7 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
     try:
         gm = compile_model(inst.formulation)
         score = complexity(gm)
-        status, obj, secs, solver = _solve(gm, cfg)
+        status, obj, secs, solver = _solve(gm, cfg, formulation=inst.formulation)
     except OptsolveError as exc:  # the gold model does not compile or solve: a family bug
         line.update(outcome="error", stage="solve", error=f"{exc.code}: {exc}"[:500],
                     template=inst.template)
