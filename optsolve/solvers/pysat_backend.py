@@ -21,7 +21,8 @@ How the grounded model maps onto SAT:
   under all selectors as assumptions and ``get_core()`` gives the core, which a deletion filter then
   makes irreducible when small.
 * ``time_limit`` interrupts the SAT solver or RC2 from a timer thread. RC2 is core-guided: when
-  interrupted it has no incumbent, so the result is ``time_limit`` without values.
+  interrupted it has no incumbent, so a short extra SAT call (10% of the limit, at least 0.5 s) finds
+  an assignment of the hard clauses: ``time_limit`` with feasible, not optimised, values.
 """
 
 from __future__ import annotations
@@ -437,12 +438,39 @@ class PySatBackend(Backend):
             return RawSolution(Status.OPTIMAL, values=values, solver_seconds=secs,
                                objective=reported_objective(model, values))
         if interrupted:
-            return RawSolution(Status.TIME_LIMIT, solver_seconds=secs,
-                               message="time limit reached; RC2 (core-guided) keeps no incumbent")
+            return self._fallback(model, hard, options, t0)
         raw = RawSolution(Status.INFEASIBLE, solver_seconds=secs)
         if options.explain:
             raw.core = self._core(enc, groups, model, options, t0)
         return raw
+
+    def _fallback(self, model: GroundModel, hard: list[Clause], options: SolveOptions,
+                  t0: float) -> RawSolution:
+        """RC2 is core-guided and keeps no incumbent: after its time limit, spend a short extra
+        budget (10% of the limit, at least 0.5 s) finding any assignment of the hard clauses, so the
+        user gets a feasible (not optimised) answer with ``time_limit``."""
+        from pysat.solvers import Solver
+
+        budget = max(0.5, 0.1 * (options.time_limit or 0.0))
+        with Solver(name=_SAT_SOLVER_INTERRUPTIBLE, bootstrap_with=hard) as s:
+            tm = _timer(budget, s.interrupt)
+            try:
+                res = s.solve_limited(expect_interrupt=True)
+            finally:
+                if tm:
+                    tm.cancel()
+            secs = time.perf_counter() - t0
+            if res:
+                values = self._values(model, s.get_model() or [])
+                return RawSolution(Status.TIME_LIMIT, values=values, solver_seconds=secs,
+                                   objective=reported_objective(model, values),
+                                   message="time limit reached before RC2 proved an optimum; the values "
+                                           "satisfy the hard constraints but are not optimised")
+        if res is False:
+            return RawSolution(Status.INFEASIBLE, solver_seconds=secs,
+                               message="the hard constraints are unsatisfiable (found after the time limit)")
+        return RawSolution(Status.TIME_LIMIT, solver_seconds=secs,
+                           message="time limit reached; RC2 (core-guided) keeps no incumbent")
 
     # --- helpers --------------------------------------------------------------------------------
 
