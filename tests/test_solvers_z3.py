@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -197,7 +198,7 @@ def test_formulation_json_spec_disjunction_with_reals() -> None:
     from optsolve.formulation import compile_model
     from optsolve.solvers import route, solve
 
-    f = {
+    f: dict[str, Any] = {
         "name": "two_tasks",
         "sets": {"T": [1, 2]},
         "variables": {"s": {"index": ["T"], "domain": "nonnegative_reals"}},
