@@ -211,3 +211,9 @@ def test_formulation_json_nested_pb_and_soft() -> None:
     assert res.objective == pytest.approx(best)
     v = res.variables
     assert v["a"] is True and v["c"] is True and v["b"] is False and v["d"] is False   # cost 3.5
+
+
+def test_suits_prefers_cpsat_for_many_soft_terms() -> None:
+    assert B.suits(random_maxsat(20, 5, 50, seed=0))
+    assert not B.suits(random_maxsat(100, 5, 250, seed=0))
+    assert B.soft_terms(random_maxsat(20, 5, 50, seed=0)) == 50

@@ -65,6 +65,9 @@ _SAT_SOLVER = "cadical195"
 _SAT_SOLVER_INTERRUPTIBLE = "glucose4"   # PySAT's CaDiCaL holds the GIL and ignores interrupt()
 _CORE_SOLVER = "glucose4"
 _MAXSAT_ORACLE = "g4"
+#: from this many weighted soft terms (soft constraints + objective coefficients) on, CP-SAT beat RC2 on
+#: every family of benchmarks/bench_maxsat.py (docs/solvers_logic.md); see PySatBackend.suits
+SOFT_TERMS_CPSAT = 200
 
 Clause = list[int]
 
@@ -339,6 +342,19 @@ class PySatBackend(Backend):
         from importlib.metadata import version
 
         return version("python-sat")
+
+    @staticmethod
+    def soft_terms(model: GroundModel) -> int:
+        n = sum(1 for c in model.constraints if c.weight is not None)
+        if model.objective is not None and isinstance(model.objective.expr, Lin):
+            n += sum(1 for c in model.objective.expr.coefs.values() if c != 0)
+        return n
+
+    def suits(self, model: GroundModel) -> bool:
+        """Whether RC2 is the faster choice for this model: fewer than :data:`SOFT_TERMS_CPSAT` soft
+        terms. Not used by routing yet (``route()`` filters on features only); a size-aware route can
+        skip pysat for CP-SAT when this is False."""
+        return self.soft_terms(model) < SOFT_TERMS_CPSAT
 
     def solve(self, model: GroundModel, options: SolveOptions) -> RawSolution:
         t0 = time.perf_counter()
