@@ -164,21 +164,27 @@ def test_duplicates_dropped_within_and_across_splits(tmp_path: Path) -> None:
 
 # --- splits ------------------------------------------------------------------------------------------
 
-def test_plan_splits_holds_families_and_templates_apart() -> None:
-    templates = {f"f{i}": [f"t{j}" for j in range(5)] for i in range(10)}
+def test_plan_splits_holds_families_and_templates_apart_in_proportion() -> None:
+    templates = {f"f{i}": [f"t{j}" for j in range(2 + i % 4)] for i in range(40)}
     plan = ex.plan_splits(templates, seed=0, val_frac=0.1, test_frac=0.2)
+    share = {"train": 0.0, "validation": 0.0, "test": 0.0}
+    for fam, tpls in templates.items():
+        for t in tpls:
+            share[plan.split_of(fam, t)] += 1 / (len(templates) * len(tpls))
+    assert abs(share["test"] - 0.2) < 0.02 and abs(share["validation"] - 0.1) < 0.02
     test_f = [f for f, s in plan.family.items() if s == "test"]
     val_f = [f for f, s in plan.family.items() if s == "validation"]
-    assert len(test_f) == 2 and len(val_f) == 1 and not set(test_f) & set(val_f)
-    for fam in templates:
-        if fam in plan.family:
-            continue
-        held = [t for (f, t), s in plan.template.items() if f == fam]
-        assert 1 <= len(held) < 5
+    assert len(test_f) == 4 and len(val_f) == 2 and not set(test_f) & set(val_f)
+    assert {s for s in plan.template.values()} == {"test", "validation"}
+    for fam, tpls in templates.items():   # every training family keeps a training template
+        if fam not in plan.family:
+            assert any(plan.split_of(fam, t) == "train" for t in tpls)
     assert ex.plan_splits(templates, seed=0).to_dict() == ex.plan_splits(templates, seed=0).to_dict()
     assert ex.plan_splits(templates, seed=0).to_dict() != ex.plan_splits(templates, seed=3).to_dict()
-    named = ex.plan_splits(templates, test_families=["f3"], val_families=["f4"])
-    assert named.family == {"f3": "test", "f4": "validation"}
+    named = ex.plan_splits(templates, test_families=["f3"], val_families=["f4"], by=("family",))
+    assert named.family == {"f3": "test", "f4": "validation"} and not named.template
+    fam_only = ex.plan_splits(templates, test_frac=0.2, val_frac=0.1, by=("family",))
+    assert sum(1 for s in fam_only.family.values() if s == "test") == 8 and not fam_only.template
 
 
 def test_no_test_family_or_template_in_train(tmp_path: Path) -> None:

@@ -293,48 +293,52 @@ class SplitPlan:
 def plan_splits(templates: dict[str, list[str]], *, seed: int = 0, val_frac: float = 0.1,
                 test_frac: float = 0.1, by: Sequence[str] = ("family", "template"),
                 test_families: Sequence[str] = (), val_families: Sequence[str] = ()) -> SplitPlan:
-    """Hold families, then templates of the remaining families, out of train.
+    """Hold whole families, then templates of the other families, out of train, so that each held-out
+    split gets about ``frac`` of the data (every family and, inside one, every template counted as
+    equally frequent, as the engine generates them).
 
-    Families: the named ones, else (with 3 families or more) ``round(frac * F)`` of them (at least 1 when
-    the fraction is positive), chosen by a seeded hash order. Templates: in each training family with
-    3 templates or more, ``max(1, round(frac * T))`` templates go to test and as many to validation;
-    with 2 templates one goes to test. A held-out family or template never appears in train.
+    Families: the named ones, else (with 3 families or more) about half of each split's share as whole
+    families (at least one when the fraction is positive; all of it when splitting by family only),
+    chosen by a seeded hash order. Templates: (family, template) pairs of the remaining families, in a
+    seeded hash order, fill each split up to its share; a family always keeps at least one training
+    template. A held-out family or template never appears in train.
     """
     fams = sorted(templates)
+    n_f = len(fams)
     family: dict[str, str] = {}
+    by_template = "template" in by
     if test_families or val_families:
         for f in test_families:
             family[f] = "test"
         for f in val_families:
             family.setdefault(f, "validation")
-    elif "family" in by and len(fams) >= 3:
+    elif "family" in by and n_f >= 3:
+        share = 0.5 if by_template else 1.0
         order = _stable_order(fams, seed, "family")
-        n_test = max(1, round(test_frac * len(fams))) if test_frac > 0 else 0
-        n_val = max(1, round(val_frac * len(fams))) if val_frac > 0 else 0
-        if n_test + n_val >= len(fams):  # keep at least one training family
-            n_val = max(0, len(fams) - 1 - n_test)
+        n_test = max(1, round(test_frac * share * n_f)) if test_frac > 0 else 0
+        n_val = max(1, round(val_frac * share * n_f)) if val_frac > 0 else 0
+        if n_test + n_val >= n_f:  # keep at least one training family
+            n_val = max(0, n_f - 1 - n_test)
         for f in order[:n_test]:
             family[f] = "test"
         for f in order[n_test:n_test + n_val]:
             family[f] = "validation"
     template: dict[tuple[str, str], str] = {}
-    if "template" in by:
-        for f in fams:
-            if f in family:
+    if by_template and n_f:
+        held = {sp: sum(1 for v in family.values() if v == sp) / n_f for sp in ("test", "validation")}
+        target = {"test": test_frac, "validation": val_frac}
+        left = {f: len(set(templates[f])) for f in fams}
+        pairs = [(f, t) for f in fams if f not in family for t in sorted(set(templates[f]))]
+        for f, t in sorted(pairs, key=lambda p: hashlib.sha256(f"{seed}:tpl:{p[0]}/{p[1]}".encode()).hexdigest()):
+            if left[f] <= 1:
                 continue
-            tpls = _stable_order(sorted(set(templates[f])), seed, f"template:{f}")
-            t = len(tpls)
-            if t >= 3:
-                n_test = max(1, round(test_frac * t)) if test_frac > 0 else 0
-                n_val = max(1, round(val_frac * t)) if val_frac > 0 else 0
-                if n_test + n_val >= t:
-                    n_val = max(0, t - 1 - n_test)
-                for tp in tpls[:n_test]:
-                    template[(f, tp)] = "test"
-                for tp in tpls[n_test:n_test + n_val]:
-                    template[(f, tp)] = "validation"
-            elif t == 2 and test_frac > 0:
-                template[(f, tpls[0])] = "test"
+            w = 1.0 / (n_f * len(set(templates[f])))
+            for sp in ("test", "validation"):
+                if target[sp] > 0 and held[sp] + w / 2 <= target[sp]:
+                    template[(f, t)] = sp
+                    held[sp] += w
+                    left[f] -= 1
+                    break
     return SplitPlan(family, template)
 
 
