@@ -86,8 +86,8 @@ class FacilityLocation(Classic):
                            lambda r, items: f"Per unit, {r} ships at {items}.")
         text = (f"{R.company_name(rng)} may open warehouses in {R.join_and(sites)} to serve customers in "
                 f"{R.join_and(custs)}. Opening a warehouse costs " + listing(rng, sites, fixed, lambda v: "$" + R.commas(v))
-                + "; capacities are " + listing(rng, sites, capv) + " units. Customer demands are "
-                + listing(rng, custs, demand) + " units. Unit delivery costs ($):\n" + data + "\n"
+                + "; capacities (units) are " + listing(rng, sites, capv) + ". Customer demands (units) are "
+                + listing(rng, custs, demand) + ". Unit delivery costs ($):\n" + data + "\n"
                 + "Only an open warehouse can ship. " + question(rng, "minimize", "fixed plus delivery costs"))
         return form, text, {"sites": sites, "customers": custs}
 
@@ -172,12 +172,14 @@ class WorkforceShifts(Classic):
             "constraints": {"coverage": {"forall": "p in Periods",
                                          "expr": "sum(covers[s, p] * staff[s] for s in Starts) >= need[p]"}},
         }
-        who = R.pick(rng, ("nurses", "call-center agents", "security guards", "bus drivers", "cashiers"))
+        who, org = R.pick(rng, (("nurses", "A hospital"), ("call-center agents", "A call center"),
+                                 ("security guards", "A security firm"), ("bus drivers", "A transit agency"),
+                                 ("cashiers", "A supermarket")))
         if template == "table":
             ntxt = md_table([R.cap(what), "Required"], [[p, need[p]] for p in periods]) + "\n"
         else:
             ntxt = "The minimum numbers on duty are " + listing(rng, periods, need) + ". "
-        text = (f"A hospital plans {who} over the {story}. " + ntxt
+        text = (f"{org} plans its {who} over the {story}. " + ntxt
                 + f"Each of the {who} works {length} consecutive {what}s (wrapping around) from their starting {what} "
                 + ("and then is off. " if what == "day" else "and then rests. ")
                 + (("A worker starting on each " + what + " costs " + listing(rng, periods, wage, lambda v: "$" + R.num(v))

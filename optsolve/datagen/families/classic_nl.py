@@ -26,7 +26,7 @@ class Portfolio(Classic):
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (2, 3), (4, 5), (6, 9))
         names = rng.sample(list(self.ASSETS), n)
-        ids = [R.snake(a) for a in names]
+        ids = list(names)
         mu = {a: rng.randint(2, 14) / 100 for a in ids}
         # covariance from a one-factor model plus idiosyncratic variance: positive semidefinite by construction
         beta = {a: rng.uniform(0.2, 1.5) for a in ids}
@@ -113,7 +113,7 @@ class AdResponse(Classic):
 
     def build(self, rng: random.Random, level: Level, template: str) -> Out:
         n = size(rng, level, (2, 3), (4, 5), (6, 9))
-        chans = [R.snake(c) for c in rng.sample(list(self.CHANNELS), n)]
+        chans = rng.sample(list(self.CHANNELS), n)
         a = vec(chans, lambda c: rng.randint(5, 40))
         budget = rng.randint(5, 50) * 10
         capv = vec(chans, lambda c: R.nice(budget * rng.uniform(0.3, 0.8), "up"))
@@ -129,7 +129,7 @@ class AdResponse(Classic):
         if template == "table":
             data = md_table(["Channel", "Coefficient", "Max spend ($k)"], [[c, a[c], capv[c]] for c in chans]) + "\n"
         else:
-            data = " ".join(f"For {c.replace('_', ' ')} the coefficient is {a[c]} and at most ${R.num(capv[c])} can be "
+            data = " ".join(f"For {c} the coefficient is {a[c]} and at most ${R.num(capv[c])} can be "
                             "spent." for c in chans) + " "
         text = (f"A marketing team has ${budget} to spread over {R.join_and(chans)}. Sales from a channel grow with "
                 "the square root of its spend: sales = coefficient x sqrt(spend), with all money in thousands of dollars. " + data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,6 +66,7 @@ class Classic(Family):
     def generate(self, rng: random.Random, level: Level) -> Instance:
         template = R.pick(rng, self.styles)
         form, text, meta = self.build(rng, level, template)
+        text = re.sub(r"([.:]) \| ", r"\1\n| ", text)      # a table always starts on its own line
         form = {"name": self.name, **form}
         meta = {"kind": self.kind, **meta}
         return Instance(self.name, level, f"{self.name}.{template}", form, text, meta)
