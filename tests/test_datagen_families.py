@@ -182,3 +182,19 @@ def test_gold_numbers_can_be_copied_from_the_text(name: str) -> None:
                 if x in (0, 1, 2):
                     continue
                 assert any(abs(x - v) <= 1e-6 * max(1, abs(v)) for v in vals), (x, inst.template, inst.text)
+
+
+def test_complexity_of_dict_equals_complexity_of_its_ground_model() -> None:
+    for name in ("product_mix", "lot_sizing", "job_shop", "portfolio_qp", "feature_selection_maxsat"):
+        f = gen(name, "medium", 5).formulation
+        assert complexity(f) == complexity(compile_model(load_formulation(f))) > 0
+
+
+def test_bigm_terms_are_counted() -> None:
+    from optsolve.datagen.complexity import counts
+
+    c = counts(gen("lot_sizing", "medium", 1).formulation)      # make[t] <= capacity * setup[t]
+    assert c["bigm"] >= 5
+    c = counts(gen("job_shop", "medium", 1).formulation)        # disjunctions
+    assert c["bigm"] > 0
+    assert counts(gen("product_mix", "medium", 1).formulation)["bigm"] == 0
