@@ -838,6 +838,11 @@ def run_datagen(cfg: DatagenConfig) -> RunSummary:
         gen_seconds = time.perf_counter() - t0
         run.stats["generation"] = {"seconds": round(gen_seconds, 3), "chunks_run": len(todo),
                                    "chunks_skipped": skipped,
+                                   # over every chunk, resumed runs included (from the journal)
+                                   "worker_seconds_total": round(sum(float(e.get("seconds") or 0)
+                                                                     for e in run.done.values()), 3),
+                                   "worker_cpu_seconds_total": round(sum(float(e.get("cpu_seconds") or 0)
+                                                                         for e in run.done.values()), 3),
                                    # time the driver spent committing shards: the serial part of a run
                                    "driver_commit_seconds": round(driver["seconds"], 3)}
         try:
