@@ -251,3 +251,22 @@ def test_code_mode_repairs_a_failing_script() -> None:
     first = b.requests[0]
     assert first.json_schema is None and CODE_MODE_CONTRACT.strip()[:40] in first.messages[0]["content"]
     assert "forgot the model" in b.requests[1].messages[-1]["content"]
+
+
+def test_all_zero_optimum_gets_one_more_look() -> None:
+    zero_model = model(objective={"sense": "maximize", "expr": "-30 * bread - 45 * cakes"},
+                       constraints={"oven": {"expr": "2 * bread + cakes <= 40"}})
+    b = ScriptedBackend([json.dumps(zero_model), GOOD])
+    res = formalize(BAKERY, FormalizeOptions(), backend=b)
+    assert [a.status for a in res.attempts] == ["trivial", "optimal"]
+    assert "every variable to zero" in b.requests[1].messages[-1]["content"]
+    assert res.result is not None and res.result.objective == pytest.approx(1200)
+    # when every round is trivial the last trivial solution is the answer, not an error
+    b = ScriptedBackend([json.dumps(zero_model)] * 2)
+    res = formalize(BAKERY, FormalizeOptions(max_attempts=2), backend=b)
+    assert [a.status for a in res.attempts] == ["trivial", "optimal"]
+    assert res.result is not None and res.result.objective == 0
+    # and the check can be turned off
+    b = ScriptedBackend([json.dumps(zero_model)])
+    res = formalize(BAKERY, FormalizeOptions(reject_trivial=False), backend=b)
+    assert [a.status for a in res.attempts] == ["optimal"]

@@ -46,6 +46,7 @@ class FormalizeOptions(BaseModel):
     few_shot: int = Field(default=FEW_SHOT_K, ge=0, le=8)
     max_tokens: int = Field(default=2048, ge=16)
     llm_timeout: float | None = Field(default=None, gt=0)
+    reject_trivial: bool = True        # an all-zero optimum of 0 triggers a repair round
 
 
 class FormalizeResult(BaseModel):
@@ -166,7 +167,7 @@ def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool
                     solve_options=SolveOptions(time_limit=options.time_limit, solver=options.solver,
                                                seed=options.seed),
                     solve=solve, json_schema=json_schema, max_tokens=options.max_tokens,
-                    timeout=options.llm_timeout, on_event=on_event)
+                    timeout=options.llm_timeout, on_event=on_event, reject_trivial=options.reject_trivial)
         outcomes = loop.run(options.samples)
         chosen, confidence, clusters = vote(outcomes)
         if chosen is None:

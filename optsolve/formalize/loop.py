@@ -118,7 +118,7 @@ class Loop:
                  mode: Literal["formulation", "code"], max_attempts: int, temperature: float,
                  seed: int, solve_options: SolveOptions, solve: bool, json_schema: dict[str, Any] | None,
                  max_tokens: int = 2048, timeout: float | None = None,
-                 on_event: EventSink | None = None) -> None:
+                 on_event: EventSink | None = None, reject_trivial: bool = True) -> None:
         self.backend = backend
         self.problem = problem
         self.base_messages = base_messages
@@ -132,6 +132,7 @@ class Loop:
         self.max_tokens = max_tokens
         self.timeout = timeout
         self.on_event = on_event
+        self.reject_trivial = reject_trivial
         self.attempts: list[Attempt] = []
         self.prompt_version = prompts.CODE_PROMPT if mode == "code" else prompts.FORMULATION_PROMPT
 
@@ -257,6 +258,19 @@ class Loop:
                     stage, error_msg = "solve", f"the solver failed: {res.message or 'unknown error'}"
                     details = ""
                 last = SampleOutcome(sample, formulation, None, route_name, False)
+            elif (self.reject_trivial and res is not None and rnd < self.max_attempts - 1
+                  and _trivial(res)):
+                # every variable zero and the objective zero: almost always a misread problem (a
+                # maximize with no positive coefficient, a minimize missing its demands). Ask again, and
+                # keep this solution in case every other round is worse.
+                att.status = "trivial"
+                att.objective = res.objective
+                att.error = {"code": "E_TRIVIAL", "message": "every variable is zero at the optimum"}
+                stage = "solve"
+                error_msg = "the optimum sets every variable to zero with objective 0"
+                details = ("The problem surely expects some activity: check the objective's coefficients and "
+                           "sense, and that every requirement (demands, minimums) is a constraint.")
+                last = SampleOutcome(sample, formulation, res, route_name, True)
             else:
                 att.status = res.status.value if res is not None else "compiled"
                 att.objective = res.objective if res is not None else None
@@ -282,6 +296,19 @@ class Loop:
         firsts = self._ask(self.base_messages, samples, self.seed, None)
         share = (time.perf_counter() - t0) / samples
         return [self.run_sample(s, firsts[s], share) for s in range(samples)]
+
+
+def _trivial(res: SolveResult) -> bool:
+    """A solved model whose optimum is 0 with every variable 0."""
+    if res.status not in (Status.OPTIMAL, Status.FEASIBLE) or res.objective is None or abs(res.objective) > 1e-9:
+        return False
+
+    def zero(v: Any) -> bool:
+        if isinstance(v, dict):
+            return all(zero(x) for x in v.values())
+        return v is None or (isinstance(v, (int, float)) and abs(v) <= 1e-9)
+
+    return bool(res.variables) and all(zero(v) for v in res.variables.values())
 
 
 def _close(a: float, b: float) -> bool:
