@@ -96,7 +96,7 @@ def fmt_pct(rng: random.Random, p: float) -> str:
     """A share in text: ``60%``, ``60 percent``, ``60 per cent``; a few exact fractions in words."""
     words = {0.5: "half", 0.25: "a quarter", 1 / 3: "a third", 2 / 3: "two thirds", 0.2: "a fifth"}
     for k, w in words.items():
-        if abs(p - k) < 1e-9 and rng.random() < 0.35:
+        if abs(p - k) < 1e-9 and (rng.random() < 0.35 or k in (1 / 3, 2 / 3)):
             return w
     pc = num(p * 100)
     c = rng.random()

@@ -398,6 +398,9 @@ class WordFamily(Family):
             share = x0[v] / total
             if kind == "ratio_ge":
                 pv = int(share * rng.uniform(0.5, 1.0) * 20) / 20
+                thirds = [t for t in (1 / 3, 2 / 3) if pv < t < share - 1e-6]
+                if thirds and rng.random() < 0.5:          # "at least a third": NL4Opt writes these
+                    pv = thirds[-1]
                 if pv < 0.05:
                     return None
                 pct = R.fmt_pct(rng, pv)
@@ -406,9 +409,13 @@ class WordFamily(Family):
                                  f"{subject} requires that {R.ge_word(rng)} {pct} of the {items} are "
                                  f"{e.many()}.",
                                  f"{R.cap(e.many())} should account for {R.ge_word(rng)} {pct} of the total.",
-                                 f"{R.cap(R.ge_word(rng))} {pct} of the {items} must be by {e.many()}."])
+                                 *([f"{R.cap(R.ge_word(rng))} {pct} of the {items} must be by {e.many()}."]
+                                   if items == "trips" else [])])
                 return Stmt(t, f"share_{R.snake(e.plural)}_min", f"{v} >= {R.num(pv)} * ({allv})")
             pv = math.ceil(share * rng.uniform(1.0, 1.5) * 20) / 20
+            thirds = [t for t in (1 / 3, 2 / 3) if share + 1e-6 < t < pv]
+            if thirds and rng.random() < 0.5:
+                pv = thirds[0]
             if pv >= 0.95 or pv <= 0:
                 return None
             pct = R.fmt_pct(rng, pv)
@@ -424,6 +431,15 @@ class WordFamily(Family):
             t = R.pick(rng, [f"{R.cap(b.number_of())} must be {R.ge_word(rng)} half {a.number_of()}.",
                              f"There must be {R.ge_word(rng)} half as many {b.many()} as {a.many()}."])
             return Stmt(t, f"ratio_{R.snake(b.plural)}_{R.snake(a.plural)}", f"{b.var} >= 0.5 * {a.var}")
+        if kind == "xby" and rng.random() < 0.2:          # "at most k times as many a as b"
+            ks = [k for k in (1.5, 2, 3, 4) if x0[a.var] <= k * x0[b.var]]
+            if ks:
+                k = ks[0]
+                m = R.fmt_times(rng, k)
+                t = R.pick(rng, [f"{R.cap(a.number_of())} can be at most {m} {b.number_of()}.",
+                                 f"There can be no more than {m} as many {a.many()} as {b.many()}."])
+                return Stmt(t, f"ratio_{R.snake(a.plural)}_{R.snake(b.plural)}_max",
+                            f"{a.var} <= {R.num(k)} * {b.var}")
         if kind == "xby":
             ks = [k for k in (1.5, 2, 2, 3, 4) if x0[a.var] >= k * x0[b.var]]
             if not ks:
