@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,20 @@ REPO = TESTS.parent
 FAMS = "test_datagen_engine_family"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tiny_families() -> Iterator[None]:
+    """The tiny test families exist only while this module runs (and in the workers it starts)."""
+    import test_datagen_engine_family as tfam
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(tfam.ENV, "1")
+        tfam.register()
+        try:
+            yield
+        finally:
+            tfam.unregister()
 
 
 def cfg(out: Path, **kw: object) -> DatagenConfig:
@@ -57,6 +72,7 @@ def check_manifest_true(out: Path) -> dict:
 def env_with_tests() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), str(REPO), env.get("PYTHONPATH", "")])
+    env["OPTSOLVE_TEST_FAMILIES"] = "1"
     return env
 
 
@@ -314,7 +330,8 @@ def test_forward_modeling_keeps_agreeing_pairs_and_sends_the_rest_to_hard(tmp_pa
 def test_ray_engine_on_a_local_ray_instance_matches_local_engine(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(TESTS), str(REPO)])}})
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join([str(TESTS), str(REPO)]),
+                                       "OPTSOLVE_TEST_FAMILIES": "1"}})
     try:
         s = run_datagen(cfg(tmp_path / "ray", n=24, engine="ray", workers=2))
         assert ray.is_initialized()  # the engine leaves a Ray instance it did not start alone

@@ -1,7 +1,10 @@
-"""Tiny problem families for the datagen engine tests (registered on import; no tests here).
+"""Tiny problem families for the datagen engine tests (no tests here).
 
-Workers import this module by name (``family_modules=["test_datagen_engine_family"]``), so the tests
-put this directory on ``sys.path`` / ``PYTHONPATH``.
+They are registered in ``FAMILIES`` only while the datagen tests run (:func:`register` /
+:func:`unregister`, from an autouse fixture), never merely because pytest collected this module: some
+of them fail on purpose and must not leak into other tests that iterate over every family. Workers
+import this module by name (``family_modules=["test_datagen_engine_family"]``) with
+``OPTSOLVE_TEST_FAMILIES=1`` in their environment, which registers them there.
 """
 
 from __future__ import annotations
@@ -204,5 +207,20 @@ class TinyBad(TinyMix):
         return inst
 
 
-for _fam in (TinyMix(), TinyDiet(), TinyBoom(), TinyKill(), TinyCopy(), TinyStatus(), TinyBad()):
-    FAMILIES.setdefault(_fam.name, _fam)
+TINY: tuple[Family, ...] = (TinyMix(), TinyDiet(), TinyBoom(), TinyKill(), TinyCopy(), TinyStatus(), TinyBad())
+ENV = "OPTSOLVE_TEST_FAMILIES"
+
+
+def register() -> None:
+    for fam in TINY:
+        FAMILIES.setdefault(fam.name, fam)
+
+
+def unregister() -> None:
+    for fam in TINY:
+        if FAMILIES.get(fam.name) is fam:
+            del FAMILIES[fam.name]
+
+
+if os.environ.get(ENV) == "1":
+    register()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,20 @@ TESTS = Path(__file__).resolve().parent
 FAMS = "test_datagen_engine_family"
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tiny_families() -> Iterator[None]:
+    """The tiny test families exist only while this module runs (and in the workers it starts)."""
+    import test_datagen_engine_family as tfam
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(tfam.ENV, "1")
+        tfam.register()
+        try:
+            yield
+        finally:
+            tfam.unregister()
 
 GOLD = {
     "sets": {"P": ["a", "b"]},
