@@ -296,13 +296,19 @@ def test_forward_modeling_keeps_agreeing_pairs_and_sends_the_rest_to_hard(tmp_pa
     assert len(recs) == 8
     script, wrong_ids = [], set()
     for n, r in enumerate(recs):
-        reply = r["formulation"]
+        replies = [json.dumps(r["formulation"])] * 3
         if n % 2:
             wrong = corrupt.wrong_coefficient(r["formulation"], random.Random(n))
             assert wrong is not None
-            reply = wrong.formulation
+            replies = [json.dumps(wrong.formulation)] * 3
             wrong_ids.add(r["id"])
-        script.append({"match": r["text"][5:90], "replies": [json.dumps(reply)] * 3})
+        elif n == 0:
+            # a first answer that does not compile, repaired in the next round: kept, and the broken
+            # attempt becomes a model-sampled rejected answer
+            broken = json.loads(replies[0])
+            broken["objective"]["expr"] = "sum(profitt[p] * x[p] for p in P)"
+            replies = [json.dumps(broken), *replies]
+        script.append({"match": r["text"][5:90], "replies": replies})
     path = tmp_path / "replies.jsonl"
     path.write_text("".join(json.dumps(s) + "\n" for s in script))
 
@@ -321,6 +327,13 @@ def test_forward_modeling_keeps_agreeing_pairs_and_sends_the_rest_to_hard(tmp_pa
     # the model's wrong answer is a rejected answer of its own
     dpo_hard = ex.read_jsonl(out / "dpo" / "hard.jsonl")
     assert any(p["rejected_source"] == "model" for p in dpo_hard)
+    first = recs[0]["id"]
+    train = {r["id"] for r in ex.read_jsonl(out / "records" / "train.jsonl")}
+    assert first in train
+    repaired = [p for p in ex.read_jsonl(out / "dpo" / "train.jsonl")
+                if p["id"].startswith(first + "#") and p["rejected_source"] == "model"]
+    assert len(repaired) == 1 and "profitt" in repaired[0]["rejected"][0]["content"]
+    assert m["forward_modeling"]["formalizer_failed"] == 0
 
 
 # --- Ray ---------------------------------------------------------------------------------------------

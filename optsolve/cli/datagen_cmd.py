@@ -49,6 +49,9 @@ def register(sub: Any) -> None:
                         "scripted) and keep only pairs whose optimum matches; the others form the hard split")
     p.add_argument("--formalizer-model", default=None)
     p.add_argument("--formalizer-base-url", default=None)
+    p.add_argument("--formalizer-samples", type=int, default=1,
+                   help="self-consistency samples per text; every sample the solver shows wrong becomes a "
+                        "model-sampled rejected answer")
     p.add_argument("--rejected", type=int, default=3,
                    help="solver-verified wrong formulations per instance for DPO / ranked lists (default 3)")
     p.add_argument("--chunk-size", type=int, default=50, help="instances per shard (default 50)")
@@ -100,7 +103,8 @@ def _run(args: argparse.Namespace) -> int:
         out=args.out, families=_csv(args.families), n=args.n, levels=_csv(args.levels), seed=args.seed,
         workers=workers, engine=args.engine, address=args.address, time_limit=args.time_limit,
         keep_invalid=args.keep_invalid, formalizer=args.formalizer, formalizer_model=args.formalizer_model,
-        formalizer_base_url=args.formalizer_base_url, rejected=args.rejected, chunk_size=args.chunk_size,
+        formalizer_base_url=args.formalizer_base_url,
+        formalizer_samples=args.formalizer_samples, rejected=args.rejected, chunk_size=args.chunk_size,
         parquet=args.parquet, curriculum=args.curriculum, split_by=_csv(args.split_by),
         val_frac=args.val_frac, test_frac=args.test_frac, test_families=_csv(args.test_families),
         val_families=_csv(args.val_families), split_seed=args.split_seed,

@@ -53,8 +53,8 @@ SHARD_DIR = "shards"
 
 #: fields of the config that decide the content of the shards: a resume must agree on all of them
 CONTENT_FIELDS = ("families", "n", "levels", "seed", "time_limit", "keep_invalid", "formalizer",
-                  "formalizer_model", "formalizer_base_url", "rejected", "chunk_size", "family_modules",
-                  "solver")
+                  "formalizer_model", "formalizer_base_url", "formalizer_samples", "rejected", "chunk_size",
+                  "family_modules", "solver")
 
 
 def default_reference_dir() -> Path:
@@ -79,6 +79,7 @@ class DatagenConfig:
     formalizer: str | None = None                         # formalize backend name (embedded, openai...)
     formalizer_model: str | None = None
     formalizer_base_url: str | None = None
+    formalizer_samples: int = 1                           # self-consistency samples per text
     rejected: int = 3                                     # verified-wrong formulations per instance
     chunk_size: int = 50
     parquet: bool = False
@@ -449,7 +450,8 @@ def _forward_model(cfg: DatagenConfig, backend: Any, text: str, gold_status: str
     t0 = time.perf_counter()
     try:
         res = formalize(text, FormalizeOptions(time_limit=cfg.time_limit, seed=seed % (1 << 31),
-                                               solver=cfg.solver), backend=backend)
+                                               solver=cfg.solver, samples=cfg.formalizer_samples),
+                        backend=backend)
     except LLMBackendError:
         raise  # the backend itself is down or misconfigured: stop the run (resumable), do not mark pairs
     except OptsolveError as exc:
@@ -466,12 +468,33 @@ def _forward_model(cfg: DatagenConfig, backend: Any, text: str, gold_status: str
     st = res.result.status.value if res.result is not None else "error"
     obj = res.result.objective if res.result is not None else None
     ok = corrupt.same_outcome(gold_status, gold_obj, st, obj)
-    proven = st != "time_limit" and not (st == "feasible" and gold_obj is not None)
-    if not ok and proven and res.formulation is not None:
-        rejected.append(_model_rejected(res.formulation, st, obj, corrupt.near_miss_score(st, obj, gold_obj)))
+    seen: set[str] = set()
+
+    def offer(f: Any, status: str, objective: float | None) -> None:
+        # a model answer is a rejected answer when the solver proved it wrong (or it does not compile)
+        if not isinstance(f, dict) or status == "time_limit" or (status == "feasible" and gold_obj is not None):
+            return
+        if status in _SOLVE_STATUSES and corrupt.same_outcome(gold_status, gold_obj, status, objective):
+            return
+        key = ex.compact(f)
+        if key in seen:
+            return
+        seen.add(key)
+        valid = status in _SOLVE_STATUSES
+        rejected.append(_model_rejected(f, status if valid else "error", objective if valid else None,
+                                        corrupt.near_miss_score(status, objective, gold_obj) if valid else 0.0))
+
+    if not ok:
+        offer(res.formulation, st, obj)
+    # every other attempt (repair rounds, self-consistency samples) the solver showed wrong
+    for a in res.attempts:
+        offer(getattr(a, "formulation", None), str(getattr(a, "status", "error")), getattr(a, "objective", None))
     info = {"status": st, "objective": obj, "match": ok, "attempts": len(res.attempts),
             "seconds": round(time.perf_counter() - t0, 4)}
     return ok, rejected, info
+
+
+_SOLVE_STATUSES = ("optimal", "feasible", "infeasible", "unbounded", "infeasible_or_unbounded")
 
 
 def _model_rejected(f: dict[str, Any], status: str, obj: float | None, score: float) -> dict[str, Any]:
