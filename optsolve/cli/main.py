@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "optsolve.cli.datagen_cmd",    # datagen
     "optsolve.cli.train_cmd",      # train
     "optsolve.cli.service_cmd",    # serve, client
+    "optsolve.cli.llm_cmd",        # llm-serve (OpenAI-compatible endpoint for the embedded model)
 )
 
 
