@@ -66,6 +66,24 @@ def _ident(s: str) -> str:
     return out or "v"
 
 
+def _first_mention(text: str, label: str) -> int:
+    """Where ``text`` first mentions the thing a variable label names (``x_radio_spots`` -> "radio
+    spot"), or a large number when it does not."""
+    words = label.split("_")
+    if len(words) > 1 and len(words[0]) <= 2:     # x_, y_: a prefix, not a name
+        words = words[1:]
+    words = [w for w in words if w]
+    tries = [" ".join(words), " ".join(words).rstrip("s"), *(w.rstrip("s") for w in reversed(words) if len(w) > 2)]
+    best = 10**9
+    for t in tries:
+        if t:
+            i = text.find(t)
+            if i >= 0:
+                best = min(best, i)
+                break
+    return best
+
+
 class _Scalariser:
     def __init__(self, f: dict[str, Any], masked: Masked) -> None:
         self.masked = masked
@@ -75,26 +93,32 @@ class _Scalariser:
         self.var_ids: dict[tuple[str, tuple[Any, ...]], int] = {}
         self.decls: list[str] = []
         used: set[str] = set()
+        found: list[tuple[tuple[str, tuple[Any, ...]], str, str, dict[str, Any]]] = []
         for name, v in self.vars.items():
             index = list(v.get("index") or [])
             dom = DOMAINS.get(v.get("domain", "reals"))
             if dom is None:
                 raise Unsupported(f"domain {v.get('domain')}")
             for combo in itertools.product(*(self._set(s) for s in index)):
-                vid = len(self.var_ids)
-                if vid >= MAX_VARS:
+                if len(found) >= MAX_VARS:
                     raise Unsupported("too many variables")
-                self.var_ids[(name, tuple(combo))] = vid
                 label = _ident("_".join([name, *(str(e) for e in combo)]))
                 while label in used:
                     label += "_"
                 used.add(label)
-                decl = f"<var> <v{vid}> {label} {dom}"
-                if v.get("lb") is not None:
-                    decl += f" <lb> {self.num(float(v['lb']))}"
-                if v.get("ub") is not None:
-                    decl += f" <ub> {self.num(float(v['ub']))}"
-                self.decls.append(decl)
+                found.append(((name, tuple(combo)), label, dom, v))
+        # variables in the order the text first mentions them: an order the model can see
+        text = masked.text.lower()
+        order = sorted(range(len(found)), key=lambda i: (_first_mention(text, found[i][1]), i))
+        for vid, i in enumerate(order):
+            key, label, dom, v = found[i]
+            self.var_ids[key] = vid
+            decl = f"<var> <v{vid}> {label} {dom}"
+            if v.get("lb") is not None:
+                decl += f" <lb> {self.num(float(v['lb']))}"
+            if v.get("ub") is not None:
+                decl += f" <ub> {self.num(float(v['ub']))}"
+            self.decls.append(decl)
 
     def _set(self, name: str) -> list[Any]:
         if name not in self.sets:
@@ -392,7 +416,8 @@ def decode(text: str, values: list[float], name: str = "embedded") -> dict[str, 
             e = expr(rest, cname)
             if not any(op in rest for op in ("<=", ">=", "==")):
                 raise FormalizeError(f"{cname}: constraint has no comparison: {e}")
-            constraints[cname] = {"expr": e}
+            if all(c["expr"] != e for c in constraints.values()):   # a repeated statement says nothing new
+                constraints[cname] = {"expr": e}
     if not variables:
         raise FormalizeError("the output declares no variables")
     out: dict[str, Any] = {"name": name, "variables": variables, "constraints": constraints}

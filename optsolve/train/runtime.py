@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.errors import FormalizeError, OptsolveError
-from optsolve.train.compact import decode
+from optsolve.train.compact import MAX_VARS, decode
 from optsolve.train.numbers import MAX_PLACEHOLDERS, mask_numbers
 from optsolve.train.tokenizer import BOS, EOS, PAD, SEP
 
 MAX_PROMPT_TOKENS = 448
+COVERAGE_PENALTY = 2.0
 
 
 @dataclass
@@ -77,6 +78,9 @@ class EmbeddedModel:
         self.eos_id = vocab[EOS]
         self.placeholder_ids = [vocab[f"<n{i}>"] for i in range(MAX_PLACEHOLDERS)]
         self.never_ids = [vocab[t] for t in (PAD, BOS, SEP) if t in vocab]
+        self.ph_index = {t: i for i, t in enumerate(self.placeholder_ids)}
+        self.var_ids = [vocab[f"<v{i}>"] for i in range(MAX_VARS)]
+        self.var_kw = vocab["<var>"]
         self.n_vocab = self.model.config.vocab_size
 
     def prompt_ids(self, masked_text: str) -> tuple[list[int], bool]:
@@ -104,6 +108,16 @@ class EmbeddedModel:
         k = max(1, k)
         out_ids: list[list[int]] = [[] for _ in range(k)]
         done = [False] * k
+        # coverage: a number is used about as often as the text mentions it, so each use beyond its
+        # mentions costs COVERAGE_PENALTY (soft: "both need 2 hours" is one mention, two uses)
+        n_ph = len(masked.values)
+        ph_ids = torch.tensor(self.placeholder_ids[:n_ph], dtype=torch.long)
+        mentions = torch.tensor([float(ids.count(i)) for i in self.placeholder_ids[:n_ph]])
+        uses = torch.zeros(k, n_ph)
+        # variable slots: <v_j> only once j - 1 slots are declared (no reference to an undeclared one)
+        declared = torch.zeros(k, dtype=torch.long)
+        v_ids = torch.tensor(self.var_ids, dtype=torch.long)
+        slot = torch.arange(len(self.var_ids))
         with torch.inference_mode():
             inp = torch.tensor([ids] * k)
             res = self.model(input_ids=inp, use_cache=True)
@@ -111,6 +125,10 @@ class EmbeddedModel:
             logits = res.logits[:, -1, :]
             for _ in range(max_new):
                 logits = logits.masked_fill(ban, -math.inf)
+                if n_ph:
+                    over = (uses - mentions + 1).clamp(min=0)
+                    logits[:, ph_ids] -= COVERAGE_PENALTY * over
+                logits[:, v_ids] = logits[:, v_ids].masked_fill(slot[None, :] >= declared[:, None], -math.inf)
                 nxt = torch.argmax(logits, dim=-1)
                 if k > 1 and temperature > 0:
                     probs = torch.softmax(logits[1:] / temperature, dim=-1)
@@ -122,6 +140,10 @@ class EmbeddedModel:
                             done[r] = True
                         else:
                             out_ids[r].append(t)
+                            if t in self.ph_index and self.ph_index[t] < n_ph:
+                                uses[r, self.ph_index[t]] += 1
+                            elif t == self.var_kw:
+                                declared[r] += 1
                 if all(done) or time.perf_counter() - t0 > max_seconds:
                     break
                 res = self.model(input_ids=nxt[:, None], past_key_values=past, use_cache=True)
@@ -143,6 +165,12 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
 
     ``relax`` (a diagnostic for benchmarks whose reference optimum is an LP optimum) makes integer
     variables continuous before solving."""
+    if c.error is not None and c.error.startswith("output cut"):
+        # salvage a run-on output (a small model may repeat itself to the bound): keep its complete
+        # statements, the last one dropped
+        cut = max(c.compact.rfind(kw) for kw in ("<con>", "<var>", "<max>", "<min>"))
+        if cut > 0:
+            c.compact, c.error = c.compact[:cut], None
     if c.error is None:
         try:
             c.formulation = decode(c.compact, values)
