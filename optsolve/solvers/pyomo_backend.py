@@ -15,8 +15,13 @@ and soft constraints are not taken (routing sends those to CP-SAT / z3 / PySAT).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +49,44 @@ def _patch_scip_abs() -> None:
         scip_base._operator_map.setdefault(NPV_AbsExpression, scip_base._handle_unary)
     except (ImportError, AttributeError):  # pragma: no cover - other Pyomo versions
         pass
+    try:
+        from pyomo.contrib.solver.solvers.scip import scip_direct
+
+        scip_direct.capture_output = _solver_output_to_devnull
+    except (ImportError, AttributeError):  # pragma: no cover - other Pyomo versions
+        pass
     _PATCHED = True
+
+
+@contextlib.contextmanager
+def _solver_output_to_devnull(*args: Any, **kwargs: Any) -> Iterator[None]:
+    """Replaces Pyomo's output capture around ``scip_model.optimize()``.
+
+    Pyomo captures SCIP's file descriptors through a pipe drained by a Python thread, which cannot run
+    while PySCIPOpt holds the GIL. SCIP writes to stderr even when hidden (on unbounded NLPs, thousands
+    of "Cannot set feasibility tolerance ... without GMP" lines), the pipe fills, and the solve deadlocks
+    past its time limit. Pointing the descriptors at /dev/null needs no reader. (The log is only shown
+    with --verbose, where nothing is redirected.)
+    """
+    if _SCIP_VERBOSE.get():
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
+_SCIP_VERBOSE: contextvars.ContextVar[bool] = contextvars.ContextVar("scip_verbose", default=False)
 
 
 @dataclass
@@ -272,11 +314,14 @@ class _PyomoBackend(Backend):
         if options.threads is not None and self.pass_threads:
             kw["threads"] = int(options.threads)
         t0 = time.perf_counter()
+        token = _SCIP_VERBOSE.set(bool(options.verbose))
         try:
             results = opt.solve(m, **kw)
         except (NotImplementedError, ValueError, TypeError) as exc:
             raise SolverError(f"{self.name} could not take the model: {exc}",
                               hint="try another backend with --solver") from exc
+        finally:
+            _SCIP_VERBOSE.reset(token)
         wall = time.perf_counter() - t0
         return _map_status(results), results, self._solver_seconds(results, wall)
 
@@ -314,7 +359,13 @@ class ScipBackend(_PyomoBackend):
         return super()._solver()
 
     def _solver_options(self, options: SolveOptions) -> dict[str, Any]:
-        return {"randomization/randomseedshift": int(options.seed) % 2**31}
+        opts: dict[str, Any] = {"randomization/randomseedshift": int(options.seed) % 2**31}
+        if not options.verbose:
+            # Pyomo's scip_direct captures SCIP's output through a pipe whose reader thread cannot run
+            # while PySCIPOpt holds the GIL: a long log (an unbounded NLP) fills the pipe and deadlocks
+            # the solve past its time limit. Silence SCIP unless the user asked for its log.
+            opts["display/verblevel"] = 0
+        return opts
 
     def _solver_seconds(self, results: Any, wall: float) -> float:
         t = getattr(results.timing_info, "scip_time", None)
