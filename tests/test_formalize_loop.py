@@ -270,3 +270,17 @@ def test_all_zero_optimum_gets_one_more_look() -> None:
     b = ScriptedBackend([json.dumps(zero_model)])
     res = formalize(BAKERY, FormalizeOptions(reject_trivial=False), backend=b)
     assert [a.status for a in res.attempts] == ["optimal"]
+
+
+def test_missing_objective_for_a_goal_gets_one_more_look() -> None:
+    no_obj = model()
+    del no_obj["objective"]
+    b = ScriptedBackend([json.dumps(no_obj), GOOD])
+    res = formalize(BAKERY, FormalizeOptions(), backend=b)
+    assert [a.status for a in res.attempts] == ["no_objective", "optimal"]
+    assert "no objective" in b.requests[1].messages[-1]["content"]
+    # a text with no goal (a pure feasibility question) takes a model without objective as it is
+    b = ScriptedBackend([json.dumps(no_obj)])
+    res = formalize("Find a production plan of bread and cakes with at most 40 oven hours and at least 5 "
+                    "batches of bread.", FormalizeOptions(), backend=b)
+    assert [a.status for a in res.attempts] == ["optimal"]

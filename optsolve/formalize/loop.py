@@ -9,6 +9,7 @@ rounds. ``samples`` conversations run and their objective values vote. Every rou
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -258,6 +259,16 @@ class Loop:
                     stage, error_msg = "solve", f"the solver failed: {res.message or 'unknown error'}"
                     details = ""
                 last = SampleOutcome(sample, formulation, None, route_name, False)
+            elif (self.reject_trivial and self.mode == "formulation" and rnd < self.max_attempts - 1
+                  and formulation is not None and not formulation.get("objective")
+                  and _GOAL.search(self.problem)):
+                att.status = "no_objective"
+                att.objective = res.objective if res is not None else None
+                att.error = {"code": "E_NO_OBJECTIVE", "message": "the model has no objective"}
+                stage = "validation"
+                error_msg = "the problem asks to maximize or minimize something, but the model has no objective"
+                details = 'Add "objective": {"sense": "maximize" or "minimize", "expr": ...}.'
+                last = SampleOutcome(sample, formulation, res, route_name, True)
             elif (self.reject_trivial and res is not None and rnd < self.max_attempts - 1
                   and _trivial(res)):
                 # every variable zero and the objective zero: almost always a misread problem (a
@@ -296,6 +307,12 @@ class Loop:
         firsts = self._ask(self.base_messages, samples, self.seed, None)
         share = (time.perf_counter() - t0) / samples
         return [self.run_sample(s, firsts[s], share) for s in range(samples)]
+
+
+#: words saying the text has a goal (so a model without an objective misread it)
+_GOAL = re.compile(r"\b(maximi[sz]|minimi[sz]|optimi[sz]|as (?:much|many|few|little|large|small|cheap|"
+                   r"high|low) as possible|(?:reduce|decrease|increase|lower) the (?:total|number|cost|amount))",
+                   re.IGNORECASE)
 
 
 def _trivial(res: SolveResult) -> bool:
