@@ -26,7 +26,7 @@ proto: $(STAMP)
 	$(BIN)/python -m optsolve.service.codegen
 
 run: $(STAMP)
-	$(BIN)/optsolve run --file optsolve/examples/bakery.txt
+	$(BIN)/optsolve --file optsolve/examples/bakery.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -128,3 +128,21 @@ def test_scip_log_flood_does_not_deadlock_past_time_limit(tmp_path, optsolve_cmd
     r = run(optsolve_cmd, "solve", str(p), "--time-limit", "3", "--json")
     assert r.returncode in (0, 3, 4), r.stderr[-500:]
     assert json.loads(r.stdout)["status"] in ("time_limit", "unbounded", "feasible")
+
+
+def test_infeasible_integer_model_without_upper_bounds_is_explained(tmp_path, optsolve_cmd):
+    p = tmp_path / "m.json"
+    p.write_text(json.dumps({
+        "variables": {"n": {"domain": "nonnegative_integers"}, "m": {"domain": "integers"}},
+        "objective": {"sense": "maximize", "expr": "n + m"},
+        "constraints": {"low": {"expr": "n + m >= 10"}, "high": {"expr": "n + m <= 4"}, "other": {"expr": "n <= 100"}},
+    }))
+    r = run(optsolve_cmd, "solve", str(p), "--json")
+    assert r.returncode == 3, r.stderr
+    assert set(json.loads(r.stdout)["explanation"]) == {"low", "high"}
+
+
+def test_default_command_accepts_leading_flags(optsolve_cmd):
+    r = run(optsolve_cmd, "--file", "/nonexistent/problem.txt")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "invalid choice" not in r.stderr

@@ -26,6 +26,9 @@ COMMAND_MODULES = (
 )
 
 
+_TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="optsolve",
@@ -65,7 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     commands = _known_commands(parser)
     # `optsolve "text" [options]`: a first positional that is no subcommand is a problem statement
-    if args_list and not args_list[0].startswith("-") and args_list[0] not in commands and "run" in commands:
+    # (also `optsolve --file problem.txt` and `optsolve - < problem.txt`: anything but a subcommand or a
+    # top-level flag starts the default command)
+    if args_list and args_list[0] not in commands and args_list[0] not in _TOP_LEVEL_FLAGS \
+            and "run" in commands:
         args_list.insert(0, "run")
     if not args_list:
         parser.print_help()

@@ -141,8 +141,11 @@ def _empty(kind: str, lb_: float | None, ub_: float | None) -> bool:
     ub = math.inf if ub_ is None else ub_
     if kind in ("binary", "boolean"):
         lb, ub = max(lb, 0.0), min(ub, 1.0)
-    if kind != "continuous":
-        lb, ub = math.ceil(lb - 1e-9), math.floor(ub + 1e-9)
+    if kind != "continuous":  # integral: round the finite sides inwards (an infinite side stays)
+        if math.isfinite(lb):
+            lb = math.ceil(lb - 1e-9)
+        if math.isfinite(ub):
+            ub = math.floor(ub + 1e-9)
     return lb > ub + 1e-9
 
 
