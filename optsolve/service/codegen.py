@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -61,8 +62,6 @@ def is_current() -> bool:
 
 
 def _generate_into(out: Path, src: Path) -> None:
-    from grpc_tools import protoc
-
     try:
         import importlib.resources as resources
 
@@ -70,14 +69,17 @@ def _generate_into(out: Path, src: Path) -> None:
     except Exception:  # pragma: no cover - grpc_tools always ships its include dir
         well_known = ""
     root = _proto_root()
-    args = ["grpc_tools.protoc", f"-I{root}"]
+    # protoc runs in a child process: in-process it shares the protobuf runtime with whatever this
+    # process already loaded (Ray, the generated code itself), which can abort the interpreter
+    args = [sys.executable, "-m", "grpc_tools.protoc", f"-I{root}"]
     if well_known:
         args.append(f"-I{well_known}")
     args += [f"--python_out={out}", f"--grpc_python_out={out}", f"--pyi_out={out}",
              str(src.relative_to(root))]
-    rc = protoc.main(args)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    rc = proc.returncode
     if rc != 0:
-        raise ConfigError(f"protoc failed on {src} (exit {rc})",
+        raise ConfigError(f"protoc failed on {src} (exit {rc}): {proc.stderr.strip()[-500:]}",
                           hint="check the .proto syntax; run `python -m optsolve.service.codegen`")
     gen = out / "optsolve" / "v1"
     for path in gen.glob("*.py*"):
