@@ -356,6 +356,12 @@ def set_options(h: highspy.Highs, options: SolveOptions) -> dict[str, Any]:
     want = int(options.threads) if options.threads is not None else 0
     with _SCHED_LOCK:
         if _SCHED_THREADS is None:
+            # first solve through this module: HiGHS may already have sized its pool elsewhere in the
+            # process (a direct highspy run), so size it explicitly when a count is asked for
+            if want != 0 and _ACTIVE == 0:
+                import highspy
+
+                highspy.Highs.resetGlobalScheduler(True)
             _SCHED_THREADS = want
         elif want != _SCHED_THREADS:
             if _ACTIVE == 0:
