@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.errors import EXIT_FORMALIZE, EXIT_OK, InputError, OptsolveError
+from optsolve.paths import nl4opt_dir
 
 BACKEND_HELP = "LLM backend: embedded (default), openai, vllm, transformers, scripted"
 
@@ -68,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b.add_argument("file", nargs="?", help="benchmark JSONL")
     b.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N items")
     b.add_argument("--out", help="write one JSON line per item here")
-    b.add_argument("--nl4opt-dev", nargs="?", const="/work/shared/data/nl4opt/generation_dev.jsonl",
+    b.add_argument("--nl4opt-dev", nargs="?", const=str(nl4opt_dir() / "generation_dev.jsonl"),
                    metavar="PATH", help="bench on NL4Opt generation dev (optima computed from its gold "
                                         "structure); PATH defaults to the shared copy")
     b.add_argument("--export", metavar="OUT.jsonl",

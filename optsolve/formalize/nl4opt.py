@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.errors import DatagenError, InputError
+from optsolve.paths import nl4opt_dir
 
-DEFAULT_DEV = Path("/work/shared/data/nl4opt/generation_dev.jsonl")
+DEFAULT_DEV = nl4opt_dir() / "generation_dev.jsonl"
 
 _UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
