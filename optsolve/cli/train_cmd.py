@@ -171,7 +171,7 @@ def register(sub: Any) -> None:
     m.add_argument("--n-per-family", type=int, default=3000)
     m.add_argument("--spec", default=None)
     m.add_argument("--sft-minutes", type=float, default=85.0)
-    m.add_argument("--dpo-records", type=int, default=200)
+    m.add_argument("--dpo-records", type=int, default=150)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--install", action="store_true", help="copy the result into optsolve/embedded/model")
     m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")

@@ -33,15 +33,15 @@ class PipelineOptions:
     n_per_family: int = 3000
     seed: int = 0
     spec: str = DEFAULT_SPEC
-    sft_minutes: float = 70.0
-    anneal_steps: int = 150
+    sft_minutes: float = 85.0
+    anneal_steps: int = 0
     families: list[str] | None = None    # default: the NL4Opt-style word-problem families
     sft_epochs: float = 3.0
     batch_size: int = 16
     lr: float = 3e-3
-    dpo_records: int = 200
-    dpo_minutes: float = 10.0
-    eval_items: int = 200
+    dpo_records: int = 150
+    dpo_minutes: float = 7.0
+    eval_items: int = 100
     install: bool = False
     nl4opt_texts: str | None = str(NL4OPT_TRAIN)
     skip_existing: bool = True
@@ -86,7 +86,7 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         base = SFTOptions(
             data=[str(data / "records_train.jsonl")], model=o.spec, out=str(sft_dir), epochs=o.sft_epochs,
             max_minutes=o.sft_minutes, batch_size=o.batch_size, lr=o.lr, warmup_steps=40, logging_steps=10,
-            save_steps=50, max_length=320, resume=True, seed=o.seed, extra_texts=str(extra) if extra else None)
+            save_steps=100, max_length=320, resume=True, seed=o.seed, extra_texts=str(extra) if extra else None)
         first = run_sft(base)
         if o.anneal_steps:
             _log(f"SFT anneal: {o.anneal_steps} more steps")
@@ -103,7 +103,7 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         _log(f"DPO pairs from the SFT model's own mistakes on {o.dpo_records} training texts")
         recs = read_jsonl(data / "records_train.jsonl")
         recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
-        pairs, stats = self_pairs(str(sft_dir), recs, k=4, seed=o.seed)
+        pairs, stats = self_pairs(str(sft_dir), recs, k=4, temperature=1.0, seed=o.seed)
         write_jsonl(pairs_path, pairs)
         report["self_pairs"] = stats
     dpo_dir = work / "dpo"

@@ -218,7 +218,15 @@ def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
     for g in groups:
         for c in g:
             c.votes = len(g)
-    groups.sort(key=lambda g: (-len(g), not any(c.greedy for c in g)))
+    # a model with an objective before one without (every training problem has one), a non-trivial
+    # optimum before a zero one (an all-zero plan usually means a constraint or a coefficient went
+    # wrong), then the larger group, then the greedy candidate's group
+    def key(g: list[Candidate]) -> tuple[bool, bool, int, bool]:
+        c = g[0]
+        has_obj = bool(c.formulation and c.formulation.get("objective"))
+        return (not has_obj, abs(c.objective or 0.0) < 1e-9, -len(g), not any(x.greedy for x in g))
+
+    groups.sort(key=key)
     ranked = [c for g in groups for c in sorted(g, key=lambda c: not c.greedy)]
     rest = [c for c in cands if not c.ok]
     rest.sort(key=lambda c: (c.formulation is None, not c.greedy))
