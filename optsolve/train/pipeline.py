@@ -7,7 +7,8 @@ package with ``--install``):
    templates in validation/test; NL4Opt *training* texts (texts only) help fit the tokenizer;
 2. SFT of a fresh small Llama-architecture model on the compact format (``train sft``);
 3. DPO from its own mistakes: sample the SFT model on training texts, solver-mark, pair, ``train dpo``;
-4. evaluation of SFT and DPO on the same validation items; the better one is kept;
+   and DPO on datagen's preference export (``optsolve datagen``: gold vs solver-verified corruptions);
+4. evaluation of SFT and both DPO models on the same validation items; the best one is kept;
 5. ``--install``: weights (fp16 safetensors), tokenizer and config into ``optsolve/embedded/model``
    and the measured figures into ``optsolve/embedded/MODEL_CARD.md``'s data file.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,8 @@ class PipelineOptions:
     dpo_records: int = 150
     dpo_minutes: float = 7.0
     eval_items: int = 100
+    datagen_pairs_n: int = 1300       # records drawn by `optsolve datagen` for its DPO pairs (0: skip)
+    datagen_seed: int = 11
     install: bool = False
     nl4opt_texts: str | None = str(NL4OPT_TRAIN)
     skip_existing: bool = True
@@ -112,10 +117,27 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         report["dpo"] = run_dpo(DPOOptions(data=[str(pairs_path)], model=str(sft_dir), out=str(dpo_dir),
                                            max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5,
                                            beta=0.1, seed=o.seed))
+    # DPO on datagen's preference export (gold vs solver-verified corruptions), from the same SFT model
+    dg_dir = work / "datagen"
+    if o.datagen_pairs_n and not (o.skip_existing and (dg_dir / "dpo" / "train.jsonl").exists()):
+        _log(f"datagen preference pairs: optsolve datagen --n {o.datagen_pairs_n}")
+        fams = ",".join(o.families or word_families())
+        subprocess.run([sys.executable, "-m", "optsolve", "datagen", "--families", fams, "--n",
+                        str(o.datagen_pairs_n), "--seed", str(o.datagen_seed), "--workers", "1",
+                        "--no-progress", "--out", str(dg_dir)], check=True)
+    dpo_dg = work / "dpo_datagen"
+    if (dg_dir / "dpo" / "train.jsonl").exists() and not (
+            o.skip_existing and (dpo_dg / "optsolve_train.json").exists()):
+        _log("DPO on datagen pairs")
+        report["dpo_datagen"] = run_dpo(DPOOptions(
+            data=[str(dg_dir / "dpo" / "train.jsonl")], model=str(sft_dir), out=str(dpo_dg),
+            max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5, beta=0.1, seed=o.seed, fmt="compact"))
     _log(f"evaluation on {len(val_items)} validation items")
     ev = {"sft": evaluate(str(sft_dir), val_items, progress=False)}
     if (dpo_dir / "config.json").exists():
         ev["dpo"] = evaluate(str(dpo_dir), val_items, progress=False)
+    if (dpo_dg / "config.json").exists():
+        ev["dpo_datagen"] = evaluate(str(dpo_dg), val_items, progress=False)
     for k, v in ev.items():
         _log(f"{k}: accuracy {v['accuracy']:.3f} (greedy {v['greedy_accuracy']:.3f})")
     best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
