@@ -93,7 +93,7 @@ class EmbeddedModel:
         return [*ids, self.tok.convert_tokens_to_ids(SEP)], truncated
 
     def generate(self, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
-                 max_new_tokens: int = 320, max_seconds: float = 10.0) -> tuple[Generation, list[float]]:
+                 max_new_tokens: int = 200, max_seconds: float = 6.0) -> tuple[Generation, list[float]]:
         """``k`` compact outputs for ``text`` (row 0 greedy) and the values of its placeholders."""
         torch = self.torch
         t0 = time.perf_counter()
@@ -234,7 +234,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
 
 
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
-                        max_new_tokens: int = 320, max_seconds: float = 10.0, relax: bool = False
+                        max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False
                         ) -> tuple[list[Candidate], Generation]:
     gen, values = model.generate(text, k=k, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)

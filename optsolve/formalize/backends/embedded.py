@@ -60,7 +60,7 @@ class EmbeddedBackend(LLMBackend):
     uses_messages = False     # reads problem_text only: the formalizer skips few-shot retrieval for it
 
     def __init__(self, model: str | None = None, *, samples: int = 8, temperature: float = 0.7,
-                 max_new_tokens: int = 320, max_seconds: float = 10.0) -> None:
+                 max_new_tokens: int = 200, max_seconds: float = 6.0) -> None:
         self.model_path = model
         self.samples = samples
         self.temperature = temperature
