@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optsolve.paths import nl4opt_dir
 from optsolve.train.common import read_jsonl, write_jsonl
 
 DEFAULT_SPEC = "llama:layers=3,hidden=160,heads=4,vocab=2048"
-NL4OPT_TRAIN = Path("/work/shared/data/nl4opt/ner_train.txt")
+NL4OPT_TRAIN = nl4opt_dir() / "ner_train.txt"
 
 
 @dataclass

@@ -16,6 +16,7 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,12 @@ class EmbeddedModel:
         if threads:
             torch.set_num_threads(threads)
         self.torch = torch
+        from transformers.utils import logging as hf_logging
+
+        # a CLI answer must not be buried under load progress bars and deprecation notices
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.nn\.modules\.module")
         self.tok = PreTrainedTokenizerFast.from_pretrained(str(self.path))
         self.model = LlamaForCausalLM.from_pretrained(str(self.path), dtype=torch.float32)
         self.model.eval()
