@@ -163,9 +163,18 @@ def _run(args: argparse.Namespace) -> int:
         agree = round(res.confidence * n)
         console.print(f"Confidence: {res.confidence:.2f} ({agree}/{n} sample(s) agree); attempts: "
                       f"{len(res.attempts)}; formalizer: {res.backend}", markup=False)
+        if res.backend == "embedded":
+            print(EMBEDDED_CAVEAT, file=sys.stderr)
     if res.result is None:
         return EXIT_FORMALIZE
     return exit_code_for_status(res.result.status, bool(res.result.variables))
+
+
+#: said after every readable answer of the embedded model, whose measured accuracy is far below its goal
+EMBEDDED_CAVEAT = (
+    "optsolve: note: this answer comes from the small offline model (2% strict accuracy on NL4Opt dev, "
+    "docs/embedded.md): check the formulation above, or configure a larger model, e.g. "
+    "`--backend openai --base-url http://HOST:PORT/v1 --model NAME`")
 
 
 def _plan(args: argparse.Namespace) -> int:
