@@ -24,7 +24,7 @@ import signal
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -436,12 +436,14 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
     def __init__(self, app: OptSolveServer) -> None:
         self.app = app
 
-    async def Plan(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+    async def _unary(self, name: str, handler: Callable[..., Awaitable[Any]], request: Any,
+                     context: grpc.aio.ServicerContext) -> Any:
+        """One unary call: admission, the handler, the one error mapping, the request id, the log."""
         app = self.app
-        call = app.begin(context, "Plan")
+        call = app.begin(context, name)
         try:
             app.admit(call)
-            resp = await app.plan(request, context, call)
+            resp = await handler(request, context, call)
         except asyncio.CancelledError:
             app.end(call, grpc.StatusCode.CANCELLED)
             raise
@@ -452,21 +454,11 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
         app.end(call, grpc.StatusCode.OK)
         return resp
 
+    async def Plan(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        return await self._unary("Plan", self.app.plan, request, context)
+
     async def Solve(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
-        app = self.app
-        call = app.begin(context, "Solve")
-        try:
-            app.admit(call)
-            resp = await app.solve(request, context, call)
-        except asyncio.CancelledError:
-            app.end(call, grpc.StatusCode.CANCELLED)
-            raise
-        except Exception as exc:
-            await app.fail(context, call, exc)
-            raise
-        context.set_trailing_metadata(((MD_REQUEST_ID, call.rid),))
-        app.end(call, grpc.StatusCode.OK)
-        return resp
+        return await self._unary("Solve", self.app.solve, request, context)
 
     async def SolveStream(self, request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         app = self.app
