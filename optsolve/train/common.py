@@ -164,6 +164,22 @@ def callbacks(out: str | Path, max_minutes: float | None) -> list[Any]:
     return cbs
 
 
+def train_and_save(trainer: Any, tok: Any, out: Path, resume_from: str | None,
+                   stage: str, hint: str) -> tuple[Any, float]:
+    """Run a TRL trainer, save the model and tokenizer to ``out``; (train result, seconds).
+
+    A failure inside training becomes a :class:`TrainingError` naming the stage, with ``hint``.
+    """
+    t0 = time.time()
+    try:
+        result = trainer.train(resume_from_checkpoint=resume_from)
+    except (RuntimeError, ValueError) as exc:
+        raise TrainingError(f"{stage} failed: {exc}", hint=hint) from exc
+    trainer.save_model(str(out))
+    tok.save_pretrained(str(out))
+    return result, round(time.time() - t0, 1)
+
+
 def set_threads(threads: int | None) -> None:
     import torch
 

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optsolve.errors import InputError, TrainingError
+from optsolve.errors import InputError
 from optsolve.train import common
 from optsolve.train.data import compact_prompt, compact_target, dpo_rows, text_and_gold
 from optsolve.train.sft import _cuda, resolve_format
@@ -87,18 +86,13 @@ def run_dpo(opts: DPOOptions) -> dict[str, Any]:
         peft_config=common.lora_config(opts.lora_r) if opts.lora else None,
         callbacks=common.callbacks(out, opts.max_minutes),
     )
-    t0 = time.time()
-    try:
-        result = trainer.train(resume_from_checkpoint=resume_from)
-    except (RuntimeError, ValueError) as exc:
-        raise TrainingError(f"DPO failed: {exc}", hint="check the pairs and the model; --resume continues "
-                            "from the last checkpoint") from exc
-    trainer.save_model(str(out))
-    tok.save_pretrained(str(out))
+    result, seconds = common.train_and_save(
+        trainer, tok, out, resume_from, "DPO",
+        hint="check the pairs and the model; --resume continues from the last checkpoint")
     summary = {
         "stage": "dpo", "format": fmt, "model": opts.model, "data": opts.data, "pairs": len(pairs),
         "skipped": skipped, "steps": trainer.state.global_step, "train_loss": result.training_loss,
-        "seconds": round(time.time() - t0, 1), "beta": opts.beta, "loss": opts.loss,
+        "seconds": seconds, "beta": opts.beta, "loss": opts.loss,
         "curriculum": opts.curriculum, "lora": opts.lora, "seed": opts.seed,
     }
     (out / "optsolve_train.json").write_text(json.dumps(summary, indent=2, default=str))

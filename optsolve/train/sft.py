@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optsolve.errors import InputError, TrainingError
+from optsolve.errors import InputError
 from optsolve.train import common
 from optsolve.train.data import sft_rows
 
@@ -128,18 +127,13 @@ def run_sft(opts: SFTOptions) -> dict[str, Any]:
         peft_config=common.lora_config(opts.lora_r) if opts.lora else None,
         callbacks=common.callbacks(out, opts.max_minutes),
     )
-    t0 = time.time()
-    try:
-        result = trainer.train(resume_from_checkpoint=resume_from)
-    except (RuntimeError, ValueError) as exc:
-        raise TrainingError(f"SFT failed: {exc}", hint="check the data and the model; --resume continues "
-                            "from the last checkpoint") from exc
-    trainer.save_model(str(out))
-    tok.save_pretrained(str(out))
+    result, seconds = common.train_and_save(
+        trainer, tok, out, resume_from, "SFT",
+        hint="check the data and the model; --resume continues from the last checkpoint")
     summary = {
         "stage": "sft", "format": fmt, "model": opts.model, "data": opts.data, "rows": len(train),
         "skipped_rows": skipped, "steps": trainer.state.global_step, "epochs": trainer.state.epoch,
-        "train_loss": result.training_loss, "seconds": round(time.time() - t0, 1),
+        "train_loss": result.training_loss, "seconds": seconds,
         "parameters": sum(p.numel() for p in model.parameters()), "resumed_from": resume_from,
         "lora": opts.lora, "seed": opts.seed,
     }
