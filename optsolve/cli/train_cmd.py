@@ -108,15 +108,20 @@ def _embedded(args: argparse.Namespace) -> int:
 
     opts = PipelineOptions(work=args.work, n_per_family=args.n_per_family, seed=args.seed,
                            sft_minutes=args.sft_minutes, dpo_records=args.dpo_records,
-                           install=args.install, skip_existing=not args.fresh)
-    if args.spec:
-        opts.spec = args.spec
+                           install=args.install, skip_existing=not args.fresh,
+                           stages=tuple(s.strip() for s in args.stages.split(",") if s.strip()),
+                           workers=args.workers, max_held_out=args.max_held_out)
+    for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps"):
+        if getattr(args, name) is not None:
+            setattr(opts, name, getattr(args, name))
     report = run_pipeline(opts)
     _print({k: v for k, v in report.items() if k != "options"}, args.json)
     return 0
 
 
 def register(sub: Any) -> None:
+    from optsolve.train.pipeline import STAGES
+
     p = sub.add_parser("train", help="train models: SFT, DPO, the embedded default model",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tsub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
@@ -173,6 +178,17 @@ def register(sub: Any) -> None:
     m.add_argument("--sft-minutes", type=float, default=85.0)
     m.add_argument("--dpo-records", type=int, default=150)
     m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--stages", default=",".join(STAGES),
+                   help=f"comma-separated steps to run (default all: {','.join(STAGES)}); e.g. data,sft on a "
+                        "GPU machine, then dpo,eval here")
+    m.add_argument("--batch-size", type=int, default=None, help="SFT batch size (default 16)")
+    m.add_argument("--lr", type=float, default=None, help="SFT peak learning rate (default 3e-3)")
+    m.add_argument("--sft-epochs", type=float, default=None)
+    m.add_argument("--warmup-steps", type=int, default=None)
+    m.add_argument("--max-length", type=int, default=None, help="longest training row in tokens (default 320)")
+    m.add_argument("--workers", type=int, default=1, help="processes for data generation and preparation")
+    m.add_argument("--max-held-out", type=int, default=None,
+                   help="write at most this many validation and test records")
     m.add_argument("--install", action="store_true", help="copy the result into optsolve/embedded/model")
     m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")
     m.add_argument("--json", action="store_true")

@@ -8,7 +8,9 @@ training data (:mod:`optsolve.train.tokenizer`).
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import time
 from collections.abc import Iterable
@@ -129,8 +131,9 @@ def last_checkpoint(out: str | Path) -> str | None:
     return get_last_checkpoint(str(p)) if p.is_dir() else None
 
 
-def callbacks(out: str | Path, max_minutes: float | None) -> list[Any]:
-    """A JSONL metrics log (``OUT/metrics.jsonl``) and an optional wall-clock budget."""
+def callbacks(out: str | Path, max_minutes: float | None, fit_schedule: bool = False) -> list[Any]:
+    """A JSONL metrics log (``OUT/metrics.jsonl``), an optional wall-clock budget and, with
+    ``fit_schedule``, a cosine schedule re-planned to end with the budget."""
     from transformers import TrainerCallback
 
     log_path = Path(out) / "metrics.jsonl"
@@ -158,10 +161,52 @@ def callbacks(out: str | Path, max_minutes: float | None) -> list[Any]:
                 control.should_training_stop = True
                 control.should_save = True
 
+    class FitSchedule(TrainerCallback):  # type: ignore[misc]
+        """Fit the cosine schedule to the wall-clock budget: after a short probe, measure the step rate
+        and re-plan the decay to end when the budget does, so a run cut by time ends with its learning
+        rate annealed to zero rather than near its peak. The planned step count is kept in
+        ``state.max_steps`` (and the run's summary), so ``--max-steps`` reproduces the run exactly."""
+
+        def __init__(self, minutes: float, skip: int = 10, probe: int = 40) -> None:
+            self.deadline = time.time() + 60 * minutes
+            self.skip, self.probe = skip, probe
+            self.t_mark: float | None = None
+            self.planned: int | None = None
+
+        def on_step_end(self, args: Any, state: Any, control: Any, lr_scheduler: Any = None,
+                        **kw: Any) -> None:
+            step = state.global_step
+            if self.t_mark is None and step >= self.skip:
+                self.t_mark = time.time()
+                self.mark_step = step
+            elif self.planned is None and self.t_mark is not None and step >= self.mark_step + self.probe:
+                rate = (step - self.mark_step) / max(1e-6, time.time() - self.t_mark)
+                planned = step + int(0.97 * rate * max(0.0, self.deadline - time.time()))
+                self.planned = max(step + 1, min(planned, state.max_steps))
+                warmup = int(args.warmup_steps or 0)
+                if lr_scheduler is not None and hasattr(lr_scheduler, "lr_lambdas"):
+                    lr_scheduler.lr_lambdas = [functools.partial(cosine_factor, warmup=warmup,
+                                                                 total=self.planned)
+                                               for _ in lr_scheduler.lr_lambdas]
+                state.max_steps = self.planned
+            if self.planned is not None and step >= self.planned:
+                control.should_training_stop = True
+                control.should_save = True
+
     cbs: list[Any] = [JsonlLog()]
     if max_minutes:
         cbs.append(Budget(max_minutes))
+        if fit_schedule:
+            cbs.append(FitSchedule(max_minutes))
     return cbs
+
+
+def cosine_factor(step: int, *, warmup: int, total: int) -> float:
+    """Linear warm-up, then a cosine decay from 1 to 0 at step ``total`` (the LR multiplier)."""
+    if step < warmup:
+        return step / max(1, warmup)
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def train_and_save(trainer: Any, tok: Any, out: Path, resume_from: str | None,

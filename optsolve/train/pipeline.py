@@ -28,6 +28,7 @@ from optsolve.paths import nl4opt_dir
 from optsolve.train.common import read_jsonl, write_jsonl
 
 DEFAULT_SPEC = "llama:layers=3,hidden=160,heads=4,vocab=2048"
+STAGES = ("data", "sft", "dpo", "dpo-datagen", "eval")
 NL4OPT_TRAIN = nl4opt_dir() / "ner_train.txt"
 
 
@@ -51,6 +52,11 @@ class PipelineOptions:
     install: bool = False
     nl4opt_texts: str | None = str(NL4OPT_TRAIN)
     skip_existing: bool = True
+    stages: tuple[str, ...] = STAGES   # run only these steps (e.g. data,sft on a GPU machine)
+    max_length: int = 320              # training rows longer than this (in tokens) are dropped
+    warmup_steps: int = 40
+    workers: int = 1                   # processes for drawing records and preparing rows
+    max_held_out: int | None = None    # cap on the validation/test records written
 
 
 def word_families() -> list[str]:
@@ -75,24 +81,32 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
     data = work / "data"
     t_start = time.time()
     report: dict[str, Any] = {"options": o.__dict__.copy()}
-    if not (o.skip_existing and (data / "records_train.jsonl").exists()):
+    unknown = set(o.stages) - set(STAGES)
+    if unknown:
+        from optsolve.errors import InputError
+
+        raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}", hint=f"stages: {', '.join(STAGES)}")
+    if "data" in o.stages and not (o.skip_existing and (data / "records_train.jsonl").exists()):
         _log(f"data: {o.n_per_family} instances per family")
-        report["records"] = write_records(data, o.n_per_family, o.seed, o.families or word_families())
+        report["records"] = write_records(data, o.n_per_family, o.seed, o.families or word_families(),
+                                          workers=o.workers, max_held_out=o.max_held_out)
     extra = None
     if o.nl4opt_texts and Path(o.nl4opt_texts).exists():
         extra = data / "nl4opt_train_texts.txt"
         extra.write_text("\n".join(mask_numbers(t).text.replace("\n", " ")
                                    for t in nl4opt_train_texts(o.nl4opt_texts)))
     sft_dir = work / "sft"
-    if not (o.skip_existing and (sft_dir / "optsolve_train.json").exists()):
+    if "sft" in o.stages and not (o.skip_existing and (sft_dir / "optsolve_train.json").exists()):
         # phase 1: cosine schedule planned over sft_epochs, cut by the wall-clock budget (the LR is still
         # near its peak then); phase 2: resume with max_steps a little further, which puts the rest of the
         # cosine (a decay to zero) into anneal_steps steps
         _log("SFT")
         base = SFTOptions(
             data=[str(data / "records_train.jsonl")], model=o.spec, out=str(sft_dir), epochs=o.sft_epochs,
-            max_minutes=o.sft_minutes, batch_size=o.batch_size, lr=o.lr, warmup_steps=40, logging_steps=10,
-            save_steps=100, max_length=320, resume=True, seed=o.seed, extra_texts=str(extra) if extra else None)
+            max_minutes=o.sft_minutes, batch_size=o.batch_size, lr=o.lr, warmup_steps=o.warmup_steps,
+            logging_steps=10, save_steps=100 if o.batch_size <= 32 else 500, max_length=o.max_length,
+            resume=True, seed=o.seed, extra_texts=str(extra) if extra else None,
+            fit_schedule=not o.anneal_steps, workers=o.workers)
         first = run_sft(base)
         if o.anneal_steps:
             _log(f"SFT anneal: {o.anneal_steps} more steps")
@@ -102,10 +116,14 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
             report["sft"] = run_sft(base)
         else:
             report["sft"] = first
+    if not set(o.stages) & {"dpo", "dpo-datagen", "eval"}:
+        report["seconds"] = round(time.time() - t_start, 1)
+        (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
+        return report
     val_rows = read_jsonl(data / "records_validation.jsonl")
     val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
     pairs_path = work / "dpo_pairs.jsonl"
-    if not (o.skip_existing and pairs_path.exists()):
+    if "dpo" in o.stages and not (o.skip_existing and pairs_path.exists()):
         _log(f"DPO pairs from the SFT model's own mistakes on {o.dpo_records} training texts")
         recs = read_jsonl(data / "records_train.jsonl")
         recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
@@ -113,26 +131,32 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         write_jsonl(pairs_path, pairs)
         report["self_pairs"] = stats
     dpo_dir = work / "dpo"
-    if read_jsonl(pairs_path) and not (o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
+    if "dpo" in o.stages and pairs_path.exists() and read_jsonl(pairs_path) and not (
+            o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
         _log("DPO")
         report["dpo"] = run_dpo(DPOOptions(data=[str(pairs_path)], model=str(sft_dir), out=str(dpo_dir),
                                            max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5,
                                            beta=0.1, seed=o.seed))
     # DPO on datagen's preference export (gold vs solver-verified corruptions), from the same SFT model
     dg_dir = work / "datagen"
-    if o.datagen_pairs_n and not (o.skip_existing and (dg_dir / "dpo" / "train.jsonl").exists()):
+    if "dpo-datagen" in o.stages and o.datagen_pairs_n and not (
+            o.skip_existing and (dg_dir / "dpo" / "train.jsonl").exists()):
         _log(f"datagen preference pairs: optsolve datagen --n {o.datagen_pairs_n}")
         fams = ",".join(o.families or word_families())
         subprocess.run([sys.executable, "-m", "optsolve", "datagen", "--families", fams, "--n",
                         str(o.datagen_pairs_n), "--seed", str(o.datagen_seed), "--workers", "1",
                         "--no-progress", "--out", str(dg_dir)], check=True)
     dpo_dg = work / "dpo_datagen"
-    if (dg_dir / "dpo" / "train.jsonl").exists() and not (
+    if "dpo-datagen" in o.stages and (dg_dir / "dpo" / "train.jsonl").exists() and not (
             o.skip_existing and (dpo_dg / "optsolve_train.json").exists()):
         _log("DPO on datagen pairs")
         report["dpo_datagen"] = run_dpo(DPOOptions(
             data=[str(dg_dir / "dpo" / "train.jsonl")], model=str(sft_dir), out=str(dpo_dg),
             max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5, beta=0.1, seed=o.seed, fmt="compact"))
+    if "eval" not in o.stages:
+        report["seconds"] = round(time.time() - t_start, 1)
+        (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
+        return report
     _log(f"evaluation on {len(val_items)} validation items")
     ev = {"sft": evaluate(str(sft_dir), val_items, progress=False)}
     if (dpo_dir / "config.json").exists():

@@ -44,38 +44,64 @@ def _detok(tokens: list[str]) -> str:
     return s
 
 
-def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None
-                     ) -> dict[str, list[dict[str, Any]]]:
-    """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families."""
+def _draw_family(args: tuple[str, int, int]) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every instance of one family (a worker's job): ``(family, index, record fields)``."""
+    from optsolve.datagen.families import FAMILIES
+
+    name, n_per_family, seed = args
+    fam = FAMILIES[name]
+    out = []
+    for i in range(n_per_family):
+        rng = random.Random(f"{seed}:{name}:{i}")
+        try:
+            inst = fam.generate(rng, LEVELS[i % 3])
+        except Exception:  # a generator bug must not stop the run; datagen reports it
+            continue
+        out.append((name, i, {"family": inst.family, "level": inst.level, "template": inst.template,
+                              "text": inst.text, "formulation": inst.formulation}))
+    return out
+
+
+def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None,
+                     workers: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families.
+
+    Each instance is drawn from its own seeded generator (``seed:family:index``), so the records,
+    and hence the splits, are the same whatever ``workers`` is.
+    """
     from optsolve.datagen.exports import plan_splits
     from optsolve.datagen.families import FAMILIES
 
     names = sorted(families or FAMILIES)
-    drawn: list[tuple[str, int, Any]] = []
-    for name in names:
-        fam = FAMILIES[name]
-        for i in range(n_per_family):
-            rng = random.Random(f"{seed}:{name}:{i}")
-            try:
-                drawn.append((name, i, fam.generate(rng, LEVELS[i % 3])))
-            except Exception:  # a generator bug must not stop the run; datagen reports it
-                continue
+    jobs = [(name, n_per_family, seed) for name in names]
+    if workers > 1 and len(names) > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(min(workers, len(names))) as pool:
+            parts = pool.map(_draw_family, jobs)
+    else:
+        parts = [_draw_family(j) for j in jobs]
+    drawn = [d for part in parts for d in part]
     templates: dict[str, set[str]] = {n: set() for n in names}
-    for name, _, inst in drawn:
-        templates[name].add(inst.template)
+    for name, _, rec in drawn:
+        templates[name].add(rec["template"])
     plan = plan_splits({n: sorted(t) for n, t in templates.items()}, seed=seed)
     out: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
-    for name, i, inst in drawn:
-        split = plan.split_of(inst.family, inst.template)
-        out[split].append({"id": f"{name}-{seed}-{i}", "family": inst.family, "level": inst.level,
-                           "template": inst.template, "text": inst.text, "formulation": inst.formulation})
+    for name, i, rec in drawn:
+        split = plan.split_of(rec["family"], rec["template"])
+        out[split].append({"id": f"{name}-{seed}-{i}", **rec})
     return out
 
 
 def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
-                  families: list[str] | None = None) -> dict[str, int]:
-    recs = generate_records(n_per_family, seed, families)
+                  families: list[str] | None = None, workers: int = 1,
+                  max_held_out: int | None = None) -> dict[str, int]:
+    """Write ``records_{train,validation,test}.jsonl``; ``max_held_out`` keeps an evenly spaced
+    sample of at most that many validation and test records (evaluation reads only a few hundred)."""
+    recs = generate_records(n_per_family, seed, families, workers)
     counts = {}
     for split, rows in recs.items():
+        if max_held_out and split != "train" and len(rows) > max_held_out:
+            rows = rows[:: len(rows) // max_held_out][:max_held_out]
         counts[split] = write_jsonl(Path(out_dir) / f"records_{split}.jsonl", rows)
     return counts

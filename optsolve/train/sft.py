@@ -43,6 +43,8 @@ class SFTOptions:
     logging_steps: int = 20
     threads: int | None = None
     extra_texts: str | None = None  # more problem texts (one per line) to fit a fresh tokenizer on
+    fit_schedule: bool = False      # with max_minutes: re-plan the cosine decay to end with the budget
+    workers: int | None = None      # processes for data preparation and tokenization (default: auto)
 
 
 def resolve_format(fmt: str, model: str) -> str:
@@ -58,15 +60,42 @@ def resolve_format(fmt: str, model: str) -> str:
     return "chat"
 
 
-def _load_rows(paths: list[str], fmt: str) -> tuple[list[dict[str, Any]], int]:
+def _load_rows(paths: list[str], fmt: str, workers: int = 1) -> tuple[list[dict[str, Any]], int]:
     rows: list[dict[str, Any]] = []
     for p in paths:
         rows += common.read_jsonl(p)
-    out, skipped = sft_rows(rows, fmt)
+    out, skipped = parallel_sft_rows(rows, fmt, workers)
     if not out:
         raise InputError(f"no usable SFT rows in {', '.join(paths)} ({skipped} skipped)",
                          hint="SFT data has `messages` (datagen sft/*.jsonl) or `text` + `formulation`")
     return out, skipped
+
+
+def _sft_rows_chunk(args: tuple[list[dict[str, Any]], str]) -> tuple[list[dict[str, Any]], int]:
+    return sft_rows(*args)
+
+
+def parallel_sft_rows(rows: list[dict[str, Any]], fmt: str, workers: int) -> tuple[list[dict[str, Any]], int]:
+    """:func:`sft_rows` over ``workers`` processes (order kept); one process for small inputs."""
+    if workers <= 1 or len(rows) < 20_000:
+        return sft_rows(rows, fmt)
+    import multiprocessing as mp
+
+    size = (len(rows) + 4 * workers - 1) // (4 * workers)
+    chunks = [(rows[i:i + size], fmt) for i in range(0, len(rows), size)]
+    out: list[dict[str, Any]] = []
+    skipped = 0
+    with mp.get_context("spawn").Pool(workers) as pool:
+        for part, sk in pool.imap(_sft_rows_chunk, chunks):
+            out += part
+            skipped += sk
+    return out, skipped
+
+
+def default_workers() -> int:
+    import os
+
+    return max(1, min(16, (os.cpu_count() or 1) - 1))
 
 
 def model_and_tokenizer(opts: SFTOptions, fmt: str, train: list[dict[str, Any]]) -> tuple[Any, Any]:
@@ -94,7 +123,8 @@ def run_sft(opts: SFTOptions) -> dict[str, Any]:
 
     common.set_threads(opts.threads)
     fmt = resolve_format(opts.fmt, opts.model)
-    train, skipped = _load_rows(opts.data, fmt)
+    workers = opts.workers or default_workers()
+    train, skipped = _load_rows(opts.data, fmt, workers)
     random.Random(opts.seed).shuffle(train)
     evals = _load_rows([opts.eval_data], fmt)[0] if opts.eval_data else None
     out = Path(opts.out)
@@ -109,8 +139,10 @@ def run_sft(opts: SFTOptions) -> dict[str, Any]:
         kept = [r for r, n in zip(train, lens) if n < opts.max_length]
         skipped += len(train) - len(kept)
         train = kept
+    cuda = _cuda()
+    big = len(train) >= 50_000
     cfg = SFTConfig(
-        output_dir=str(out), use_cpu=not _cuda(), bf16=False, fp16=False,
+        output_dir=str(out), use_cpu=not cuda, bf16=cuda and _bf16(), fp16=False,
         gradient_checkpointing=False, completion_only_loss=True, max_length=opts.max_length,
         num_train_epochs=opts.epochs, max_steps=opts.max_steps,
         per_device_train_batch_size=opts.batch_size, per_device_eval_batch_size=opts.batch_size,
@@ -119,13 +151,14 @@ def run_sft(opts: SFTOptions) -> dict[str, Any]:
         logging_steps=opts.logging_steps, save_strategy="steps", save_steps=opts.save_steps,
         save_total_limit=2, report_to=[], seed=opts.seed, data_seed=opts.seed,
         eval_strategy="steps" if evals else "no", eval_steps=opts.save_steps if evals else None,
-        dataloader_num_workers=0, dataset_num_proc=None, train_sampling_strategy="group_by_length",
+        dataloader_num_workers=2 if cuda else 0, dataset_num_proc=workers if big and workers > 1 else None,
+        train_sampling_strategy="group_by_length",
     )
     trainer = SFTTrainer(
         model=model, args=cfg, train_dataset=Dataset.from_list(train),
         eval_dataset=Dataset.from_list(evals) if evals else None, processing_class=tok,
         peft_config=common.lora_config(opts.lora_r) if opts.lora else None,
-        callbacks=common.callbacks(out, opts.max_minutes),
+        callbacks=common.callbacks(out, opts.max_minutes, fit_schedule=opts.fit_schedule),
     )
     result, seconds = common.train_and_save(
         trainer, tok, out, resume_from, "SFT",
@@ -133,7 +166,8 @@ def run_sft(opts: SFTOptions) -> dict[str, Any]:
     summary = {
         "stage": "sft", "format": fmt, "model": opts.model, "data": opts.data, "rows": len(train),
         "skipped_rows": skipped, "steps": trainer.state.global_step, "epochs": trainer.state.epoch,
-        "train_loss": result.training_loss, "seconds": seconds,
+        "train_loss": result.training_loss, "seconds": seconds, "planned_steps": trainer.state.max_steps,
+        "batch_size": opts.batch_size, "lr": opts.lr, "device": "cuda" if cuda else "cpu",
         "parameters": sum(p.numel() for p in model.parameters()), "resumed_from": resume_from,
         "lora": opts.lora, "seed": opts.seed,
     }
@@ -147,3 +181,9 @@ def _cuda() -> bool:
     import torch
 
     return bool(torch.cuda.is_available())
+
+
+def _bf16() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_bf16_supported())
