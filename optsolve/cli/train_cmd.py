@@ -58,6 +58,7 @@ def _sft(args: argparse.Namespace) -> int:
                       max_minutes=args.max_minutes, grad_accum=args.grad_accum, seed=args.seed,
                       eval_data=args.eval_data, vocab=args.vocab, tokenizer=args.tokenizer,
                       threads=args.threads, extra_texts=args.extra_texts,
+                      fit_schedule=args.fit_schedule, workers=args.workers,
                       **_kw(args, ["epochs", "batch_size", "lr", "max_length", "save_steps", "logging_steps",
                                    "warmup_steps"]))
     _print(run_sft(opts), args.json)
@@ -136,6 +137,9 @@ def register(sub: Any) -> None:
     s.add_argument("--tokenizer", default=None, help="reuse this tokenizer for a fresh model")
     s.add_argument("--extra-texts", default=None, help="extra texts (one a line) to fit a fresh tokenizer")
     s.add_argument("--warmup-steps", type=int, default=None)
+    s.add_argument("--fit-schedule", action="store_true",
+                   help="with --max-minutes: plan the cosine decay to end when the time budget does")
+    s.add_argument("--workers", type=int, default=None, help="processes for data preparation (default: auto)")
     _common(s)
     s.set_defaults(func=_sft)
 

@@ -106,7 +106,9 @@ def load_pretrained(path: str, lora: bool) -> tuple[Any, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path)
+        # full fine-tuning keeps fp32 master weights (a shipped fp16 model is loaded up); LoRA keeps
+        # the base model in its own dtype
+        model = AutoModelForCausalLM.from_pretrained(path, dtype="auto" if lora else "float32")
     except (OSError, ValueError) as exc:
         raise TrainingError(f"cannot load the model at {path}: {exc}",
                          hint="the directory needs config.json, weights and tokenizer files") from None
@@ -153,8 +155,15 @@ def callbacks(out: str | Path, max_minutes: float | None, fit_schedule: bool = F
                 fh.write(json.dumps(row, default=float) + "\n")
 
     class Budget(TrainerCallback):  # type: ignore[misc]
+        """Stop (and save) after ``minutes`` of training; the clock starts when training does, not
+        while the trainer is still tokenizing its data."""
+
         def __init__(self, minutes: float) -> None:
+            self.minutes = minutes
             self.deadline = time.time() + 60 * minutes
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.deadline = time.time() + 60 * self.minutes
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
             if time.time() > self.deadline:
@@ -168,10 +177,14 @@ def callbacks(out: str | Path, max_minutes: float | None, fit_schedule: bool = F
         ``state.max_steps`` (and the run's summary), so ``--max-steps`` reproduces the run exactly."""
 
         def __init__(self, minutes: float, skip: int = 10, probe: int = 40) -> None:
+            self.minutes = minutes
             self.deadline = time.time() + 60 * minutes
             self.skip, self.probe = skip, probe
             self.t_mark: float | None = None
             self.planned: int | None = None
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            self.deadline = time.time() + 60 * self.minutes
 
         def on_step_end(self, args: Any, state: Any, control: Any, lr_scheduler: Any = None,
                         **kw: Any) -> None:
