@@ -88,3 +88,21 @@ def test_garbage_returns_within_bound() -> None:
     out = backend.complete(CompletionRequest(problem_text=junk, n=3))
     assert len(out) == 3 and all(isinstance(s, str) for s in out)
     assert time.perf_counter() - t0 < 60
+
+
+def test_greedy_candidate_comes_first_and_adaptive_skips_samples() -> None:
+    _shipped()
+    from optsolve.formalize.backends.embedded import default_model_dir
+    from optsolve.train.runtime import EmbeddedModel, verified_candidates
+
+    model = EmbeddedModel(default_model_dir())
+    full, _ = verified_candidates(model, BAKERY, k=4, max_seconds=120.0)
+    assert len(full) == 4 and sum(c.greedy for c in full) == 1
+    greedy = next(c for c in full if c.greedy)
+    quick, _ = verified_candidates(model, BAKERY, k=4, max_seconds=120.0, adaptive=True)
+    # the greedy draw is deterministic; samples are drawn only when it does not solve
+    assert len(quick) == (1 if greedy.ok else 4)
+    assert any(c.greedy and c.compact == greedy.compact for c in quick)
+    # a tiny time budget still returns the greedy answer: samples are what a slow machine loses
+    cut, _ = verified_candidates(model, BAKERY, k=4, max_seconds=0.05)
+    assert sum(c.greedy for c in cut) == 1

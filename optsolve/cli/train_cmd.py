@@ -97,7 +97,8 @@ def _eval(args: argparse.Namespace) -> int:
     rows = read_jsonl(args.data)
     if args.limit:
         rows = rows[: args.limit]
-    res = evaluate(args.model, items_from(rows), k=args.k, temperature=args.temperature, seed=args.seed)
+    res = evaluate(args.model, items_from(rows), k=args.k, temperature=args.temperature, seed=args.seed,
+                   adaptive=args.adaptive)
     if args.out:
         write_jsonl(args.out, res["rows"])
     _print(res, args.json)
@@ -172,6 +173,8 @@ def register(sub: Any) -> None:
     e.add_argument("--temperature", type=float, default=0.7)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", default=None, help="per-item results (JSONL)")
+    e.add_argument("--adaptive", action="store_true",
+                   help="draw the k-1 samples only when the greedy candidate does not solve (the CLI default)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
 

@@ -46,7 +46,8 @@ def items_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperature: float = 0.7,
-             seed: int = 0, progress: bool = True, relax: bool = False) -> dict[str, Any]:
+             seed: int = 0, progress: bool = True, relax: bool = False, adaptive: bool = False
+             ) -> dict[str, Any]:
     from tqdm import tqdm
 
     from optsolve.train.runtime import EmbeddedModel, verified_candidates
@@ -56,7 +57,7 @@ def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperatur
     for it in tqdm(items, disable=not progress, desc="eval", mininterval=5):
         t0 = time.perf_counter()
         cands, _gen = verified_candidates(model, it["question"], k=k, temperature=temperature, seed=seed,
-                                          relax=relax)
+                                          relax=relax, adaptive=adaptive)
         top = cands[0] if cands else None
         pred = top.objective if top is not None and top.ok else None
         gt = float(it["answer"])

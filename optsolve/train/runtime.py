@@ -100,8 +100,10 @@ class EmbeddedModel:
         return [*ids, self.tok.convert_tokens_to_ids(SEP)], truncated
 
     def generate(self, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
-                 max_new_tokens: int = 200, max_seconds: float = 6.0) -> tuple[Generation, list[float]]:
-        """``k`` compact outputs for ``text`` (row 0 greedy) and the values of its placeholders."""
+                 max_new_tokens: int = 200, max_seconds: float = 6.0, greedy: bool = True
+                 ) -> tuple[Generation, list[float]]:
+        """``k`` compact outputs for ``text`` (row 0 greedy unless ``greedy`` is false, the others
+        sampled) and the values of its placeholders."""
         torch = self.torch
         t0 = time.perf_counter()
         masked = mask_numbers(text)
@@ -137,9 +139,10 @@ class EmbeddedModel:
                     logits[:, ph_ids] -= COVERAGE_PENALTY * over
                 logits[:, v_ids] = logits[:, v_ids].masked_fill(slot[None, :] >= declared[:, None], -math.inf)
                 nxt = torch.argmax(logits, dim=-1)
-                if k > 1 and temperature > 0:
-                    probs = torch.softmax(logits[1:] / temperature, dim=-1)
-                    nxt[1:] = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+                first = 1 if greedy else 0
+                if k > first and temperature > 0:
+                    probs = torch.softmax(logits[first:] / temperature, dim=-1)
+                    nxt[first:] = torch.multinomial(probs, 1, generator=gen).squeeze(1)
                 for r in range(k):
                     if not done[r]:
                         t = int(nxt[r])
@@ -156,7 +159,7 @@ class EmbeddedModel:
                 res = self.model(input_ids=nxt[:, None], past_key_values=past, use_cache=True)
                 past = res.past_key_values
                 logits = res.logits[:, -1, :]
-        cands = [Candidate(self.tok.decode(o, skip_special_tokens=False), greedy=(r == 0))
+        cands = [Candidate(self.tok.decode(o, skip_special_tokens=False), greedy=greedy and r == 0)
                  for r, o in enumerate(out_ids)]
         for c, d in zip(cands, done):
             if not d:
@@ -241,12 +244,28 @@ def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
 
 
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
-                        max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False
-                        ) -> tuple[list[Candidate], Generation]:
-    gen, values = model.generate(text, k=k, temperature=temperature, seed=seed,
+                        max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False,
+                        adaptive: bool = False) -> tuple[list[Candidate], Generation]:
+    """Up to ``k`` candidates for ``text``, checked by the solver and ranked by :func:`vote`.
+
+    The greedy candidate is decoded and checked first, alone (one row decodes fastest), then the
+    ``k - 1`` samples in the time left of ``max_seconds``: a slow or loaded machine cuts the samples,
+    never the greedy answer. ``adaptive`` draws the samples only when the greedy candidate does not
+    solve (the fast path for interactive use; voting needs the samples).
+    """
+    t0 = time.perf_counter()
+    gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
-    seen: dict[str, Candidate] = {}
-    for c in gen.candidates:
+    check_candidate(gen.candidates[0], values, relax=relax)
+    left = max_seconds - (time.perf_counter() - t0)
+    if k > 1 and left > 0.2 and not (adaptive and gen.candidates[0].ok):
+        more, _ = model.generate(text, k=k - 1, temperature=temperature, seed=seed,
+                                 max_new_tokens=max_new_tokens, max_seconds=left, greedy=False)
+        gen.candidates += more.candidates
+        gen.truncated = gen.truncated or more.truncated
+    gen.seconds = time.perf_counter() - t0
+    seen: dict[str, Candidate] = {gen.candidates[0].compact: gen.candidates[0]}
+    for c in gen.candidates[1:]:
         if c.compact in seen:    # identical outputs solve identically
             d = seen[c.compact]
             c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective

@@ -60,8 +60,9 @@ class EmbeddedBackend(LLMBackend):
     uses_messages = False     # reads problem_text only: the formalizer skips few-shot retrieval for it
 
     def __init__(self, model: str | None = None, *, samples: int = 8, temperature: float = 0.7,
-                 max_new_tokens: int = 200, max_seconds: float = 6.0) -> None:
+                 max_new_tokens: int = 200, max_seconds: float = 6.0, adaptive: bool = True) -> None:
         self.model_path = model
+        self.adaptive = adaptive   # samples only when the greedy candidate does not solve
         self.samples = samples
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
@@ -74,7 +75,8 @@ class EmbeddedBackend(LLMBackend):
         model = load_model(self.model_path)
         max_s = min(self.max_seconds, timeout) if timeout else self.max_seconds
         cands, _ = verified_candidates(model, text, k=k, temperature=self.temperature, seed=seed,
-                                       max_new_tokens=self.max_new_tokens, max_seconds=max_s)
+                                       max_new_tokens=self.max_new_tokens, max_seconds=max_s,
+                                       adaptive=self.adaptive and k == self.samples)
         return [c.to_text() for c in cands]
 
     def complete(self, request: CompletionRequest) -> list[str]:
