@@ -59,3 +59,13 @@ def test_unknown_stage_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> 
     rc = main(["train", "embedded", "--stages", "data,bogus", "--work", "/nonexistent/x"])
     assert rc != 0
     assert "bogus" in capsys.readouterr().err
+
+
+def test_held_out_templates_do_not_depend_on_the_data_seed() -> None:
+    """Continuing training on data drawn with another seed must not leak test templates into train."""
+    def held(seed: int) -> set[tuple[str, str]]:
+        recs = generate_records(40, seed=seed, workers=1)
+        return {(r["family"], r["template"]) for sp in ("validation", "test") for r in recs[sp]}
+
+    base = held(0)
+    assert base and held(1) == base and held(7) == base

@@ -222,7 +222,9 @@ def write_model_card(path: Path, model_dir: Path, meta: dict[str, Any]) -> None:
         f"| shipped size | {size / 1e6:.2f} MB (fp16 safetensors + tokenizer) |",
         f"| stage shipped | {meta.get('stage')} (from {meta.get('installed_from')}) |",
         f"| training data | {meta.get('data')} ({meta.get('rows', meta.get('pairs', '?'))} rows) |",
-        f"| steps / time | {meta.get('steps')} steps, {meta.get('seconds')} s on this machine's shared CPU |",
+        f"| steps / time | {meta.get('steps')} steps, {meta.get('seconds')} s of training on "
+        f"{'a GPU' if meta.get('device') == 'cuda' else 'the CPU'} |",
+        *([f"| earlier stage | {meta['continued_from']} |"] if meta.get("continued_from") else []),
         f"| seed | {meta.get('seed')} |",
         "",
         "Format: the input is the problem text with every number replaced by a placeholder (`<n0>`...);",

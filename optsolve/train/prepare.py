@@ -63,11 +63,14 @@ def _draw_family(args: tuple[str, int, int]) -> list[tuple[str, int, dict[str, A
 
 
 def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None,
-                     workers: int = 1) -> dict[str, list[dict[str, Any]]]:
+                     workers: int = 1, split_seed: int = 0) -> dict[str, list[dict[str, Any]]]:
     """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families.
 
-    Each instance is drawn from its own seeded generator (``seed:family:index``), so the records,
-    and hence the splits, are the same whatever ``workers`` is.
+    Each instance is drawn from its own seeded generator (``seed:family:index``), so the records are
+    the same whatever ``workers`` is. The held-out families and templates come from ``split_seed``
+    alone, never from the data ``seed``: more data drawn with another seed (to continue training)
+    must not move a test template into train. ``split_seed=0`` is datagen's default plan, the one
+    the evaluation sets of ``optsolve datagen`` use.
     """
     from optsolve.datagen.exports import plan_splits
     from optsolve.datagen.families import FAMILIES
@@ -85,7 +88,7 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
     templates: dict[str, set[str]] = {n: set() for n in names}
     for name, _, rec in drawn:
         templates[name].add(rec["template"])
-    plan = plan_splits({n: sorted(t) for n, t in templates.items()}, seed=seed)
+    plan = plan_splits({n: sorted(t) for n, t in templates.items()}, seed=split_seed)
     out: dict[str, list[dict[str, Any]]] = {"train": [], "validation": [], "test": []}
     for name, i, rec in drawn:
         split = plan.split_of(rec["family"], rec["template"])
@@ -95,10 +98,10 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
 
 def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
                   families: list[str] | None = None, workers: int = 1,
-                  max_held_out: int | None = None) -> dict[str, int]:
+                  max_held_out: int | None = None, split_seed: int = 0) -> dict[str, int]:
     """Write ``records_{train,validation,test}.jsonl``; ``max_held_out`` keeps an evenly spaced
     sample of at most that many validation and test records (evaluation reads only a few hundred)."""
-    recs = generate_records(n_per_family, seed, families, workers)
+    recs = generate_records(n_per_family, seed, families, workers, split_seed)
     counts = {}
     for split, rows in recs.items():
         if max_held_out and split != "train" and len(rows) > max_held_out:
