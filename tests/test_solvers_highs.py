@@ -282,3 +282,19 @@ def test_solve_pipeline_infeasible_explained_in_user_names() -> None:
     # total <= 12 with a + b >= 8 and c >= 6 is a conflict of three; 'each' is not needed
     assert res.explanation is not None
     assert set(res.explanation) == {"total", "pair", "big"}
+
+
+@pytest.mark.parametrize("jump", [None, True, False])
+def test_feasibility_jump_option_changes_speed_not_optima(jump: bool | None) -> None:
+    """SolveOptions.mip_feasibility_jump (datagen turns it off for every MILP; auto turns it off for
+    small ones) only affects a primal heuristic: the optimum is the same either way."""
+    import json
+    from pathlib import Path
+
+    from optsolve.solvers import solve
+
+    for name in ("knapsack", "facility_location", "tsp_mtz"):
+        prob = json.loads((Path(__file__).parent / "problems" / f"{name}.json").read_text())
+        res = solve(prob["formulation"], SolveOptions(solver="highs", mip_feasibility_jump=jump))
+        assert res.status is Status.OPTIMAL
+        assert res.objective == pytest.approx(prob["optimum"], rel=1e-6, abs=1e-6)

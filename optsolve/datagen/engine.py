@@ -97,7 +97,7 @@ class DatagenConfig:
     solver: str | None = None
     progress: bool = True
     system_prompt: str = ex.SYSTEM_PROMPT
-    fast_mip: bool = True                                 # skip HiGHS feasibility jump (see fast_mip)
+    fast_mip: bool = True       # skip HiGHS's feasibility jump on every MILP (SolveOptions.mip_feasibility_jump)
 
     def content(self) -> dict[str, Any]:
         d = asdict(self)
@@ -229,7 +229,8 @@ def _solve(source: Any, cfg: DatagenConfig, time_limit: float | None = None, *,
         backend = _BACKENDS[key] = get_backend(route(gm, cfg.solver))
     if isolate and backend.name in ISOLATED_BACKENDS and formulation is not None:
         return _HELPER.solve(formulation, limit, cfg.solver, t0)
-    opts = SolveOptions(time_limit=limit, explain=False, solver=cfg.solver, threads=1)
+    opts = SolveOptions(time_limit=limit, explain=False, solver=cfg.solver, threads=1,
+                        mip_feasibility_jump=False if cfg.fast_mip else None)
     try:
         raw = backend.solve(gm, opts)
     except OptsolveError:
@@ -272,8 +273,7 @@ def _helper_main(conn: Any, parent: int) -> None:
         formulation, limit, solver = msg
         cfg.solver = solver
         try:
-            with fast_mip(True):
-                conn.send(("ok", *_solve(formulation, cfg, limit, isolate=False)))
+            conn.send(("ok", *_solve(formulation, cfg, limit, isolate=False)))
         except OptsolveError as exc:
             conn.send(("error", exc.code, str(exc)))
         except Exception as exc:
@@ -339,36 +339,6 @@ class _SolveHelper:
 
 
 _HELPER = _SolveHelper()
-
-
-@contextlib.contextmanager
-def fast_mip(enabled: bool = True) -> Iterator[None]:
-    """Inside: new HiGHS instances skip the feasibility-jump primal heuristic.
-
-    On the small MILPs datagen makes, that heuristic costs ~15 ms of fixed set-up per solve while the
-    whole branch and bound takes under 1 ms; it only finds incumbents, so optima are unchanged (the
-    engine's tests re-solve records with the default settings and compare).
-    """
-    if not enabled:
-        yield
-        return
-    try:
-        from optsolve.solvers import highs_backend as hb
-    except ImportError:
-        yield
-        return
-    orig = hb.new_highs
-
-    def new_highs(verbose: bool = False) -> Any:
-        h = orig(verbose)
-        h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
-        return h
-
-    hb.new_highs = new_highs  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        hb.new_highs = orig  # type: ignore[assignment]
 
 
 def _ground_truth_ok(status: str, objective: float | None, formulation: dict[str, Any]) -> bool:
@@ -537,8 +507,7 @@ def run_chunk(cfg_dict: dict[str, Any], k: int) -> dict[str, Any]:
     cfg = config_from_dict(cfg_dict)
     lo, hi = cfg.chunk_range(k)
     t0, c0 = time.perf_counter(), time.process_time()
-    with fast_mip(cfg.fast_mip):
-        lines = [process_instance(cfg, i) for i in range(lo, hi)]
+    lines = [process_instance(cfg, i) for i in range(lo, hi)]
     return {"chunk": k, "lines": lines, "seconds": round(time.perf_counter() - t0, 6),
             "cpu_seconds": round(time.process_time() - c0, 6), "pid": os.getpid()}
 

@@ -449,9 +449,12 @@ def solve_arrays(a: HighsArrays, options: SolveOptions) -> RawSolution:
                            bound=a.offset)
     h = new_highs(options.verbose)
     notes = set_options(h, options)
-    if a.is_mip and a.n_col <= SMALL_MIP_COLUMNS:
+    jump = options.mip_feasibility_jump
+    if jump is None:
         # the feasibility-jump heuristic has ~15 ms of fixed set-up, more than the whole branch and
         # bound of a small MILP (datagen measured ~4x per solve); it only finds incumbents
+        jump = a.n_col > SMALL_MIP_COLUMNS
+    if a.is_mip and not jump:
         h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     pass_arrays(h, a)
     _run(h)

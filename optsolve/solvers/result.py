@@ -33,6 +33,9 @@ class SolveOptions:
     threads: int | None = None
     seed: int = 0
     verbose: bool = False
+    # HiGHS's feasibility-jump MIP heuristic: None (auto) skips it on MILPs up to
+    # highs_backend.SMALL_MIP_COLUMNS columns, where its fixed set-up outweighs the whole search
+    mip_feasibility_jump: bool | None = None
 
 
 @dataclass
