@@ -170,24 +170,21 @@ def callbacks(out: str | Path, max_minutes: float | None, fit_schedule: bool = F
                 control.should_training_stop = True
                 control.should_save = True
 
-    class FitSchedule(TrainerCallback):  # type: ignore[misc]
+    class FitSchedule(Budget):
         """Fit the cosine schedule to the wall-clock budget: after a short probe, measure the step rate
         and re-plan the decay to end when the budget does, so a run cut by time ends with its learning
         rate annealed to zero rather than near its peak. The planned step count is kept in
         ``state.max_steps`` (and the run's summary), so ``--max-steps`` reproduces the run exactly."""
 
         def __init__(self, minutes: float, skip: int = 10, probe: int = 40) -> None:
-            self.minutes = minutes
-            self.deadline = time.time() + 60 * minutes
+            super().__init__(minutes)
             self.skip, self.probe = skip, probe
             self.t_mark: float | None = None
             self.planned: int | None = None
 
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
-            self.deadline = time.time() + 60 * self.minutes
-
         def on_step_end(self, args: Any, state: Any, control: Any, lr_scheduler: Any = None,
                         **kw: Any) -> None:
+            super().on_step_end(args, state, control)   # the budget's hard stop still holds
             step = state.global_step
             if self.t_mark is None and step >= self.skip:
                 self.t_mark = time.time()
@@ -208,9 +205,7 @@ def callbacks(out: str | Path, max_minutes: float | None, fit_schedule: bool = F
 
     cbs: list[Any] = [JsonlLog()]
     if max_minutes:
-        cbs.append(Budget(max_minutes))
-        if fit_schedule:
-            cbs.append(FitSchedule(max_minutes))
+        cbs.append(FitSchedule(max_minutes) if fit_schedule else Budget(max_minutes))
     return cbs
 
 

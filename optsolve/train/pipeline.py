@@ -117,9 +117,7 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         else:
             report["sft"] = first
     if not set(o.stages) & {"dpo", "dpo-datagen", "eval"}:
-        report["seconds"] = round(time.time() - t_start, 1)
-        (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
-        return report
+        return _save_report(work, report, t_start)
     val_rows = read_jsonl(data / "records_validation.jsonl")
     val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
     pairs_path = work / "dpo_pairs.jsonl"
@@ -154,9 +152,7 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
             data=[str(dg_dir / "dpo" / "train.jsonl")], model=str(sft_dir), out=str(dpo_dg),
             max_minutes=o.dpo_minutes, epochs=1, batch_size=8, lr=5e-5, beta=0.1, seed=o.seed, fmt="compact"))
     if "eval" not in o.stages:
-        report["seconds"] = round(time.time() - t_start, 1)
-        (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
-        return report
+        return _save_report(work, report, t_start)
     _log(f"evaluation on {len(val_items)} validation items")
     ev = {"sft": evaluate(str(sft_dir), val_items, progress=False)}
     if (dpo_dir / "config.json").exists():
@@ -168,10 +164,15 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
     best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
     report["validation"] = {k: {kk: vv for kk, vv in v.items() if kk != "rows"} for k, v in ev.items()}
     report["chosen"] = best
-    report["seconds"] = round(time.time() - t_start, 1)
-    (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
+    _save_report(work, report, t_start)
     if o.install:
         install(str(work / best), report)
+    return report
+
+
+def _save_report(work: Path, report: dict[str, Any], t_start: float) -> dict[str, Any]:
+    report["seconds"] = round(time.time() - t_start, 1)
+    (work / "pipeline_report.json").write_text(json.dumps(report, indent=2, default=str))
     return report
 
 
