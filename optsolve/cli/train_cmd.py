@@ -5,6 +5,7 @@
     optsolve train dpo --data pairs.jsonl --model runs/sft --out runs/dpo [--curriculum]
     optsolve train self-pairs --model runs/sft --data records.jsonl --out pairs.jsonl
     optsolve train eval --model runs/dpo --data records_test.jsonl
+    optsolve train pointer --data records_train.jsonl --out runs/ptr   (frozen MiniLM + pointer decoder)
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
 """
 
@@ -105,6 +106,29 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pointer(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from optsolve.train.pointer import PointerTrainOptions, prepare, train
+
+    out = Path(args.out)
+    prep = out / "prepared"
+    summary: dict[str, Any] = {"prepare": prepare(args.data, prep, progress=not args.json)}
+    eval_prep = None
+    if args.eval_data:
+        vocab = json.loads((prep / "vocab.json").read_text(encoding="utf-8"))
+        eval_prep = str(out / "prepared_eval")
+        summary["prepare_eval"] = prepare(args.eval_data, eval_prep, vocab=vocab, progress=not args.json)
+    opts = PointerTrainOptions(data=str(prep), out=str(out), eval_data=eval_prep, resume=args.resume,
+                               max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
+                               progress=not args.json,
+                               **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps"]))
+    summary.update(train(opts))
+    summary["model"] = str(out / "model")
+    _print(summary, args.json)
+    return 0
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from optsolve.train.pipeline import PipelineOptions, run_pipeline
 
@@ -177,6 +201,28 @@ def register(sub: Any) -> None:
                    help="draw the k-1 samples only when the greedy candidate does not solve (the CLI default)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
+
+    pt = tsub.add_parser("pointer", help="train the pointer formalizer (frozen MiniLM encoder, our decoder)",
+                         description="Encodes every record's text once with the frozen all-MiniLM-L6-v2 "
+                                     "encoder (resumable shards under OUT/prepared), then trains the decoder "
+                                     "that writes the compact language and points at numbers and names. "
+                                     "The model lands in OUT/model (see docs/embedded.md).")
+    pt.add_argument("--data", required=True, help="datagen records (text + formulation), JSONL file or directory")
+    pt.add_argument("--eval-data", default=None, help="records for a held-out loss at the end")
+    pt.add_argument("--out", required=True, help="output directory (prepared shards, checkpoint.pt, model/)")
+    pt.add_argument("--spec", default=None,
+                    help="pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1 (the default)")
+    pt.add_argument("--epochs", type=float, default=None, help="passes over the data (default 4)")
+    pt.add_argument("--batch-size", type=int, default=None, help="default 32")
+    pt.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")
+    pt.add_argument("--warmup-steps", type=int, default=None)
+    pt.add_argument("--max-minutes", type=float, default=None,
+                    help="wall-clock budget; the cosine decay is re-planned to end with it")
+    pt.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    pt.add_argument("--json", action="store_true")
+    pt.set_defaults(func=_pointer)
 
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")

@@ -50,9 +50,10 @@ def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperatur
              ) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from optsolve.train.runtime import EmbeddedModel, verified_candidates
+    from optsolve.train.pointer import load_formalizer
+    from optsolve.train.runtime import verified_candidates
 
-    model = EmbeddedModel(model_dir)
+    model = load_formalizer(model_dir)
     rows = []
     for it in tqdm(items, disable=not progress, desc="eval", mininterval=5):
         t0 = time.perf_counter()

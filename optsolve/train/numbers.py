@@ -14,7 +14,7 @@ Handled: ``1,500``, ``$1,500.50``, ``60%`` / ``60 percent`` (value 0.6), ``1.5 m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_PLACEHOLDERS = 48
 
@@ -53,6 +53,8 @@ class Masked:
     text: str
     values: list[float]
     spans: list[str]          # the original text of each placeholder (for explanations)
+    # every mention in the original text: (start, end, placeholder index), in order
+    mentions: list[tuple[int, int, int]] = field(default_factory=list)
 
     def index_of(self, value: float, rel: float = 1e-9) -> int | None:
         """The first placeholder whose value equals ``value`` (within ``rel``), else None."""
@@ -82,6 +84,7 @@ def mask_numbers(text: str, limit: int = MAX_PLACEHOLDERS) -> Masked:
     values: list[float] = []
     spans: list[str] = []
     out: list[str] = []
+    mentions: list[tuple[int, int, int]] = []
     pos = 0
     for m in _PATTERN.finditer(text):
         if len(values) >= limit:
@@ -102,10 +105,11 @@ def mask_numbers(text: str, limit: int = MAX_PLACEHOLDERS) -> Masked:
             values.append(v)
             spans.append(m.group(0))
         out.append(f" {placeholder(k)} ")
+        mentions.append((start, m.end(), k))
         pos = m.end()
     out.append(text[pos:])
     masked = re.sub(r"[ \t]+", " ", "".join(out)).strip()
-    return Masked(masked, values, spans)
+    return Masked(masked, values, spans, mentions)
 
 
 def format_number(v: float) -> str:

@@ -40,12 +40,12 @@ def load_model(path: str | Path | None = None) -> Any:
     with _LOCK:
         if p not in _MODELS:
             try:
-                from optsolve.train.runtime import EmbeddedModel
+                from optsolve.train.pointer import load_formalizer
             except ImportError as exc:
                 raise LLMBackendError(f"the embedded model needs torch and transformers ({exc})",
                                       hint="pip install 'optsolve[train]', or " + HINT) from exc
             try:
-                _MODELS[p] = EmbeddedModel(p)
+                _MODELS[p] = load_formalizer(p)
             except OptsolveError:
                 raise
             except (OSError, ValueError, RuntimeError) as exc:

