@@ -6,6 +6,7 @@
     optsolve train self-pairs --model runs/sft --data records.jsonl --out pairs.jsonl
     optsolve train eval --model runs/dpo --data records_test.jsonl
     optsolve train pointer --data records_train.jsonl --out runs/ptr   (frozen MiniLM + pointer decoder)
+    optsolve train pointer-dpo --model runs/ptr/model --data records_train.jsonl --out runs/ptr-dpo
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
 """
 
@@ -129,6 +130,24 @@ def _pointer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pointer_dpo(args: argparse.Namespace) -> int:
+    from optsolve.train.common import read_jsonl
+    from optsolve.train.pointer_dpo import self_pairs, train_dpo
+
+    rows = read_jsonl(args.data)
+    if args.records:
+        rows = rows[:: max(1, len(rows) // args.records)][: args.records]
+    pairs, stats = self_pairs(args.model, rows, k=args.k, temperature=args.temperature, seed=args.seed,
+                              progress=not args.json)
+    summary: dict[str, Any] = {"self_pairs": stats}
+    summary.update(train_dpo(args.model, pairs, args.out, beta=args.beta, lr=args.lr, epochs=args.epochs,
+                             batch_size=args.batch_size, max_minutes=args.max_minutes, seed=args.seed,
+                             threads=args.threads, progress=not args.json))
+    summary["model"] = f"{args.out}/model"
+    _print(summary, args.json)
+    return 0
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from optsolve.train.pipeline import PipelineOptions, run_pipeline
 
@@ -223,6 +242,23 @@ def register(sub: Any) -> None:
     pt.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     pt.add_argument("--json", action="store_true")
     pt.set_defaults(func=_pointer)
+
+    pd = tsub.add_parser("pointer-dpo", help="DPO of a pointer formalizer from its own solver-checked mistakes")
+    pd.add_argument("--model", required=True, help="a pointer model directory (OUT/model of `train pointer`)")
+    pd.add_argument("--data", required=True, help="training records (text + formulation) to sample on")
+    pd.add_argument("--out", required=True)
+    pd.add_argument("--records", type=int, default=300, help="records sampled (evenly spaced)")
+    pd.add_argument("--k", type=int, default=4, help="samples per record")
+    pd.add_argument("--temperature", type=float, default=1.0)
+    pd.add_argument("--beta", type=float, default=0.1)
+    pd.add_argument("--lr", type=float, default=5e-5)
+    pd.add_argument("--epochs", type=float, default=1.0)
+    pd.add_argument("--batch-size", type=int, default=8)
+    pd.add_argument("--max-minutes", type=float, default=None)
+    pd.add_argument("--seed", type=int, default=0)
+    pd.add_argument("--threads", type=int, default=None)
+    pd.add_argument("--json", action="store_true")
+    pd.set_defaults(func=_pointer_dpo)
 
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")

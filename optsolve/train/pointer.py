@@ -736,6 +736,7 @@ class PointerModel:
             vals = torch.full((k, 1), BOS, dtype=torch.long)
             past = None
             words: list[list[str]] = [[] for _ in range(k)]
+            trace: list[list[tuple[int, int]]] = [[] for _ in range(k)]
             stage = [0] * k          # 0 free, 1 after <var>, 2 name start, 3 name end
             start = [0] * k
             declared = [0] * k
@@ -771,6 +772,7 @@ class PointerModel:
                         nv[r, 0] = j
                     if done[r]:
                         continue
+                    trace[r].append((1, j - V) if j >= V else (0, j))
                     if j == EOS:
                         done[r] = True
                     elif stage[r] == 1:
@@ -796,7 +798,7 @@ class PointerModel:
                 if all(done) or time.perf_counter() - t0 > max_seconds:
                     break
                 kinds, vals = nk, nv
-        cands = [Candidate(" ".join(w), greedy=greedy and r == 0) for r, w in enumerate(words)]
+        cands = [Candidate(" ".join(w), greedy=greedy and r == 0, steps=trace[r]) for r, w in enumerate(words)]
         for c, d in zip(cands, done):
             if not d:
                 c.error = "output cut at the length or time bound"

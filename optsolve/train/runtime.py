@@ -39,6 +39,7 @@ class Candidate:
     objective: float | None = None
     greedy: bool = False
     votes: int = 0
+    steps: list[tuple[int, int]] | None = None    # the pointer model's decoder outputs (kind, value)
 
     @property
     def ok(self) -> bool:
