@@ -93,9 +93,10 @@ def test_garbage_returns_within_bound() -> None:
 def test_greedy_candidate_comes_first_and_adaptive_skips_samples() -> None:
     _shipped()
     from optsolve.formalize.backends.embedded import default_model_dir
-    from optsolve.train.runtime import EmbeddedModel, verified_candidates
+    from optsolve.train.pointer import load_formalizer
+    from optsolve.train.runtime import verified_candidates
 
-    model = EmbeddedModel(default_model_dir())
+    model = load_formalizer(default_model_dir())
     full, _ = verified_candidates(model, BAKERY, k=4, max_seconds=120.0)
     assert len(full) == 4 and sum(c.greedy for c in full) == 1
     greedy = next(c for c in full if c.greedy)

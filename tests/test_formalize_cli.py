@@ -124,7 +124,7 @@ def test_default_backend_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert data["status"] in ("optimal", "infeasible", "unbounded")
 
 
-@pytest.mark.xfail(reason="the shipped embedded model is far below its accuracy goal (docs/embedded.md); "
+@pytest.mark.xfail(reason="the shipped embedded model is far below its accuracy goal (it answers 825; docs/embedded.md); "
                           "a larger backend answers this", strict=False)
 def test_default_backend_answers_the_bundled_bakery_correctly(tmp_path: Path) -> None:
     """The issue's done-when: the bundled problem's optimum is 1200 (10 bread, 20 cakes)."""

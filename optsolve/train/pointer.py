@@ -45,6 +45,7 @@ MAX_STEPS = 320            # decoder positions
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>", "<noname>")
 PAD, BOS, EOS, UNK, NONAME = range(len(SPECIALS))
 SHARD = 2048               # records per feature shard
+MAX_NAME = 6               # word pieces in a variable name written by the model
 
 
 # ---------------------------------------------------------------------------------------------
@@ -749,6 +750,9 @@ class PointerModel:
                     allowed = name_ok.clone() if stage[r] in (2, 3) else num_ok.clone()
                     if stage[r] == 2:
                         allowed[NONAME] = True
+                    if stage[r] == 3:      # a name ends at most MAX_NAME pieces after it starts
+                        allowed[:V + start[r]] = False
+                        allowed[V + start[r] + MAX_NAME:] = False
                     if stage[r] == 1:
                         allowed[:] = False
                         allowed[slots[declared[r] - 1]] = True

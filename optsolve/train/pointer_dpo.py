@@ -64,7 +64,11 @@ def self_pairs(model_dir: str, records: list[dict[str, Any]], k: int = 4, temper
             if not key or key in seen:
                 continue
             seen.add(key)
-            rejected: list[Step] = [(kind, val, (V + val if kind else val,)) for kind, val in key]
+            # a number is any of its mentions, in the rejected sequence as in the chosen one: pointing
+            # at another mention of the right value must not be pushed down
+            rejected: list[Step] = [
+                (kind, val, tuple(V + p for p in src.num_pos[src.pos_num[val]]) if kind and val in src.pos_num
+                 else ((V + val,) if kind else (val,))) for kind, val in key]
             pairs.append({"feats": states.half(), "flags": src.num_flags(), "chosen": chosen,
                           "rejected": rejected})
     stats["pairs"] = len(pairs)
@@ -72,6 +76,7 @@ def self_pairs(model_dir: str, records: list[dict[str, Any]], k: int = 4, temper
 
 
 def _seq_logp(model: Any, batch: dict[str, Any]) -> Any:
+    """Sum over the steps of log P(correct output); every mention of a number counts."""
     import torch
 
     logits = model(batch["feats"], batch["src_mask"], batch["flags"], batch["kinds"], batch["vals"])
@@ -82,8 +87,12 @@ def _seq_logp(model: Any, batch: dict[str, Any]) -> Any:
 
 def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float = 0.1, lr: float = 5e-5,
               epochs: float = 1.0, batch_size: int = 8, max_minutes: float | None = None, seed: int = 0,
-              threads: int | None = None, progress: bool = True) -> dict[str, Any]:
-    """DPO from ``model_dir`` (a pointer model) on ``pairs``; the result lands in ``out/model``."""
+              threads: int | None = None, progress: bool = True, sft_weight: float = 1.0) -> dict[str, Any]:
+    """DPO from ``model_dir`` (a pointer model) on ``pairs``; the result lands in ``out/model``.
+
+    ``sft_weight`` adds the chosen sequences' per-step negative log-likelihood to the DPO loss (as in
+    RPO, Pang et al. 2024): the rejected samples share most steps with the gold, and DPO alone lowers
+    the gold's own probability with theirs (measured: validation accuracy 15.5 % -> 2.3 %)."""
     import random
 
     import torch
@@ -137,6 +146,8 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
             pc, pr = _seq_logp(policy, ch), _seq_logp(policy, rj)
             margin = beta * ((pc - rc) - (pr - rr))
             loss = -torch.nn.functional.logsigmoid(margin).mean()
+            if sft_weight:
+                loss = loss + sft_weight * (-pc / ch["valid"].sum(-1)).mean()
             if not torch.isfinite(loss):
                 raise TrainingError(f"DPO loss became {float(loss)} at step {step}", hint="lower --lr")
             opt.zero_grad(set_to_none=True)
@@ -156,7 +167,7 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
     metrics.close()
     save_model(policy, cfg, outp / "model")
     summary = {"arch": cfg.optsolve_arch, "stage": "dpo", "from": model_dir, "pairs": len(pairs), "steps": step,
-               "beta": beta, "lr": lr, "batch_size": batch_size, "seconds": round(time.monotonic() - t0, 1),
+               "beta": beta, "lr": lr, "sft_weight": sft_weight, "batch_size": batch_size, "seconds": round(time.monotonic() - t0, 1),
                "final_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 5),
                "reward_accuracy": round(sum(accs[-20:]) / max(1, len(accs[-20:])), 4)}
     (outp / "optsolve_train.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
