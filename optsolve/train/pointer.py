@@ -73,6 +73,10 @@ class Source:
 
 
 def load_tokenizer(minilm: Path) -> Any:
+    # one text at a time: the tokenizers thread pool buys nothing here, and once started it lingers in
+    # the process (measured: with it, the gRPC service's worker-kill tests run later in the same
+    # process failed about half the time; without it, never in the runs made)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(minilm / "tokenizer.json"))
