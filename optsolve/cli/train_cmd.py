@@ -155,7 +155,8 @@ def _embedded(args: argparse.Namespace) -> int:
                            sft_minutes=args.sft_minutes, dpo_records=args.dpo_records,
                            install=args.install, skip_existing=not args.fresh,
                            stages=tuple(s.strip() for s in args.stages.split(",") if s.strip()),
-                           workers=args.workers, max_held_out=args.max_held_out, arch=args.arch)
+                           workers=args.workers, max_held_out=args.max_held_out,
+                           arch=args.arch or ("llama" if args.spec else "pointer"))
     for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
                  "pointer_minutes", "eval_items"):
         if getattr(args, name) is not None:
@@ -266,9 +267,9 @@ def register(sub: Any) -> None:
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")
     m.add_argument("--n-per-family", type=int, default=3000)
-    m.add_argument("--arch", default="pointer", choices=["pointer", "llama"],
+    m.add_argument("--arch", default=None, choices=["pointer", "llama"],
                    help="pointer (default, shipped): frozen all-MiniLM-L6-v2 + pointer decoder; llama: the "
-                        "from-scratch causal LM on TRL (the earlier default)")
+                        "from-scratch causal LM on TRL (the earlier default; implied by --spec)")
     m.add_argument("--spec", default=None, help="llama: the fresh-model spec")
     m.add_argument("--pointer-spec", default=None, help="pointer: pointer:layers=3,hidden=256,...")
     m.add_argument("--pointer-minutes", type=float, default=None, help="pointer: SFT wall-clock budget (55)")
