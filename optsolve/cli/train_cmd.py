@@ -80,12 +80,12 @@ def _dpo(args: argparse.Namespace) -> int:
 
 
 def _self_pairs(args: argparse.Namespace) -> int:
-    from optsolve.train.common import read_jsonl, write_jsonl
+    from optsolve.train.common import evenly_spaced, read_jsonl, write_jsonl
     from optsolve.train.dpo import self_pairs
 
     rows = read_jsonl(args.data)
     if args.limit:
-        rows = rows[:: max(1, len(rows) // args.limit)][: args.limit]
+        rows = evenly_spaced(rows, args.limit)
     pairs, stats = self_pairs(args.model, rows, k=args.k, temperature=args.temperature, seed=args.seed)
     write_jsonl(args.out, pairs)
     _print(stats, args.json)
@@ -108,35 +108,24 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _pointer(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from optsolve.train.pointer import PointerTrainOptions, fit
 
-    from optsolve.train.pointer import PointerTrainOptions, prepare, train
-
-    out = Path(args.out)
-    prep = out / "prepared"
-    summary: dict[str, Any] = {"prepare": prepare(args.data, prep, progress=not args.json)}
-    eval_prep = None
-    if args.eval_data:
-        vocab = json.loads((prep / "vocab.json").read_text(encoding="utf-8"))
-        eval_prep = str(out / "prepared_eval")
-        summary["prepare_eval"] = prepare(args.eval_data, eval_prep, vocab=vocab, progress=not args.json)
-    opts = PointerTrainOptions(data=str(prep), out=str(out), eval_data=eval_prep, resume=args.resume,
-                               max_minutes=args.max_minutes, seed=args.seed, threads=args.threads,
-                               progress=not args.json,
+    opts = PointerTrainOptions(data="", out=args.out, resume=args.resume, max_minutes=args.max_minutes,
+                               seed=args.seed, threads=args.threads, progress=not args.json,
                                **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps"]))
-    summary.update(train(opts))
-    summary["model"] = str(out / "model")
+    summary = fit(args.data, args.eval_data, opts)
+    summary["model"] = f"{args.out}/model"
     _print(summary, args.json)
     return 0
 
 
 def _pointer_dpo(args: argparse.Namespace) -> int:
-    from optsolve.train.common import read_jsonl
+    from optsolve.train.common import evenly_spaced, read_jsonl
     from optsolve.train.pointer_dpo import self_pairs, train_dpo
 
     rows = read_jsonl(args.data)
     if args.records:
-        rows = rows[:: max(1, len(rows) // args.records)][: args.records]
+        rows = evenly_spaced(rows, args.records)
     pairs, stats = self_pairs(args.model, rows, k=args.k, temperature=args.temperature, seed=args.seed,
                               progress=not args.json)
     summary: dict[str, Any] = {"self_pairs": stats}

@@ -46,6 +46,13 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
+def evenly_spaced(rows: list[Any], n: int | None) -> list[Any]:
+    """At most ``n`` rows spread evenly over ``rows`` (all of them when ``n`` is falsy)."""
+    if not n:
+        return rows
+    return rows[:: max(1, len(rows) // n)][:n]
+
+
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.paths import nl4opt_dir
-from optsolve.train.common import read_jsonl, write_jsonl
+from optsolve.train.common import evenly_spaced, read_jsonl, write_jsonl
 
 DEFAULT_SPEC = "llama:layers=3,hidden=160,heads=4,vocab=2048"
 STAGES = ("data", "sft", "dpo", "dpo-datagen", "eval")
@@ -127,12 +127,12 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
     if not set(o.stages) & {"dpo", "dpo-datagen", "eval"}:
         return _save_report(work, report, t_start)
     val_rows = read_jsonl(data / "records_validation.jsonl")
-    val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
+    val_items = items_from(evenly_spaced(val_rows, o.eval_items))
     pairs_path = work / "dpo_pairs.jsonl"
     if "dpo" in o.stages and not (o.skip_existing and pairs_path.exists()):
         _log(f"DPO pairs from the SFT model's own mistakes on {o.dpo_records} training texts")
         recs = read_jsonl(data / "records_train.jsonl")
-        recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
+        recs = evenly_spaced(recs, o.dpo_records)
         pairs, stats = self_pairs(str(sft_dir), recs, k=4, temperature=1.0, seed=o.seed)
         write_jsonl(pairs_path, pairs)
         report["self_pairs"] = stats
@@ -167,15 +167,21 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         ev["dpo"] = evaluate(str(dpo_dir), val_items, progress=False)
     if (dpo_dg / "config.json").exists():
         ev["dpo_datagen"] = evaluate(str(dpo_dg), val_items, progress=False)
+    best = _choose(ev, report)
+    _save_report(work, report, t_start)
+    if o.install:
+        install(str(work / best), report)
+    return report
+
+
+def _choose(ev: dict[str, dict[str, Any]], report: dict[str, Any]) -> str:
+    """The best-scoring model on validation (SFT on ties), logged and recorded in ``report``."""
     for k, v in ev.items():
         _log(f"{k}: accuracy {v['accuracy']:.3f} (greedy {v['greedy_accuracy']:.3f})")
     best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
     report["validation"] = {k: {kk: vv for kk, vv in v.items() if kk != "rows"} for k, v in ev.items()}
     report["chosen"] = best
-    _save_report(work, report, t_start)
-    if o.install:
-        install(str(work / best), report)
-    return report
+    return best
 
 
 def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, Any], t_start: float
@@ -185,24 +191,23 @@ def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, A
     datagen's DPO export is written for text models and has no pointer form, so ``dpo-datagen`` is
     skipped here."""
     from optsolve.train.evaluate import evaluate, items_from
-    from optsolve.train.pointer import PointerTrainOptions, prepare, train
+    from optsolve.train.pointer import PointerTrainOptions, fit
     from optsolve.train.pointer_dpo import self_pairs, train_dpo
 
     sft_dir = work / "pointer"
     if "sft" in o.stages and not (o.skip_existing and (sft_dir / "optsolve_train.json").exists()):
         _log("pointer SFT: encoder states of every text, then the decoder")
-        report["prepare"] = prepare(data / "records_train.jsonl", sft_dir / "prepared")
-        vocab = json.loads((sft_dir / "prepared" / "vocab.json").read_text(encoding="utf-8"))
-        prepare(data / "records_validation.jsonl", sft_dir / "prepared_eval", vocab=vocab)
-        report["sft"] = train(PointerTrainOptions(
-            data=str(sft_dir / "prepared"), out=str(sft_dir), eval_data=str(sft_dir / "prepared_eval"),
-            spec=o.pointer_spec, epochs=o.pointer_epochs, batch_size=o.pointer_batch_size, lr=o.pointer_lr,
-            max_minutes=o.pointer_minutes, seed=o.seed, resume=True))
+        fitted = fit(data / "records_train.jsonl", data / "records_validation.jsonl", PointerTrainOptions(
+            data="", out=str(sft_dir), spec=o.pointer_spec, epochs=o.pointer_epochs,
+            batch_size=o.pointer_batch_size, lr=o.pointer_lr, max_minutes=o.pointer_minutes, seed=o.seed,
+            resume=True))
+        report["prepare"] = fitted.pop("prepare")
+        report["sft"] = fitted
     dpo_dir = work / "pointer-dpo"
     if "dpo" in o.stages and not (o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
         _log(f"pointer DPO from its own mistakes on {o.dpo_records} training texts")
         recs = read_jsonl(data / "records_train.jsonl")
-        recs = recs[:: max(1, len(recs) // o.dpo_records)][: o.dpo_records]
+        recs = evenly_spaced(recs, o.dpo_records)
         pairs, stats = self_pairs(str(sft_dir / "model"), recs, k=4, temperature=1.0, seed=o.seed)
         report["self_pairs"] = stats
         if pairs:
@@ -211,16 +216,12 @@ def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, A
     if "eval" not in o.stages:
         return _save_report(work, report, t_start)
     val_rows = read_jsonl(data / "records_validation.jsonl")
-    val_items = items_from(val_rows[:: max(1, len(val_rows) // o.eval_items)][: o.eval_items])
+    val_items = items_from(evenly_spaced(val_rows, o.eval_items))
     _log(f"evaluation on {len(val_items)} validation items")
     ev = {"sft": evaluate(str(sft_dir / "model"), val_items, progress=False, adaptive=True)}
     if (dpo_dir / "model" / "config.json").exists():
         ev["dpo"] = evaluate(str(dpo_dir / "model"), val_items, progress=False, adaptive=True)
-    for k, v in ev.items():
-        _log(f"{k}: accuracy {v['accuracy']:.3f} (greedy {v['greedy_accuracy']:.3f})")
-    best = max(ev, key=lambda k: (ev[k]["accuracy"], k == "sft"))
-    report["validation"] = {k: {kk: vv for kk, vv in v.items() if kk != "rows"} for k, v in ev.items()}
-    report["chosen"] = best
+    best = _choose(ev, report)
     _save_report(work, report, t_start)
     if o.install:
         install_pointer(sft_dir if best == "sft" else dpo_dir, report)

@@ -392,8 +392,9 @@ def _targets(records: list[dict[str, Any]]) -> list[str | None]:
 
 def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None = None, batch: int = 32,
             progress: bool = True) -> dict[str, Any]:
-    """Encoder states (fp16 shards) and decoder steps of every usable record; resumable (finished
-    shards are kept). Returns a summary; the vocabulary is built from these targets unless given."""
+    """Encoder states (fp16 shards) and decoder steps of every usable record; resumable (a finished
+    shard is kept, with its counts beside it). Returns a summary; the vocabulary is built from these
+    targets unless given."""
     import torch
     from tqdm import tqdm
 
@@ -402,10 +403,12 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     records = read_jsonl(records_path)
-    targets = _targets(records)
+    vocab_file = out / "vocab.json"
     if vocab is None:
-        vocab = build_vocab([t for t in targets if t])
-    (out / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+        # the vocabulary of a resumed run is the one its finished shards were written with
+        vocab = (json.loads(vocab_file.read_text(encoding="utf-8")) if vocab_file.exists()
+                 else build_vocab([t for t in _targets(records) if t]))
+    vocab_file.write_text(json.dumps(vocab), encoding="utf-8")
     index = {t: i for i, t in enumerate(vocab)}
     enc: Encoder | None = None
     kept = skipped = 0
@@ -413,25 +416,26 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
     bar = tqdm(total=len(records), disable=not progress, desc="encode", mininterval=5)
     for sh in range(n_shards):
         path = out / f"shard-{sh:04d}.pt"
-        chunk = list(range(sh * SHARD, min(len(records), (sh + 1) * SHARD)))
-        if path.exists():
-            kept += len(torch.load(path, weights_only=False)["steps"])
+        counts_path = path.with_suffix(".json")
+        chunk = records[sh * SHARD:(sh + 1) * SHARD]
+        if path.exists() and counts_path.exists():      # finished earlier: its counts, not its states
+            done = json.loads(counts_path.read_text(encoding="utf-8"))
+            kept += done["examples"]
+            skipped += done["skipped"]
             bar.update(len(chunk))
             continue
         if enc is None:
             enc = Encoder()
         items: list[tuple[Source, list[Step], str]] = []
-        for i in chunk:
-            t = targets[i]
-            if t is None:
-                skipped += 1
-                continue
-            src = make_source(enc.tok, str(records[i]["text"]))
-            st = steps_for(src, t, index)
+        for j, (rec, t) in enumerate(zip(chunk, _targets(chunk))):
+            st = None
+            if t is not None:
+                src = make_source(enc.tok, str(rec["text"]))
+                st = steps_for(src, t, index)
             if st is None:
                 skipped += 1
                 continue
-            items.append((src, st, str(records[i].get("id", i))))
+            items.append((src, st, str(rec.get("id", sh * SHARD + j))))
         items.sort(key=lambda it: len(it[0].ids))
         feats: list[Any] = []
         for b in range(0, len(items), batch):
@@ -443,6 +447,8 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
         torch.save({"feats": feats, "flags": [p[0].num_flags() for p in items],
                     "steps": [p[1] for p in items], "ids": [p[2] for p in items]}, tmp)
         os.replace(tmp, path)
+        counts_path.write_text(json.dumps({"examples": len(items), "skipped": len(chunk) - len(items)}),
+                               encoding="utf-8")
         kept += len(items)
     bar.close()
     summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab)}
@@ -548,6 +554,18 @@ def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size
     return total / max(count, 1.0)
 
 
+def optimizer_step(model: Any, opt: Any, loss: Any, step: int, what: str) -> None:
+    """One AdamW step with gradients clipped to norm 1; a non-finite loss stops the run."""
+    import torch
+
+    if not torch.isfinite(loss):
+        raise TrainingError(f"{what} became {float(loss)} at step {step}", hint="lower --lr")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+
+
 def train(o: PointerTrainOptions) -> dict[str, Any]:
     """Train the decoder on prepared shards; checkpoints every ``save_every`` steps, resumable, with
     a wall-clock budget that re-plans the cosine decay after a probe so a timed run ends annealed."""
@@ -587,7 +605,7 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     model.train()
     losses: list[float] = []
 
-    def save(final: bool = False) -> None:
+    def save() -> None:
         tmp = ck.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "planned": planned,
                     "epoch": epoch, "rng": rng.getstate()}, tmp)
@@ -604,12 +622,7 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
             b = collate([examples[i] for i in bi], len(vocab))
             logits = model(b["feats"], b["src_mask"], b["flags"], b["kinds"], b["vals"])
             loss = set_loss(logits, b["tgt"], b["valid"])
-            if not torch.isfinite(loss):
-                raise TrainingError(f"loss became {float(loss)} at step {step}", hint="lower --lr")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            optimizer_step(model, opt, loss, step, "loss")
             step += 1
             losses.append(float(loss.detach()))
             bar.update(1)
@@ -645,6 +658,22 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     save_model(model, cfg, out / "model")
     (out / "optsolve_train.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     metrics.close()
+    return summary
+
+
+def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOptions) -> dict[str, Any]:
+    """``optsolve train pointer``: encoder states of the records (``OUT/prepared``, and
+    ``OUT/prepared_eval`` with the same vocabulary), then :func:`train`; ``o.data`` and
+    ``o.eval_data`` are set here. The summary holds both preparations and the training."""
+    out = Path(o.out)
+    prep = prepare(records, out / "prepared", progress=o.progress)
+    o.data, o.eval_data = str(out / "prepared"), None
+    summary: dict[str, Any] = {"prepare": prep}
+    if eval_records:
+        vocab = json.loads((out / "prepared" / "vocab.json").read_text(encoding="utf-8"))
+        summary["prepare_eval"] = prepare(eval_records, out / "prepared_eval", vocab=vocab, progress=o.progress)
+        o.eval_data = str(out / "prepared_eval")
+    summary.update(train(o))
     return summary
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from optsolve.errors import InputError, TrainingError
+from optsolve.errors import InputError
 from optsolve.train.evaluate import STRICT_RTOL
 
 
@@ -100,7 +100,7 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
     from tqdm import tqdm
 
     from optsolve.train.common import set_threads
-    from optsolve.train.pointer import PointerConfig, build_model, collate, save_model
+    from optsolve.train.pointer import PointerConfig, build_model, collate, optimizer_step, save_model
 
     if not pairs:
         raise InputError("no preference pairs", hint="the SFT model answered every sampled text correctly, "
@@ -148,12 +148,7 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
             loss = -torch.nn.functional.logsigmoid(margin).mean()
             if sft_weight:
                 loss = loss + sft_weight * (-pc / ch["valid"].sum(-1)).mean()
-            if not torch.isfinite(loss):
-                raise TrainingError(f"DPO loss became {float(loss)} at step {step}", hint="lower --lr")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
-            opt.step()
+            optimizer_step(policy, opt, loss, step, "DPO loss")
             step += 1
             losses.append(float(loss.detach()))
             accs.append(float((margin > 0).float().mean()))

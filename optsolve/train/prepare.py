@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.datagen.base import LEVELS
-from optsolve.train.common import write_jsonl
+from optsolve.train.common import evenly_spaced, write_jsonl
 
 
 def nl4opt_train_texts(path: str | Path) -> list[str]:
@@ -104,7 +104,7 @@ def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
     recs = generate_records(n_per_family, seed, families, workers, split_seed)
     counts = {}
     for split, rows in recs.items():
-        if max_held_out and split != "train" and len(rows) > max_held_out:
-            rows = rows[:: len(rows) // max_held_out][:max_held_out]
+        if max_held_out and split != "train":
+            rows = evenly_spaced(rows, max_held_out)
         counts[split] = write_jsonl(Path(out_dir) / f"records_{split}.jsonl", rows)
     return counts
