@@ -375,6 +375,47 @@ def test_cancelled_request_kills_its_worker(server: ServerThread) -> None:
     assert server.app.inflight == 0 or wait_for(lambda: server.app.inflight == 0)
 
 
+def test_a_cancel_arriving_with_a_worker_message_still_kills_the_worker() -> None:
+    """The cancellation and a progress message from the worker land in the same loop turn: the call
+    must still end cancelled and its worker die (on Python 3.11, asyncio.wait_for with a deadline
+    returned the message and dropped the cancellation, so the solve ran on to its time limit)."""
+    from optsolve.service.pool import WorkerPool
+
+    async def main() -> None:
+        pool = WorkerPool(1)
+        await pool.start()
+        try:
+            pid = pool.pids()[0]
+            calls = 0
+            outer: asyncio.Future[Any] | None = None
+
+            async def chatty_recv(w: Any) -> tuple[str, dict[str, Any]]:
+                nonlocal calls
+                calls += 1
+                await asyncio.sleep(0)
+                if calls == 5 and outer is not None:
+                    outer.cancel()  # arrives while a message is already in hand
+                return "progress", {"kind": "solving", "message": f"event {calls}"}
+
+            pool._recv = chatty_recv  # type: ignore[method-assign]
+            payload = {"formulation": json.dumps(market_split()), "options": {"time_limit": 30}}
+            outer = asyncio.ensure_future(pool.run("solve", payload, timeout=60))
+            done, _ = await asyncio.wait({outer}, timeout=5)
+            assert outer in done and outer.cancelled(), f"still running after {calls} messages"
+            assert calls <= 6
+            for _ in range(200):
+                if gone(pid):
+                    break
+                await asyncio.sleep(0.05)
+            assert gone(pid)
+        finally:
+            if outer is not None and not outer.done():
+                outer.cancel()
+            await pool.close()
+
+    asyncio.run(main())
+
+
 def test_client_disconnect_mid_stream_kills_its_worker(server: ServerThread) -> None:
     pool = server.app.pool
     assert wait_for(lambda: len(pool.pids()) == 2 and not pool.busy_pids())

@@ -143,32 +143,33 @@ class WorkerPool:
         (answered with ``llm``, the server's one formalizer backend)."""
         if self._closed or self._idle is None:
             raise PoolClosedError("the server is shutting down", hint="retry against another server")
+        # Deadlines are asyncio.timeout scopes, never asyncio.wait_for: on Python 3.11, wait_for returns
+        # the inner result when that result and a cancellation arrive in the same loop turn, so a
+        # cancelled call (client gone) could go on solving to its time limit while holding a worker.
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
-        if timeout is None:
-            w = await self._idle.get()
-        else:
-            try:
-                w = await asyncio.wait_for(self._idle.get(), timeout)
-            except TimeoutError as exc:
-                raise DeadlineError(f"no solver worker became free within {timeout:.3g} s",
-                                    hint="the server is saturated; retry later or with a longer deadline"
-                                    ) from exc
+        try:
+            async with asyncio.timeout_at(deadline):
+                w = await self._idle.get()
+        except TimeoutError as exc:
+            raise DeadlineError(f"no solver worker became free within {timeout:.3g} s",
+                                hint="the server is saturated; retry later or with a longer deadline"
+                                ) from exc
         self._busy[w.pid] = w
         healthy = False
         try:
             w.conn.send((kind, payload))
-            while True:
-                remaining = None if deadline is None else max(0.0, deadline - loop.time())
-                status, data = await asyncio.wait_for(self._recv(w), remaining)
-                if status == "progress":
-                    if on_progress is not None:
-                        on_progress(data)
-                    continue
-                if status == "llm":
-                    await self._answer_llm(w, data, llm, deadline)
-                    continue
-                break
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    status, data = await self._recv(w)
+                    if status == "progress":
+                        if on_progress is not None:
+                            on_progress(data)
+                        continue
+                    if status == "llm":
+                        await self._answer_llm(w, data, llm)
+                        continue
+                    break
             healthy = True
         except TimeoutError as exc:
             raise DeadlineError(f"the solve did not finish within {timeout:.3g} s; its worker was stopped",
@@ -192,17 +193,13 @@ class WorkerPool:
             return data
         raise error_from_wire(data)
 
-    async def _answer_llm(self, w: _Worker, data: dict[str, Any], llm: LLMCall | None,
-                          deadline: float | None) -> None:
-        loop = asyncio.get_running_loop()
+    async def _answer_llm(self, w: _Worker, data: dict[str, Any], llm: LLMCall | None) -> None:
+        """Answer one LLM request of a worker (the caller's deadline scope bounds it)."""
         try:
             if llm is None:
                 raise ServiceError("this task has no formalizer attached")
-            remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            texts = await asyncio.wait_for(llm(data["request"]), remaining)
+            texts = await llm(data["request"])
             reply: tuple[str, Any] = ("ok", list(texts))
-        except TimeoutError:
-            raise
         except Exception as exc:  # the formalizer's failure goes back to the worker's loop
             reply = ("err", error_to_wire(exc))
         w.conn.send(("llm_reply", reply))

@@ -465,14 +465,21 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
         call = app.begin(context, "SolveStream")
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         task: asyncio.Task[Any] | None = None
+        getter: asyncio.Future[dict[str, Any]] | None = None
         try:
             app.admit(call)
-            task = asyncio.ensure_future(app.solve(request, context, call, on_progress=queue.put_nowait))
+            solving = task = asyncio.ensure_future(
+                app.solve(request, context, call, on_progress=queue.put_nowait))
+            # The solve ends with the RPC, however the RPC ends. A cancellation reaches this generator
+            # only while it awaits; when the client leaves while gRPC is sending an event, the generator
+            # stays suspended at its yield until garbage collection closes it (seconds or minutes
+            # later), so the RPC's own end is what stops the solve and kills its worker.
+            context.add_done_callback(lambda _ctx: solving.cancel())
             while True:
                 getter = asyncio.ensure_future(queue.get())
                 done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
                 if getter not in done:
-                    getter.cancel()
+                    getter.cancel()  # before draining: a woken getter would take an event
                     break
                 yield pb2.SolveEvent(progress=_progress(getter.result(), call))
             while not queue.empty():
@@ -485,6 +492,8 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
             await app.fail(context, call, exc)
             raise
         finally:
+            if getter is not None and not getter.done():
+                getter.cancel()
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(BaseException):
