@@ -7,6 +7,8 @@
     optsolve train eval --model runs/dpo --data records_test.jsonl
     optsolve train pointer --data records_train.jsonl --out runs/ptr   (frozen MiniLM + pointer decoder)
     optsolve train pointer-dpo --model runs/ptr/model --data records_train.jsonl --out runs/ptr-dpo
+    optsolve train self-label --model optsolve/embedded/model --out labels.jsonl   (NL4Opt texts, tags)
+    optsolve train self-label --model optsolve/embedded/model --calibrate          (precision on dev)
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
 """
 
@@ -137,6 +139,26 @@ def _pointer_dpo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _self_label(args: argparse.Namespace) -> int:
+    from optsolve.errors import InputError
+    from optsolve.train.self_train import calibrate, label_texts, read_conll, write_records
+
+    if args.calibrate:
+        stats = calibrate(args.model, args.dev, k=args.k, temperature=args.temperature, seed=args.seed,
+                          min_votes=args.min_votes, limit=args.limit, progress=not args.json)
+        _print(stats, args.json)
+        return 0
+    if not args.out:
+        raise InputError("--out is required unless --calibrate", hint="name the records file to write")
+    texts = read_conll(args.texts)[: args.limit]
+    labels, stats = label_texts(args.model, texts, k=args.k, temperature=args.temperature, seed=args.seed,
+                                min_votes=args.min_votes, progress=not args.json)
+    stats["written"] = write_records(labels, args.out)
+    stats["out"] = args.out
+    _print(stats, args.json)
+    return 0
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from optsolve.train.pipeline import PipelineOptions, run_pipeline
 
@@ -252,6 +274,30 @@ def register(sub: Any) -> None:
     pd.add_argument("--threads", type=int, default=None)
     pd.add_argument("--json", action="store_true")
     pd.set_defaults(func=_pointer_dpo)
+
+    from optsolve.paths import nl4opt_dir
+
+    sl = tsub.add_parser(
+        "self-label", help="label untagged-formulation texts by sampling, checking against their entity "
+                           "tags and voting (NER-verified self-training data)",
+        description="Samples --k candidates per tagged text, keeps those that solve and agree with the "
+                    "text's entity tags (objective sense, every tagged number used in its role, variable "
+                    "and constraint counts), and labels the text with the most-voted one. --calibrate "
+                    "runs the same filter on the NL4Opt dev split and reports its precision against the "
+                    "gold optima instead of writing labels.")
+    sl.add_argument("--model", required=True, help="a formalizer model directory")
+    sl.add_argument("--texts", default=str(nl4opt_dir() / "ner_train.txt"),
+                    help="CoNLL NER file of tagged texts (default: NL4Opt's 713 training texts)")
+    sl.add_argument("--out", default=None, help="records JSONL to write (text, formulation)")
+    sl.add_argument("--calibrate", action="store_true", help="measure the filter on the dev split instead")
+    sl.add_argument("--dev", default=None, help="NL4Opt generation file for --calibrate (default: dev)")
+    sl.add_argument("--k", type=int, default=16, help="samples per text")
+    sl.add_argument("--temperature", type=float, default=1.0)
+    sl.add_argument("--min-votes", type=int, default=2, help="agreeing candidates needed to label a text")
+    sl.add_argument("--limit", type=int, default=None, help="first N texts only")
+    sl.add_argument("--seed", type=int, default=0)
+    sl.add_argument("--json", action="store_true")
+    sl.set_defaults(func=_self_label)
 
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")
