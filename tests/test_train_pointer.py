@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("torch")
 
+from optsolve import errors as E
 from optsolve.formalize.retrieval import minilm_dir
 from optsolve.train import pointer as P
 from optsolve.train.compact import decode, encode
@@ -167,6 +168,33 @@ def test_tiny_model_reproduces_its_training_records(tiny_model: Path) -> None:
                 1.0, abs(gold.objective)):
             right += 1
     assert right >= 4, f"an overfitted model should answer its own training records ({right}/6)"
+
+
+def test_warm_start_with_more_adapter_layers_computes_the_same_at_first(tiny_model: Path,
+                                                                         tmp_path: Path) -> None:
+    """--init copies every matching tensor and starts added adapter layers as identities: before its
+    first step the larger model's logits are the old model's; a different vocabulary is refused."""
+    import torch
+
+    old = P.PointerModel(tiny_model, threads=1)
+    cfg = P.PointerConfig.from_spec("pointer:layers=2,hidden=96,heads=2,ff=192,adapter=3", old.vocab)
+    big = P.build_model(cfg)
+    counts = P.warm_start(big, cfg, tiny_model)
+    assert counts["new"] > 0 and counts["copied"] == len(old.model.state_dict())
+    big.eval()
+    text = str(_records(1, seed=3)[0]["text"])
+    src, states = old.source(text)
+    feats, mask = states[None].float(), torch.ones(1, len(src.ids), dtype=torch.bool)
+    flags = torch.tensor([src.num_flags()])
+    kinds = torch.tensor([[0, 1, 0]])
+    vals = torch.tensor([[P.BOS, min(src.pos_num, default=0), 4]])
+    with torch.no_grad():
+        a = old.model(feats, mask, flags, kinds, vals)
+        b = big(feats, mask, flags, kinds, vals)
+    assert torch.allclose(a, b, atol=1e-5)
+    other = P.PointerConfig.from_spec("pointer:layers=2,hidden=96,heads=2,ff=192,adapter=1", old.vocab[:-1])
+    with pytest.raises(E.InputError, match="vocabulary"):
+        P.warm_start(P.build_model(other), other, tiny_model)
 
 
 def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:

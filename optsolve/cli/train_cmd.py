@@ -113,6 +113,7 @@ def _pointer(args: argparse.Namespace) -> int:
     from optsolve.train.pointer import PointerTrainOptions, fit
 
     opts = PointerTrainOptions(data="", out=args.out, resume=args.resume, max_minutes=args.max_minutes,
+                               init=args.init,
                                seed=args.seed, threads=args.threads, progress=not args.json,
                                **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps"]))
     summary = fit(args.data, args.eval_data, opts)
@@ -251,6 +252,9 @@ def register(sub: Any) -> None:
     pt.add_argument("--max-minutes", type=float, default=None,
                     help="wall-clock budget; the cosine decay is re-planned to end with it")
     pt.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    pt.add_argument("--init", default=None,
+                    help="start from a trained pointer model (for example optsolve/embedded/model): matching "
+                         "weights are copied, added adapter layers start as identities, its vocabulary is used")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     pt.add_argument("--json", action="store_true")

@@ -528,6 +528,37 @@ class PointerTrainOptions:
     save_every: int = 200
     resume: bool = False
     progress: bool = True
+    init: str | None = None   # a trained pointer model directory to start from (its weights, its vocab)
+
+
+def warm_start(model: Any, cfg: PointerConfig, init: str | Path) -> dict[str, int]:
+    """Start ``model`` from the weights of the model at ``init``: every tensor of the same name and
+    shape is copied. Adapter layers the old model lacks start as identities (their residual output
+    projections zeroed), so the warm-started model computes exactly what the old one did before its
+    first step. Returns counts of copied and new tensors."""
+    import torch
+    from safetensors.torch import load_file
+
+    src = Path(init)
+    if not is_pointer_dir(src):
+        raise InputError(f"--init {src} is not a pointer model directory",
+                         hint="pass OUT/model of `optsolve train pointer`, or optsolve/embedded/model")
+    old_cfg = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    if list(old_cfg.get("vocab") or []) != list(cfg.vocab):
+        raise InputError(f"the vocabulary of {src} differs from the prepared data's",
+                         hint="prepare the data with that model's vocabulary (its config.json)")
+    state = load_file(str(src / "pointer.safetensors"))
+    own = model.state_dict()
+    copied = {k: v.float() for k, v in state.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(copied, strict=False)
+    old_adapters = int(old_cfg.get("adapter_layers", 0))
+    if model.adapter is not None:
+        with torch.no_grad():
+            for layer in list(model.adapter.layers)[old_adapters:]:
+                for lin in (layer.self_attn.out_proj, layer.linear2):
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+    return {"copied": len(copied), "new": len(own) - len(copied)}
 
 
 def _batches(examples: list[dict[str, Any]], size: int, rng: Any) -> list[list[int]]:
@@ -583,6 +614,8 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     held = load_prepared(o.eval_data)[0][:512] if o.eval_data else []
     cfg = PointerConfig.from_spec(o.spec, vocab)
     model = build_model(cfg)
+    warm = warm_start(model, cfg, o.init) if o.init and not (o.resume and (Path(o.out) / "checkpoint.pt").exists()) \
+        else None
     opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
     out = Path(o.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -653,6 +686,8 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
                                "batch_size": o.batch_size, "lr": o.lr, "parameters": n_params,
                                "seconds": round(time.monotonic() - t0, 1),
                                "final_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 5)}
+    if warm is not None:
+        summary["init"] = {"from": str(o.init), **warm}
     if held:
         summary["eval_loss"] = round(evaluate_loss(model, held, len(vocab)), 5)
     save_model(model, cfg, out / "model")
@@ -666,7 +701,9 @@ def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOpt
     ``OUT/prepared_eval`` with the same vocabulary), then :func:`train`; ``o.data`` and
     ``o.eval_data`` are set here. The summary holds both preparations and the training."""
     out = Path(o.out)
-    prep = prepare(records, out / "prepared", progress=o.progress)
+    init_vocab = json.loads((Path(o.init) / "config.json").read_text(encoding="utf-8"))["vocab"] \
+        if o.init and is_pointer_dir(o.init) else None
+    prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress)
     o.data, o.eval_data = str(out / "prepared"), None
     summary: dict[str, Any] = {"prepare": prep}
     if eval_records:
