@@ -474,7 +474,13 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
             # only while it awaits; when the client leaves while gRPC is sending an event, the generator
             # stays suspended at its yield until garbage collection closes it (seconds or minutes
             # later), so the RPC's own end is what stops the solve and kills its worker.
-            context.add_done_callback(lambda _ctx: solving.cancel())
+            loop = asyncio.get_running_loop()
+
+            def stop_solving(_ctx: object) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop is already closed: nothing runs
+                    loop.call_soon_threadsafe(solving.cancel)
+
+            context.add_done_callback(stop_solving)
             while True:
                 getter = asyncio.ensure_future(queue.get())
                 done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
