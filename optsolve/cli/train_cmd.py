@@ -7,8 +7,8 @@
     optsolve train eval --model runs/dpo --data records_test.jsonl
     optsolve train pointer --data records_train.jsonl --out runs/ptr   (frozen MiniLM + pointer decoder)
     optsolve train pointer-dpo --model runs/ptr/model --data records_train.jsonl --out runs/ptr-dpo
-    optsolve train self-label --model optsolve/embedded/model --out labels.jsonl   (NL4Opt texts, tags)
-    optsolve train self-label --model optsolve/embedded/model --calibrate          (precision on dev)
+    optsolve train self-label --out labels.jsonl   (NL4Opt's tagged texts; shipped model or --backend ...)
+    optsolve train self-label --calibrate          (the filter's precision on NL4Opt dev)
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
 """
 
@@ -142,18 +142,36 @@ def _pointer_dpo(args: argparse.Namespace) -> int:
 
 def _self_label(args: argparse.Namespace) -> int:
     from optsolve.errors import InputError
-    from optsolve.train.self_train import calibrate, label_texts, read_conll, write_records
+    from optsolve.train.self_train import backend_sampler, calibrate, label_texts, read_conll, write_records
 
-    if args.calibrate:
-        stats = calibrate(args.model, args.dev, k=args.k, temperature=args.temperature, seed=args.seed,
-                          min_votes=args.min_votes, limit=args.limit, progress=not args.json)
-        _print(stats, args.json)
-        return 0
-    if not args.out:
-        raise InputError("--out is required unless --calibrate", hint="name the records file to write")
-    texts = read_conll(args.texts)[: args.limit]
-    labels, stats = label_texts(args.model, texts, k=args.k, temperature=args.temperature, seed=args.seed,
-                                min_votes=args.min_votes, progress=not args.json)
+    backend = None
+    sampler = None
+    model_dir: str | None = args.model
+    if args.backend and args.backend != "embedded":
+        from optsolve.formalize.backends import make_backend, resolve_config
+
+        backend = make_backend(resolve_config(args.backend, args.model, args.base_url))
+        sampler = backend_sampler(backend, args.k, args.temperature, args.seed)
+        model_dir = None
+    elif model_dir is None:
+        from optsolve.formalize.backends.embedded import default_model_dir
+
+        model_dir = str(default_model_dir())
+    try:
+        if args.calibrate:
+            stats = calibrate(model_dir, args.dev, k=args.k, temperature=args.temperature, seed=args.seed,
+                              min_votes=args.min_votes, limit=args.limit, progress=not args.json,
+                              sampler=sampler)
+            _print(stats, args.json)
+            return 0
+        if not args.out:
+            raise InputError("--out is required unless --calibrate", hint="name the records file to write")
+        texts = read_conll(args.texts)[: args.limit]
+        labels, stats = label_texts(model_dir, texts, k=args.k, temperature=args.temperature, seed=args.seed,
+                                    min_votes=args.min_votes, progress=not args.json, sampler=sampler)
+    finally:
+        if backend is not None:
+            backend.close()
     stats["written"] = write_records(labels, args.out)
     stats["out"] = args.out
     _print(stats, args.json)
@@ -289,7 +307,12 @@ def register(sub: Any) -> None:
                     "and constraint counts), and labels the text with the most-voted one. --calibrate "
                     "runs the same filter on the NL4Opt dev split and reports its precision against the "
                     "gold optima instead of writing labels.")
-    sl.add_argument("--model", required=True, help="a formalizer model directory")
+    sl.add_argument("--model", default=None,
+                    help="a formalizer model directory (default: the shipped one), or with --backend the "
+                         "backend's model name")
+    sl.add_argument("--backend", default=None,
+                    help="sample an LLM backend instead (openai, vllm, transformers...; as `optsolve --backend`)")
+    sl.add_argument("--base-url", default=None, help="the OpenAI-compatible endpoint, with --backend openai")
     sl.add_argument("--texts", default=str(nl4opt_dir() / "ner_train.txt"),
                     help="CoNLL NER file of tagged texts (default: NL4Opt's 713 training texts)")
     sl.add_argument("--out", default=None, help="records JSONL to write (text, formulation)")

@@ -18,12 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from optsolve.errors import FormalizeError, InputError, LimitError, OptsolveError
 from optsolve.formalize.backends import make_backend, resolve_config
 from optsolve.formalize.backends.base import CompletionRequest, LLMBackend
-from optsolve.formalize.loop import SAMPLING_TEMPERATURE, Attempt, Event, Loop, failure, vote
+from optsolve.formalize.loop import SAMPLING_TEMPERATURE, Attempt, Event, Loop, SampleOutcome, failure, vote
 from optsolve.solvers.result import SolveOptions, SolveResult
 
 __all__ = [
     "MAX_TEXT_CHARS", "Attempt", "CompletionRequest", "Event", "FormalizeError", "FormalizeOptions",
-    "FormalizeResult", "LLMBackend", "check_text", "formalize", "plan",
+    "FormalizeResult", "LLMBackend", "SampleOutcome", "check_text", "formalize", "plan", "sample_outcomes",
 ]
 
 MAX_TEXT_CHARS = 20_000
@@ -140,6 +140,27 @@ def _base_messages(text: str, options: FormalizeOptions, backend: LLMBackend) ->
     return prompts.formulation_messages(text, examples)
 
 
+def _loop(text: str, options: FormalizeOptions, backend: LLMBackend, *, solve: bool,
+          on_event: Callable[[Event], None] | None = None) -> Loop:
+    temperature = options.temperature
+    if options.samples > 1 and temperature == 0.0:
+        temperature = SAMPLING_TEMPERATURE
+    json_schema = _formulation_schema() if options.mode == "formulation" else None
+    return Loop(backend, problem=text, base_messages=_base_messages(text, options, backend),
+                mode=options.mode, max_attempts=options.max_attempts, temperature=temperature,
+                seed=options.seed,
+                solve_options=SolveOptions(time_limit=options.time_limit, solver=options.solver,
+                                           seed=options.seed),
+                solve=solve, json_schema=json_schema, max_tokens=options.max_tokens,
+                timeout=options.llm_timeout, on_event=on_event, reject_trivial=options.reject_trivial)
+
+
+def sample_outcomes(text: str, options: FormalizeOptions, backend: LLMBackend) -> list[SampleOutcome]:
+    """``options.samples`` formulations of ``text``, each through the repair loop and solved, before
+    any vote: what self-consistency votes on, and what self-labelling filters."""
+    return _loop(check_text(text), options, backend, solve=True).run(options.samples)
+
+
 def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool = True,
               on_event: Callable[[Event], None] | None = None,
               backend: LLMBackend | None = None) -> FormalizeResult:
@@ -157,17 +178,7 @@ def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool
     try:
         if on_event:
             on_event(Event("formalizing", f"formalizing with backend {backend.name}"))
-        temperature = options.temperature
-        if options.samples > 1 and temperature == 0.0:
-            temperature = SAMPLING_TEMPERATURE
-        json_schema = _formulation_schema() if options.mode == "formulation" else None
-        loop = Loop(backend, problem=text, base_messages=_base_messages(text, options, backend),
-                    mode=options.mode, max_attempts=options.max_attempts, temperature=temperature,
-                    seed=options.seed,
-                    solve_options=SolveOptions(time_limit=options.time_limit, solver=options.solver,
-                                               seed=options.seed),
-                    solve=solve, json_schema=json_schema, max_tokens=options.max_tokens,
-                    timeout=options.llm_timeout, on_event=on_event, reject_trivial=options.reject_trivial)
+        loop = _loop(text, options, backend, solve=solve, on_event=on_event)
         outcomes = loop.run(options.samples)
         chosen, confidence, clusters = vote(outcomes)
         if chosen is None:

@@ -26,7 +26,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,54 +270,100 @@ class Label:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def label_texts(model_dir: str, texts: list[TaggedText], k: int = 16, temperature: float = 1.0,
-                seed: int = 0, min_votes: int = 2, progress: bool = True) -> tuple[list[Label], dict[str, Any]]:
-    """Sample, filter by the tags, vote; one :class:`Label` per text (``formulation`` None when none
-    passed with enough votes)."""
-    from tqdm import tqdm
+#: one sample of a formalizer: (formulation when it solved, else None; its objective; first/greedy)
+Sample = tuple[dict[str, Any] | None, float | None, bool]
+Sampler = Callable[[int, str], list[Sample]]
 
+
+def model_sampler(model_dir: str, k: int, temperature: float, seed: int) -> Sampler:
+    """``k`` samples (greedy first) of a model directory the embedded backend loads, each solved."""
     from optsolve.train.pointer import load_formalizer
     from optsolve.train.runtime import check_candidate
 
     model = load_formalizer(model_dir)
+
+    def draw(i: int, text: str) -> list[Sample]:
+        gen, values = model.generate(text, k=k, temperature=temperature, seed=seed + i, greedy=True)
+        out: list[Sample] = []
+        for c in gen.candidates:
+            check_candidate(c, values)
+            out.append((c.formulation if c.ok else None, c.objective, c.greedy))
+        return out
+
+    return draw
+
+
+def backend_sampler(backend: Any, k: int, temperature: float, seed: int, max_attempts: int = 2,
+                    time_limit: float = 5.0) -> Sampler:
+    """``k`` samples of any LLM backend (OpenAI-compatible server, vLLM, transformers...), each through
+    the formalizer's repair loop and solved, as ``--samples k`` draws them."""
+    from optsolve.errors import LLMBackendError
+    from optsolve.formalize import FormalizeOptions, sample_outcomes
+
+    def draw(i: int, text: str) -> list[Sample]:
+        opts = FormalizeOptions(samples=k, temperature=temperature, seed=seed + i, max_attempts=max_attempts,
+                                time_limit=time_limit)
+        try:
+            outcomes = sample_outcomes(text, opts, backend)
+        except LLMBackendError:
+            raise  # the endpoint is down or misconfigured: every later text would fail the same way
+        except (InputError, DatagenError):
+            return []
+        return [(o.formulation if o.ok and o.result is not None and o.result.objective is not None else None,
+                 o.result.objective if o.result is not None else None, o.sample == 0) for o in outcomes]
+
+    return draw
+
+
+def label_texts(model_dir: str | None, texts: list[TaggedText], k: int = 16, temperature: float = 1.0,
+                seed: int = 0, min_votes: int = 2, progress: bool = True,
+                sampler: Sampler | None = None) -> tuple[list[Label], dict[str, Any]]:
+    """Sample, filter by the tags, vote; one :class:`Label` per text (``formulation`` None when none
+    passed with enough votes). The samples come from ``sampler`` (see :func:`backend_sampler`) or,
+    by default, from the model directory ``model_dir``."""
+    from tqdm import tqdm
+
+    if sampler is None:
+        if model_dir is None:
+            raise InputError("nothing to sample from", hint="pass a model directory or an LLM backend")
+        sampler = model_sampler(model_dir, k, temperature, seed)
     labels: list[Label] = []
     stats: dict[str, Any] = {"texts": len(texts), "samples": 0, "solved": 0, "passed": 0, "labelled": 0}
     t0 = time.perf_counter()
     for i, t in enumerate(tqdm(texts, disable=not progress, desc="self-label", mininterval=5)):
-        gen, values = model.generate(t.text, k=k, temperature=temperature, seed=seed + i, greedy=True)
-        groups: dict[float, list[Any]] = {}
+        samples = sampler(i, t.text)
+        groups: dict[float, list[tuple[dict[str, Any], bool]]] = {}
         reasons: dict[str, int] = {}
         passed = 0
-        for c in gen.candidates:
+        for formulation, objective, first in samples:
             stats["samples"] += 1
-            check_candidate(c, values)
-            if not c.ok or c.formulation is None:
+            if formulation is None or objective is None:
                 reasons["does not solve"] = reasons.get("does not solve", 0) + 1
                 continue
             stats["solved"] += 1
-            why = check(t, c.formulation)
+            why = check(t, formulation)
             for w in why:
                 key = w.split(",")[0].split(":")[0]
                 reasons[key] = reasons.get(key, 0) + 1
             if why:
                 continue
             passed += 1
-            groups.setdefault(round(float(c.objective or 0.0), 6), []).append(c)
+            groups.setdefault(round(float(objective), 6), []).append((formulation, first))
         stats["passed"] += passed
-        best: list[Any] = max(groups.values(), key=lambda g: (len(g), any(c.greedy for c in g)), default=[])
-        chosen = next((c for c in best if c.greedy), best[0] if best else None)
-        ok = chosen is not None and len(best) >= min_votes
+        best_obj, best = max(groups.items(), key=lambda g: (len(g[1]), any(f for _, f in g[1])),
+                             default=(None, []))
+        ok = bool(best) and len(best) >= min_votes
+        chosen = next((f for f, first in best if first), best[0][0] if best else None)
         stats["labelled"] += ok
-        labels.append(Label(t.id, t.text, chosen.formulation if ok and chosen else None,
-                            float(chosen.objective) if ok and chosen and chosen.objective is not None else None,
-                            len(best), len(gen.candidates), passed, reasons))
+        labels.append(Label(t.id, t.text, chosen if ok else None, best_obj if ok else None, len(best),
+                            len(samples), passed, reasons))
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     return labels, stats
 
 
-def calibrate(model_dir: str, dev_path: str | Path | None = None, k: int = 16, temperature: float = 1.0,
-              seed: int = 0, min_votes: int = 2, limit: int | None = None,
-              progress: bool = True) -> dict[str, Any]:
+def calibrate(model_dir: str | None, dev_path: str | Path | None = None, k: int = 16,
+              temperature: float = 1.0, seed: int = 0, min_votes: int = 2, limit: int | None = None,
+              progress: bool = True, sampler: Sampler | None = None) -> dict[str, Any]:
     """The filter's yield and precision on texts with a known optimum (NL4Opt dev, gold structure;
     the label's objective is compared with integers relaxed, as the gold has no integrality)."""
     from optsolve.formalize.nl4opt import DEFAULT_DEV, read_records, to_formulation
@@ -328,7 +374,7 @@ def calibrate(model_dir: str, dev_path: str | Path | None = None, k: int = 16, t
     recs = list(read_records(dev_path or DEFAULT_DEV))[:limit]
     texts = [from_generation_record(i, r) for i, r in recs]
     labels, stats = label_texts(model_dir, texts, k=k, temperature=temperature, seed=seed,
-                                min_votes=min_votes, progress=progress)
+                                min_votes=min_votes, progress=progress, sampler=sampler)
     right = 0
     for (_, rec), lab in zip(recs, labels, strict=True):
         if lab.formulation is None:
