@@ -300,8 +300,8 @@ def register(sub: Any) -> None:
     from optsolve.paths import nl4opt_dir
 
     sl = tsub.add_parser(
-        "self-label", help="label untagged-formulation texts by sampling, checking against their entity "
-                           "tags and voting (NER-verified self-training data)",
+        "self-label", help="label tagged texts that have no formulation: sample, check against their entity "
+                           "tags, vote (NER-verified self-training data)",
         description="Samples --k candidates per tagged text, keeps those that solve and agree with the "
                     "text's entity tags (objective sense, every tagged number used in its role, variable "
                     "and constraint counts), and labels the text with the most-voted one. --calibrate "
