@@ -74,8 +74,8 @@ class Source:
 
 def load_tokenizer(minilm: Path) -> Any:
     # one text at a time: the tokenizers thread pool buys nothing here, and once started it lingers in
-    # the process (measured: with it, the gRPC service's worker-kill tests run later in the same
-    # process failed about half the time; without it, never in the runs made)
+    # the process. (The service worker-kill test failures once blamed on it were a cancellation race
+    # in the worker pool, asyncio.wait_for on Python 3.11, since fixed in optsolve/service/pool.py.)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from tokenizers import Tokenizer
 
