@@ -16,6 +16,11 @@ from optsolve.train.data import text_and_gold
 STRICT_RTOL = 1e-4
 
 
+def strict_match(pred: float | None, gt: float | None) -> bool:
+    """The strict rule: both known and |pred - gt| <= 1e-4 * max(1, |gt|)."""
+    return pred is not None and gt is not None and abs(pred - gt) <= STRICT_RTOL * max(1.0, abs(gt))
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -62,11 +67,10 @@ def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperatur
         top = cands[0] if cands else None
         pred = top.objective if top is not None and top.ok else None
         gt = float(it["answer"])
-        ok = pred is not None and abs(pred - gt) <= STRICT_RTOL * max(1.0, abs(gt))
+        ok = strict_match(pred, gt)
         rows.append({"id": it["id"], "family": it.get("family", ""), "answer": gt, "objective": pred,
                      "correct": ok, "executed": pred is not None, "greedy_ok": bool(cands and any(
-                         c.greedy and c.ok and abs((c.objective or 0) - gt) <= STRICT_RTOL * max(1.0, abs(gt))
-                         for c in cands)),
+                         c.greedy and c.ok and strict_match(c.objective, gt) for c in cands)),
                      "votes": top.votes if top else 0, "seconds": round(time.perf_counter() - t0, 4)})
     n = len(rows)
     secs = [r["seconds"] for r in rows]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.errors import InputError
-from optsolve.train.evaluate import STRICT_RTOL
+from optsolve.train.evaluate import strict_match
 
 
 def self_pairs(model_dir: str, records: list[dict[str, Any]], k: int = 4, temperature: float = 1.0,
@@ -57,7 +57,7 @@ def self_pairs(model_dir: str, records: list[dict[str, Any]], k: int = 4, temper
         for c in gen.candidates:
             stats["samples"] += 1
             check_candidate(c, values)
-            if c.ok and abs((c.objective or 0.0) - ref.objective) <= STRICT_RTOL * max(1.0, abs(ref.objective)):
+            if c.ok and strict_match(c.objective, ref.objective):
                 stats["right"] += 1
                 continue
             key = tuple(c.steps or ())

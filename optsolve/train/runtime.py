@@ -171,6 +171,13 @@ class EmbeddedModel:
 RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
 
 
+def relax_integers(formulation: dict[str, Any]) -> dict[str, Any]:
+    """Make the integer variables of ``formulation`` continuous, in place; returns it."""
+    for v in formulation["variables"].values():
+        v["domain"] = RELAXED.get(v["domain"], v["domain"])
+    return formulation
+
+
 def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, relax: bool = False) -> None:
     """Decode, compile and solve one candidate in place (sets formulation/status/objective/error).
 
@@ -188,8 +195,7 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
         except OptsolveError as exc:
             c.error = exc.message
         if relax and c.formulation is not None:
-            for v in c.formulation["variables"].values():
-                v["domain"] = RELAXED.get(v["domain"], v["domain"])
+            relax_integers(c.formulation)
     if c.formulation is None:
         return
     try:

@@ -22,6 +22,7 @@ precision on texts whose gold optimum is known (the NL4Opt dev split) before any
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -148,23 +149,22 @@ def formulation_numbers(f: dict[str, Any]) -> list[float]:
     """Every number a formulation uses: parameter values and literals in its expressions."""
     out: list[float] = []
 
-    def walk(x: Any, in_expr: bool) -> None:
+    def walk(x: Any) -> None:
         if isinstance(x, bool):
             return
         if isinstance(x, int | float):
             out.append(float(x))
-        elif isinstance(x, str) and in_expr:
+        elif isinstance(x, str):
             out.extend(float(m) for m in _NUM.findall(x))
         elif isinstance(x, dict):
-            for k, v in x.items():
-                walk(v, in_expr or k in ("expr", "values", "value", "forall", "lower", "upper", "range"))
+            for v in x.values():
+                walk(v)
         elif isinstance(x, list):
             for v in x:
-                walk(v, in_expr)
+                walk(v)
 
-    walk(f.get("parameters") or {}, True)
-    walk(f.get("objective") or {}, True)
-    walk(f.get("constraints") or {}, True)
+    for part in ("parameters", "objective", "constraints"):
+        walk(f.get(part) or {})
     return out
 
 
@@ -368,8 +368,8 @@ def calibrate(model_dir: str | None, dev_path: str | Path | None = None, k: int 
     the label's objective is compared with integers relaxed, as the gold has no integrality)."""
     from optsolve.formalize.nl4opt import DEFAULT_DEV, read_records, to_formulation
     from optsolve.solvers import SolveOptions, solve
-    from optsolve.train.evaluate import STRICT_RTOL
-    from optsolve.train.runtime import RELAXED
+    from optsolve.train.evaluate import strict_match
+    from optsolve.train.runtime import relax_integers
 
     recs = list(read_records(dev_path or DEFAULT_DEV))[:limit]
     texts = [from_generation_record(i, r) for i, r in recs]
@@ -380,11 +380,8 @@ def calibrate(model_dir: str | None, dev_path: str | Path | None = None, k: int 
         if lab.formulation is None:
             continue
         gold = solve(to_formulation(rec)).objective
-        f = json.loads(json.dumps(lab.formulation))
-        for v in f["variables"].values():
-            v["domain"] = RELAXED.get(v["domain"], v["domain"])
-        got = solve(f, SolveOptions(time_limit=5, explain=False)).objective
-        right += gold is not None and got is not None and abs(got - gold) <= STRICT_RTOL * max(1.0, abs(gold))
+        relaxed = relax_integers(copy.deepcopy(lab.formulation))
+        right += strict_match(solve(relaxed, SolveOptions(time_limit=5, explain=False)).objective, gold)
     stats["right"] = right
     stats["precision"] = round(right / max(1, stats["labelled"]), 4)
     return stats
