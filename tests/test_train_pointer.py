@@ -195,6 +195,11 @@ def test_warm_start_with_more_adapter_layers_computes_the_same_at_first(tiny_mod
     other = P.PointerConfig.from_spec("pointer:layers=2,hidden=96,heads=2,ff=192,adapter=1", old.vocab[:-1])
     with pytest.raises(E.InputError, match="vocabulary"):
         P.warm_start(P.build_model(other), other, tiny_model)
+    # a directory that holds no pointer model is refused before any encoder state is computed
+    opts = P.PointerTrainOptions(data="", out=str(tmp_path / "run"), init=str(tmp_path), progress=False)
+    with pytest.raises(E.InputError, match="not a pointer model"):
+        P.fit(tmp_path / "missing.jsonl", None, opts)
+    assert not (tmp_path / "run" / "prepared").exists()
 
 
 def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:

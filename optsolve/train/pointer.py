@@ -531,6 +531,16 @@ class PointerTrainOptions:
     init: str | None = None   # a trained pointer model directory to start from (its weights, its vocab)
 
 
+def init_config(init: str | Path) -> dict[str, Any]:
+    """The config (with its vocabulary) of the model ``--init`` names; refuses anything else."""
+    src = Path(init)
+    if not is_pointer_dir(src):
+        raise InputError(f"--init {src} is not a pointer model directory",
+                         hint="pass OUT/model of `optsolve train pointer`, or optsolve/embedded/model")
+    cfg: dict[str, Any] = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    return cfg
+
+
 def warm_start(model: Any, cfg: PointerConfig, init: str | Path) -> dict[str, int]:
     """Start ``model`` from the weights of the model at ``init``: every tensor of the same name and
     shape is copied. Adapter layers the old model lacks start as identities (their residual output
@@ -540,10 +550,7 @@ def warm_start(model: Any, cfg: PointerConfig, init: str | Path) -> dict[str, in
     from safetensors.torch import load_file
 
     src = Path(init)
-    if not is_pointer_dir(src):
-        raise InputError(f"--init {src} is not a pointer model directory",
-                         hint="pass OUT/model of `optsolve train pointer`, or optsolve/embedded/model")
-    old_cfg = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    old_cfg = init_config(src)
     if list(old_cfg.get("vocab") or []) != list(cfg.vocab):
         raise InputError(f"the vocabulary of {src} differs from the prepared data's",
                          hint="prepare the data with that model's vocabulary (its config.json)")
@@ -614,12 +621,12 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     held = load_prepared(o.eval_data)[0][:512] if o.eval_data else []
     cfg = PointerConfig.from_spec(o.spec, vocab)
     model = build_model(cfg)
-    warm = warm_start(model, cfg, o.init) if o.init and not (o.resume and (Path(o.out) / "checkpoint.pt").exists()) \
-        else None
-    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
     out = Path(o.out)
     out.mkdir(parents=True, exist_ok=True)
     ck = out / "checkpoint.pt"
+    # a resumed run takes its weights from the checkpoint, not from --init
+    warm = warm_start(model, cfg, o.init) if o.init and not (o.resume and ck.exists()) else None
+    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
     step, planned, epoch = 0, 0, 0
     steps_per_epoch = math.ceil(len(examples) / o.batch_size)
     planned = max(1, int(o.epochs * steps_per_epoch))
@@ -701,8 +708,8 @@ def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOpt
     ``OUT/prepared_eval`` with the same vocabulary), then :func:`train`; ``o.data`` and
     ``o.eval_data`` are set here. The summary holds both preparations and the training."""
     out = Path(o.out)
-    init_vocab = json.loads((Path(o.init) / "config.json").read_text(encoding="utf-8"))["vocab"] \
-        if o.init and is_pointer_dir(o.init) else None
+    # a bad --init fails here, before the encoder states are computed
+    init_vocab = init_config(o.init)["vocab"] if o.init else None
     prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress)
     o.data, o.eval_data = str(out / "prepared"), None
     summary: dict[str, Any] = {"prepare": prep}
