@@ -183,3 +183,23 @@ def test_a_model_or_a_backend_is_required() -> None:
 
     with pytest.raises(InputError, match="nothing to sample"):
         label_texts(None, [], progress=False)
+
+
+def test_labels_made_before_a_failure_are_kept(tagged: list[TaggedText], tmp_path: Path) -> None:
+    """Each label is written as it is made: an endpoint that dies on the second text loses nothing
+    the first one earned."""
+    from optsolve.errors import LLMBackendError
+    from optsolve.train.self_train import RecordWriter
+
+    def sampler(i: int, text: str) -> list[tuple[dict[str, Any] | None, float | None, bool]]:
+        if i == 1:
+            raise LLMBackendError("connection refused")
+        return [(shop(), 2000.0, True), (shop(), 2000.0, False)]
+
+    out = tmp_path / "labels.jsonl"
+    writer = RecordWriter(out)
+    with pytest.raises(LLMBackendError):
+        label_texts(None, tagged, sampler=sampler, on_label=writer.add, progress=False)
+    writer.close()
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert writer.written == 1 and len(rows) == 1 and rows[0]["votes"] == 2

@@ -142,7 +142,7 @@ def _pointer_dpo(args: argparse.Namespace) -> int:
 
 def _self_label(args: argparse.Namespace) -> int:
     from optsolve.errors import InputError
-    from optsolve.train.self_train import backend_sampler, calibrate, label_texts, read_conll, write_records
+    from optsolve.train.self_train import RecordWriter, backend_sampler, calibrate, label_texts, read_conll
 
     backend = None
     sampler = None
@@ -167,12 +167,17 @@ def _self_label(args: argparse.Namespace) -> int:
         if not args.out:
             raise InputError("--out is required unless --calibrate", hint="name the records file to write")
         texts = read_conll(args.texts)[: args.limit]
-        labels, stats = label_texts(model_dir, texts, k=args.k, temperature=args.temperature, seed=args.seed,
-                                    min_votes=args.min_votes, progress=not args.json, sampler=sampler)
+        writer = RecordWriter(args.out)   # each label is on disk as soon as it is made
+        try:
+            _labels, stats = label_texts(model_dir, texts, k=args.k, temperature=args.temperature,
+                                         seed=args.seed, min_votes=args.min_votes, progress=not args.json,
+                                         sampler=sampler, on_label=writer.add)
+        finally:
+            writer.close()
     finally:
         if backend is not None:
             backend.close()
-    stats["written"] = write_records(labels, args.out)
+    stats["written"] = writer.written
     stats["out"] = args.out
     _print(stats, args.json)
     return 0

@@ -317,7 +317,8 @@ def backend_sampler(backend: Any, k: int, temperature: float, seed: int, max_att
 
 def label_texts(model_dir: str | None, texts: list[TaggedText], k: int = 16, temperature: float = 1.0,
                 seed: int = 0, min_votes: int = 2, progress: bool = True,
-                sampler: Sampler | None = None) -> tuple[list[Label], dict[str, Any]]:
+                sampler: Sampler | None = None, on_label: Callable[[Label], Any] | None = None
+                ) -> tuple[list[Label], dict[str, Any]]:
     """Sample, filter by the tags, vote; one :class:`Label` per text (``formulation`` None when none
     passed with enough votes). The samples come from ``sampler`` (see :func:`backend_sampler`) or,
     by default, from the model directory ``model_dir``."""
@@ -357,6 +358,8 @@ def label_texts(model_dir: str | None, texts: list[TaggedText], k: int = 16, tem
         stats["labelled"] += ok
         labels.append(Label(t.id, t.text, chosen if ok else None, best_obj if ok else None, len(best),
                             len(samples), passed, reasons))
+        if on_label is not None:
+            on_label(labels[-1])
     stats["seconds"] = round(time.perf_counter() - t0, 1)
     return labels, stats
 
@@ -387,16 +390,34 @@ def calibrate(model_dir: str | None, dev_path: str | Path | None = None, k: int 
     return stats
 
 
+class RecordWriter:
+    """Labelled texts as records (``text``, ``formulation``, ``source``, ``votes``), one line each,
+    flushed as they come: a long labelling run that stops keeps what it labelled."""
+
+    def __init__(self, path: str | Path) -> None:
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = p.open("w", encoding="utf-8")
+        self.written = 0
+
+    def add(self, lab: Label) -> None:
+        if lab.formulation is None:
+            return
+        self.fh.write(json.dumps({"id": lab.id, "text": lab.text, "formulation": lab.formulation,
+                                  "source": "self-label", "votes": lab.votes}) + "\n")
+        self.fh.flush()
+        self.written += 1
+
+    def close(self) -> None:
+        self.fh.close()
+
+
 def write_records(labels: list[Label], path: str | Path) -> int:
-    """The labelled texts as records (``text``, ``formulation``, ``source``); returns how many."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with p.open("w", encoding="utf-8") as fh:
+    """The labelled texts of ``labels`` as records at ``path``; returns how many."""
+    w = RecordWriter(path)
+    try:
         for lab in labels:
-            if lab.formulation is None:
-                continue
-            fh.write(json.dumps({"id": lab.id, "text": lab.text, "formulation": lab.formulation,
-                                 "source": "self-label", "votes": lab.votes}) + "\n")
-            n += 1
-    return n
+            w.add(lab)
+    finally:
+        w.close()
+    return w.written
