@@ -127,6 +127,49 @@ def test_spec_parsing_rejects_unknown_options() -> None:
     assert (cfg.layers, cfg.hidden, cfg.heads, cfg.ff, cfg.adapter_layers) == (2, 64, 2, 128, 0)
     with pytest.raises(InputError, match="unknown pointer model option"):
         P.PointerConfig.from_spec("pointer:depth=3", [])
+    assert P.PointerConfig.from_spec("pointer:encoder=2", []).split == 4
+    with pytest.raises(InputError, match="MiniLM has 6 layers"):
+        P.PointerConfig.from_spec("pointer:encoder=7", [])
+    with pytest.raises(InputError, match="needs a number"):
+        P.PointerConfig.from_spec("pointer:encoder=two", [])
+
+
+def test_collate_feeds_each_step_the_previous_output_and_marks_every_correct_one() -> None:
+    import torch
+
+    ex = {"feats": torch.ones(3, 4).half(), "flags": [0, 1, 0],
+          "steps": [(0, 7, (7,)), (1, 1, (10, 11)), (0, P.EOS, (P.EOS,))]}
+    short = {"feats": torch.ones(2, 4).half(), "flags": [0, 0], "steps": [(0, P.EOS, (P.EOS,))]}
+    b = P.collate([ex, short], n_vocab=9)
+    assert b["kinds"][0].tolist() == [0, 0, 1] and b["vals"][0].tolist() == [P.BOS, 7, 1]
+    assert b["valid"].tolist() == [[True, True, True], [True, False, False]]
+    assert b["tgt"].shape == (2, 3, 9 + 3)
+    assert b["tgt"][0, 1].nonzero().flatten().tolist() == [10, 11]
+    assert b["tgt"][1].sum() == 1 and b["src_mask"][1].tolist() == [True, True, False]
+    assert b["feats"].dtype == torch.float32
+    again = P.collate([ex, short], n_vocab=9)          # the cached step tensors give the same batch
+    assert all(torch.equal(b[k], again[k]) for k in b)
+
+
+@needs_minilm
+def test_tuned_top_layers_start_as_the_pretrained_minilm_layers() -> None:
+    """States after 4 frozen layers, through two tuned layers started from MiniLM's 5th and 6th,
+    are the whole encoder's states: a model that tunes the encoder starts where the frozen one is."""
+    import torch
+
+    texts = ["A bakery makes bread and cakes; a loaf takes 2 hours, a cake 1 hour.", "Maximize profit of 3 items"]
+    whole, lower = P.Encoder(), P.Encoder(4)
+    srcs = [P.make_source(whole.tok, t) for t in texts]
+    cfg = P.PointerConfig(vocab=["<pad>"] * 70, encoder_layers=2)
+    model = P.build_model(cfg).eval()
+    assert P.init_encoder_top(model, cfg) == 2 * 16
+    for h6, h4 in zip(whole.states(srcs), lower.states(srcs)):
+        x = h4[None]
+        with torch.no_grad():
+            for blk in model.enc_top:
+                x = blk(x, torch.ones(1, 1, 1, len(h4), dtype=torch.bool))
+        assert torch.allclose(x[0], h6, atol=1e-4)
+        assert not torch.allclose(h4, h6, atol=1e-1)
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +277,39 @@ def test_dpo_from_own_mistakes_moves_toward_the_gold(tiny_model: Path, tmp_path:
     assert summary["reward_accuracy"] > 0.5 and summary["steps"] > 0
     assert P.is_pointer_dir(tmp_path / "dpo" / "model")
     P.load_formalizer(tmp_path / "dpo" / "model", threads=1).generate("A shop sells 3 kinds of tea.", k=1)
+
+
+@needs_minilm
+def test_a_model_that_tunes_the_encoder_trains_ships_its_layers_and_loads(tmp_path: Path) -> None:
+    """encoder=1: states after 5 layers are prepared, the 6th trains with the decoder (its weights
+    move and ship in pointer.safetensors), the loaded model reads 5 layers; states prepared for
+    another split are refused, before training and before preparing over them."""
+    import torch
+    from safetensors.torch import load_file
+
+    recs = _records(4, seed=5)
+    data = tmp_path / "records.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    spec = "pointer:layers=1,hidden=64,heads=2,ff=128,adapter=0,encoder=1"
+    opts = P.PointerTrainOptions(data="", out=str(tmp_path / "run"), spec=spec, epochs=3, batch_size=4,
+                                 lr=1e-3, warmup_steps=1, progress=False, threads=1, device="cpu")
+    summary = P.fit(data, None, opts)
+    assert summary["prepare"]["minilm_layers"] == 5 and summary["encoder_layers_tuned"] == 1
+    shipped = load_file(str(tmp_path / "run" / "model" / "pointer.safetensors"))
+    start = P.build_model(P.PointerConfig(vocab=["<pad>"] * 70, encoder_layers=1))
+    P.init_encoder_top(start, start.cfg)
+    moved = (shipped["enc_top.0.inter.weight"].float() - start.enc_top[0].inter.weight.detach()).abs().max()
+    assert 0 < float(moved) < 0.1                 # trained, at the encoder's lower learning rate
+    model = P.PointerModel(tmp_path / "run" / "model", threads=1)
+    assert model.encoder.split == 5 and len(model.encoder.bert.encoder.layer) == 5
+    gen, _ = model.generate(str(recs[0]["text"]), k=2, max_new_tokens=30, max_seconds=5)
+    assert len(gen.candidates) == 2
+    # the same prepared states for a model that reads all six layers: refused
+    frozen = P.PointerTrainOptions(data=str(tmp_path / "run" / "prepared"), out=str(tmp_path / "other"),
+                                   spec="pointer:layers=1,hidden=64,heads=2,ff=128,adapter=0", progress=False)
+    with pytest.raises(E.InputError, match="after 5 MiniLM layers"):
+        P.train(frozen)
+    with pytest.raises(E.InputError, match="prepare into another directory"):
+        P.prepare(data, tmp_path / "run" / "prepared", progress=False)
+    assert torch.load(sorted((tmp_path / "run" / "prepared").glob("shard-*.pt"))[0],
+                      weights_only=False)["feats"][0].shape[-1] == 384

