@@ -116,7 +116,7 @@ def _pointer(args: argparse.Namespace) -> int:
                                init=args.init, device=args.device,
                                seed=args.seed, threads=args.threads, progress=not args.json,
                                **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps",
-                                            "encoder_lr_scale"]))
+                                            "encoder_lr_scale", "eval_every"]))
     summary = fit(args.data, args.eval_data, opts)
     summary["model"] = f"{args.out}/model"
     _print(summary, args.json)
@@ -272,6 +272,8 @@ def register(sub: Any) -> None:
                          "to train MiniLM's top N layers too (they ship with the model, about 3.5 MB each)")
     pt.add_argument("--encoder-lr-scale", type=float, default=None,
                     help="the tuned MiniLM layers learn at --lr times this (default 0.1)")
+    pt.add_argument("--eval-every", type=int, default=None,
+                    help="held-out loss and exact-sequence share every N steps, in OUT/metrics.jsonl")
     pt.add_argument("--device", default=None,
                     help="torch device for encoding and training (default: cuda when there is one, else cpu)")
     pt.add_argument("--epochs", type=float, default=None, help="passes over the data (default 4)")

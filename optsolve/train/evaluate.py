@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from optsolve.formalize.bench import percentile
 from optsolve.train.data import text_and_gold
 
 STRICT_RTOL = 1e-4
@@ -19,16 +20,6 @@ STRICT_RTOL = 1e-4
 def strict_match(pred: float | None, gt: float | None) -> bool:
     """The strict rule: both known and |pred - gt| <= 1e-4 * max(1, |gt|)."""
     return pred is not None and gt is not None and abs(pred - gt) <= STRICT_RTOL * max(1.0, abs(gt))
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    s = sorted(values)
-    k = (len(s) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def items_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,7 +73,7 @@ def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperatur
         "accuracy": sum(r["correct"] for r in rows) / n if n else 0.0,
         "greedy_accuracy": sum(r["greedy_ok"] for r in rows) / n if n else 0.0,
         "execution_rate": sum(r["executed"] for r in rows) / n if n else 0.0,
-        "latency_p50": percentile(secs, 0.5), "latency_p95": percentile(secs, 0.95),
+        "latency_p50": percentile(secs, 0.5) if n else 0.0, "latency_p95": percentile(secs, 0.95) if n else 0.0,
         "by_family": {f: round(sum(v) / len(v), 4) for f, v in sorted(by_family.items()) if f},
         "rows": rows,
     }

@@ -655,6 +655,7 @@ class PointerTrainOptions:
     progress: bool = True
     init: str | None = None   # a trained pointer model directory to start from (its weights, its vocab)
     device: str | None = None  # torch device; None: a GPU when there is one, else the CPU
+    eval_every: int = 0        # held-out loss and exact share every this many steps (0: at the end only)
     encoder_lr_scale: float = 0.1   # the tuned MiniLM layers learn at lr x this (pretrained weights)
 
 
@@ -703,12 +704,15 @@ def _batches(examples: list[dict[str, Any]], size: int, rng: Any) -> list[list[i
     return batches
 
 
-def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size: int = 64) -> float:
+def evaluate_held(model: Any, examples: list[dict[str, Any]], n_vocab: int, size: int = 64) -> dict[str, float]:
+    """Held-out loss per step, and the share of examples whose every step's argmax (teacher-forced) is a
+    correct output: a solver-free stand-in for accuracy, cheap enough to watch during training."""
     import torch
 
+    was_training = model.training
     model.eval()
     dev = next(model.parameters()).device
-    total = count = 0.0
+    total = count = exact = 0.0
     with torch.no_grad():
         for i in range(0, len(examples), size):
             b = to_device(collate(examples[i:i + size], n_vocab), dev)
@@ -716,8 +720,14 @@ def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size
             n = float(b["valid"].sum())
             total += float(set_loss(logits, b["tgt"], b["valid"])) * n
             count += n
-    model.train()
-    return total / max(count, 1.0)
+            hit = torch.gather(b["tgt"], 2, logits.argmax(-1, keepdim=True)).squeeze(-1)
+            exact += float((hit | ~b["valid"]).all(dim=1).sum())
+    model.train(was_training)
+    return {"loss": total / max(count, 1.0), "exact": exact / max(len(examples), 1)}
+
+
+def evaluate_loss(model: Any, examples: list[dict[str, Any]], n_vocab: int, size: int = 64) -> float:
+    return evaluate_held(model, examples, n_vocab, size)["loss"]
 
 
 def optimizer_step(model: Any, opt: Any, loss: Any, step: int, what: str) -> None:
@@ -821,6 +831,11 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
                 metrics.write(json.dumps(rec) + "\n")
                 metrics.flush()
                 bar.set_postfix(loss=rec["loss"])
+            if held and o.eval_every and step % o.eval_every == 0:
+                ev = evaluate_held(model, held, len(vocab))
+                metrics.write(json.dumps({"step": step, "eval_loss": round(ev["loss"], 5),
+                                          "eval_exact": round(ev["exact"], 4)}) + "\n")
+                metrics.flush()
             if step % o.save_every == 0:
                 save()
             if deadline and time.monotonic() > deadline:
@@ -841,7 +856,8 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     if tuned:
         summary["encoder_lr"] = o.lr * o.encoder_lr_scale
     if held:
-        summary["eval_loss"] = round(evaluate_loss(model, held, len(vocab)), 5)
+        ev = evaluate_held(model, held, len(vocab))
+        summary["eval_loss"], summary["eval_exact"] = round(ev["loss"], 5), round(ev["exact"], 4)
     save_model(model, cfg, out / "model")
     (out / "optsolve_train.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     metrics.close()
@@ -854,6 +870,9 @@ def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOpt
     ``o.eval_data`` are set here. The summary holds both preparations and the training."""
     import torch
 
+    from optsolve.train.common import set_threads
+
+    set_threads(o.threads)     # the encoding too: processes side by side must not oversubscribe the cores
     out = Path(o.out)
     # a bad --init or spec fails here, before the encoder states are computed
     init_vocab = init_config(o.init)["vocab"] if o.init else None
