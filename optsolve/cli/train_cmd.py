@@ -347,7 +347,7 @@ def register(sub: Any) -> None:
                         "from-scratch causal LM on TRL (the earlier default; implied by --spec)")
     m.add_argument("--spec", default=None, help="llama: the fresh-model spec")
     m.add_argument("--pointer-spec", default=None, help="pointer: pointer:layers=3,hidden=256,...")
-    m.add_argument("--pointer-minutes", type=float, default=None, help="pointer: SFT wall-clock budget (55)")
+    m.add_argument("--pointer-minutes", type=float, default=None, help="pointer: SFT wall-clock budget (80)")
     m.add_argument("--sft-minutes", type=float, default=85.0)
     m.add_argument("--dpo-records", type=int, default=150)
     m.add_argument("--eval-items", type=int, default=None, help="validation items that choose SFT or DPO (100)")

@@ -58,8 +58,8 @@ class PipelineOptions:
     workers: int = 1                   # processes for drawing records and preparing rows
     max_held_out: int | None = None    # cap on the validation/test records written
     arch: str = "pointer"              # pointer: frozen MiniLM + pointer decoder; llama: the causal LM
-    pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1"
-    pointer_minutes: float = 55.0
+    pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1,encoder=2"
+    pointer_minutes: float = 80.0
     pointer_epochs: float = 6.0
     pointer_lr: float = 1e-3
     pointer_batch_size: int = 32
