@@ -198,3 +198,52 @@ def test_bigm_terms_are_counted() -> None:
     c = counts(gen("job_shop", "medium", 1).formulation)        # disjunctions
     assert c["bigm"] > 0
     assert counts(gen("product_mix", "medium", 1).formulation)["bigm"] == 0
+
+
+WORD_NAMES = sorted(n for n, f in FAMILIES.items() if isinstance(f, WordFamily))
+
+
+def test_variety_off_draws_exactly_what_it_always_drew() -> None:
+    """``varied()`` is a twin: the registered family is unchanged (evaluation sets made by `optsolve
+    datagen` stay the same instances) and a fresh twin with variety off draws the same texts."""
+    for name in WORD_NAMES:
+        fam = FAMILIES[name]
+        assert isinstance(fam, WordFamily)
+        before = [fam.generate(random.Random(s), "hard").text for s in range(5)]
+        twin = fam.varied()
+        assert twin.variety and not fam.variety
+        assert [fam.generate(random.Random(s), "hard").text for s in range(5)] == before
+
+
+@pytest.mark.parametrize("name", WORD_NAMES)
+def test_varied_texts_are_new_valid_and_copyable(name: str) -> None:
+    """With variety on, texts use the extra phrasings, the gold model stays valid and solvable, every gold
+    number is still stated in the text, and the templates (the split plan's unit) are the same set."""
+    numbers = pytest.importorskip("optsolve.train.numbers")
+    fam = FAMILIES[name]
+    assert isinstance(fam, WordFamily)
+    twin = fam.varied()
+    plain = {fam.generate(random.Random(s), lvl).text for s in range(30) for lvl in LEVELS}
+    varied = [twin.generate(random.Random(s), lvl) for s in range(30) for lvl in LEVELS]
+    assert sum(v.text not in plain for v in varied) >= len(varied) // 2
+    assert {v.template.split(".")[1] for v in varied} <= set(WordFamily.styles)
+    for inst in varied[:12]:
+        res = solve(load_formulation(inst.formulation), SolveOptions(time_limit=10))
+        assert res.status.has_solution, (inst.text, res.status)
+        vals = numbers.mask_numbers(inst.text, limit=10**6).values
+        for x in _numbers_of(inst.formulation):
+            if x not in (0, 1, 2):
+                assert any(abs(x - v) <= 1e-6 * max(1, abs(v)) for v in vals), (x, inst.text)
+
+
+def test_training_records_with_variety_keep_the_split_plan() -> None:
+    from optsolve.train.prepare import generate_records
+
+    fams = ["product_mix", "diet"]
+    plain = generate_records(30, seed=3, families=fams)
+    varied = generate_records(30, seed=3, families=fams, variety=True)
+    plan = {(r["family"], r["template"]): sp for sp in plain for r in plain[sp]}
+    for split in varied:
+        for r in varied[split]:
+            assert plan[(r["family"], r["template"])] == split
+    assert [r["text"] for r in plain["train"]] != [r["text"] for r in varied["train"]]

@@ -192,7 +192,7 @@ def _embedded(args: argparse.Namespace) -> int:
                            install=args.install, skip_existing=not args.fresh,
                            stages=tuple(s.strip() for s in args.stages.split(",") if s.strip()),
                            workers=args.workers, max_held_out=args.max_held_out,
-                           arch=args.arch or ("llama" if args.spec else "pointer"))
+                           variety=args.variety, arch=args.arch or ("llama" if args.spec else "pointer"))
     for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
                  "pointer_minutes", "eval_items"):
         if getattr(args, name) is not None:
@@ -364,6 +364,9 @@ def register(sub: Any) -> None:
     m.add_argument("--max-held-out", type=int, default=None,
                    help="write at most this many validation and test records")
     m.add_argument("--install", action="store_true", help="copy the result into optsolve/embedded/model")
+    m.add_argument("--variety", action=argparse.BooleanOptionalAction, default=False,
+                   help="draw the word families' extra phrasings into the training records (same families, "
+                        "templates and split plan; `optsolve datagen` evaluation sets are unaffected)")
     m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_embedded)

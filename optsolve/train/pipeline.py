@@ -57,6 +57,7 @@ class PipelineOptions:
     warmup_steps: int = 40
     workers: int = 1                   # processes for drawing records and preparing rows
     max_held_out: int | None = None    # cap on the validation/test records written
+    variety: bool = False              # the word families' extra phrasings in the drawn records
     arch: str = "pointer"              # pointer: frozen MiniLM + pointer decoder; llama: the causal LM
     pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1,encoder=2"
     pointer_minutes: float = 80.0
@@ -95,7 +96,8 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
     if "data" in o.stages and not (o.skip_existing and (data / "records_train.jsonl").exists()):
         _log(f"data: {o.n_per_family} instances per family")
         report["records"] = write_records(data, o.n_per_family, o.seed, o.families or word_families(),
-                                          workers=o.workers, max_held_out=o.max_held_out)
+                                          workers=o.workers, max_held_out=o.max_held_out,
+                                          variety=o.variety)
     if o.arch == "pointer":
         return _run_pointer(o, work, data, report, t_start)
     extra = None

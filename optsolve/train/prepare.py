@@ -44,12 +44,16 @@ def _detok(tokens: list[str]) -> str:
     return s
 
 
-def _draw_family(args: tuple[str, int, int]) -> list[tuple[str, int, dict[str, Any]]]:
-    """Every instance of one family (a worker's job): ``(family, index, record fields)``."""
+def _draw_family(args: tuple[str, int, int, bool]) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every instance of one family (a worker's job): ``(family, index, record fields)``; ``variety``
+    draws a word-problem family's extra phrasings (:meth:`WordFamily.varied`)."""
     from optsolve.datagen.families import FAMILIES
 
-    name, n_per_family, seed = args
+    name, n_per_family, seed, variety = args
     fam = FAMILIES[name]
+    varied = getattr(fam, "varied", None)
+    if variety and varied is not None:
+        fam = varied()
     out = []
     for i in range(n_per_family):
         rng = random.Random(f"{seed}:{name}:{i}")
@@ -63,20 +67,22 @@ def _draw_family(args: tuple[str, int, int]) -> list[tuple[str, int, dict[str, A
 
 
 def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None,
-                     workers: int = 1, split_seed: int = 0) -> dict[str, list[dict[str, Any]]]:
+                     workers: int = 1, split_seed: int = 0, variety: bool = False
+                     ) -> dict[str, list[dict[str, Any]]]:
     """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families.
 
     Each instance is drawn from its own seeded generator (``seed:family:index``), so the records are
     the same whatever ``workers`` is. The held-out families and templates come from ``split_seed``
     alone, never from the data ``seed``: more data drawn with another seed (to continue training)
     must not move a test template into train. ``split_seed=0`` is datagen's default plan, the one
-    the evaluation sets of ``optsolve datagen`` use.
+    the evaluation sets of ``optsolve datagen`` use. ``variety`` adds the word families' extra
+    phrasings (same families, templates and split plan; other texts).
     """
     from optsolve.datagen.exports import plan_splits
     from optsolve.datagen.families import FAMILIES
 
     names = sorted(families or FAMILIES)
-    jobs = [(name, n_per_family, seed) for name in names]
+    jobs = [(name, n_per_family, seed, variety) for name in names]
     if workers > 1 and len(names) > 1:
         import multiprocessing as mp
 
@@ -98,10 +104,10 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
 
 def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
                   families: list[str] | None = None, workers: int = 1,
-                  max_held_out: int | None = None, split_seed: int = 0) -> dict[str, int]:
+                  max_held_out: int | None = None, split_seed: int = 0, variety: bool = False) -> dict[str, int]:
     """Write ``records_{train,validation,test}.jsonl``; ``max_held_out`` keeps an evenly spaced
     sample of at most that many validation and test records (evaluation reads only a few hundred)."""
-    recs = generate_records(n_per_family, seed, families, workers, split_seed)
+    recs = generate_records(n_per_family, seed, families, workers, split_seed, variety)
     counts = {}
     for split, rows in recs.items():
         if max_held_out and split != "train":

@@ -15,6 +15,7 @@ kinds it may state). One instance is drawn in three steps:
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from dataclasses import dataclass, field
@@ -174,6 +175,8 @@ class WordFamily(Family):
 
     kind = "lp"
     styles = ("per_entity", "per_attribute", "respectively", "bullets", "table")
+    # ``variety``: more phrasings of the same statements (training data; see :meth:`varied`)
+    variety = False
 
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
@@ -182,6 +185,15 @@ class WordFamily(Family):
         # family-level kind: "milp" when some story counts items (integers); meta["kind"] is per instance
         self.kind = "milp" if any(e.count for c in sc.contexts for e in c.ents) else "lp"
         super().__init__()
+
+    def varied(self) -> WordFamily:
+        """This family with ``variety`` on: every statement may also take one of the extra phrasings
+        below (NL4Opt's ways of saying the same things), and the models are unchanged. Off, the
+        family draws exactly what it always drew, so evaluation sets made by ``optsolve datagen``
+        stay the same instances; the training pipeline turns it on (``--variety``)."""
+        twin = copy.copy(self)
+        twin.variety = True
+        return twin
 
     # -- drawing -----------------------------------------------------------------------------
     def generate(self, rng: random.Random, level: Level) -> Instance:
@@ -320,6 +332,11 @@ class WordFamily(Family):
                     f"{R.cap(s)} has {R.le_word(rng)} {amt} to spend{p}.",
                     f"There is a budget of {amt} available{p}.",
                     f"Spending must stay within {amt}{p}."]
+            opts = opts + ([f"The budget is {amt}{p}.",
+                                  f"{subject} does not want to spend more than {amt}{p}.",
+                                  f"{subject} wants to spend {R.le_word(rng)} {amt}{p}.",
+                                  f"{subject} has a total of {amt} to spend{p}.",
+                                  f"A maximum of {amt} can be spent{p}."] if self.variety else [])
         else:
             opts = [f"There are {amt} available{p}.",
                     f"{subject} has {amt} available{p}.",
@@ -328,6 +345,13 @@ class WordFamily(Family):
                     f"The total {a.what} used cannot exceed {amt}{p}.",
                     f"{subject} only has {amt}{p}.",
                     f"Available {a.what} is limited to {amt}{p}."]
+            opts = opts + ([f"{subject} has {R.le_word(rng)} {amt} available{p}.",
+                                  f"Only {amt} are available{p}.",
+                                  f"{subject} receives {amt}{p}.",
+                                  f"A total of {amt} is available{p}.",
+                                  f"{subject} has {amt} at its disposal{p}.",
+                                  f"Due to limited supplies, {s} has only {amt}{p}.",
+                                  f"{subject} can use a total of {amt}{p}."] if self.variety else [])
         return R.pick(rng, opts)
 
     def _req_text(self, rng: random.Random, subject: str, a: Attr, req: float, period: str) -> str:
@@ -339,6 +363,7 @@ class WordFamily(Family):
         if a.money:
             opts = [f"The total must come to {R.ge_word(rng)} {amt}{p}.",
                     f"{subject} needs to generate {R.ge_word(rng)} {amt}{p}."]
+            opts = opts + ([f"{subject} must earn {R.ge_word(rng)} {amt}{p}."] if self.variety else [])
         else:
             opts = [f"{subject} needs {R.ge_word(rng)} {amt}{p}.",
                     f"{R.cap(R.ge_word(rng))} {amt} {'is' if a.money else 'are'} required{p}.",
@@ -346,6 +371,11 @@ class WordFamily(Family):
                     f"{subject} must get {R.ge_word(rng)} {amt}{p}.",
                     f"A minimum of {amt} must be reached{p}.",
                     f"There must be {R.ge_word(rng)} {amt} in total{p}."]
+            opts = opts + ([f"{subject} requires {R.ge_word(rng)} {amt}{p}.",
+                                  f"{subject} needs to get {R.ge_word(rng)} {amt}{p}.",
+                                  f"In total, {R.ge_word(rng)} {amt} must be obtained{p}.",
+                                  f"{subject} has to meet a requirement of {R.ge_word(rng)} {amt}{p}.",
+                                  f"The requirement is {R.ge_word(rng)} {amt}{p}."] if self.variety else [])
         return R.pick(rng, opts)
 
     def _relation(self, rng: random.Random, kind: str, ents: list[Ent], x0: dict[str, int], subject: str,
@@ -363,7 +393,13 @@ class WordFamily(Family):
                              f"{R.cap(R.le_word(rng))} {q} can be {made}{p}.",
                              f"Demand for {e.many()} is limited to {R.fmt_int(rng, n)}{p}.",
                              f"{R.cap(e.number_of())} cannot exceed {R.fmt_int(rng, n)}{p}.",
-                             f"{R.cap(e.number_of())} is limited to {R.fmt_int(rng, n)}{p}."])
+                             f"{R.cap(e.number_of())} is limited to {R.fmt_int(rng, n)}{p}.",
+                             *([f"{subject} cannot {mk} more than {q}{p}.",
+                                           f"The demand for {e.many()} is {R.le_word(rng)} {R.fmt_int(rng, n)}{p}.",
+                                           f"There is a limit of {R.fmt_int(rng, n)} {e.many()}{p}.",
+                                           f"{R.cap(R.le_word(rng))} {R.fmt_int(rng, n)} of the {items} can be "
+                                           f"{e.many()}.",
+                                           f"The maximum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
             return Stmt(t, f"max_{R.snake(e.plural)}", f"{v} <= {R.num(n)}")
         if kind == "lb":
             n = R.nice(x0[v] * rng.uniform(0.3, 0.9), "down")
@@ -374,7 +410,12 @@ class WordFamily(Family):
                              f"{subject} must {mk} {R.ge_word(rng)} {q}{p}.",
                              f"There must be {R.ge_word(rng)} {q}.",
                              f"A minimum of {q} is required{p}.",
-                             f"To meet its commitments, {_lower_subject(subject)} needs {R.ge_word(rng)} {q}."])
+                             f"To meet its commitments, {_lower_subject(subject)} needs {R.ge_word(rng)} {q}.",
+                             *([f"{R.cap(e.number_of())} must be {R.ge_word(rng)} {R.fmt_int(rng, n)}{p}.",
+                                           f"In order to stay in business, {R.ge_word(rng)} {q} should be {made}.",
+                                           f"Due to a contract, {_lower_subject(subject)} must {mk} "
+                                           f"{R.ge_word(rng)} {q}{p}.",
+                                           f"The minimum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
             return Stmt(t, f"min_{R.snake(e.plural)}", f"{v} >= {R.num(n)}")
         if kind == "total_le":
             n = R.nice(total * rng.uniform(1.0, 1.3), "up")
@@ -382,7 +423,13 @@ class WordFamily(Family):
                              f"{subject} can handle {R.le_word(rng)} {R.fmt_int(rng, n)} {items} in total{p}.",
                              f"The total number of {items} cannot exceed {R.fmt_int(rng, n)}{p}.",
                              f"Because of limited space, {R.le_word(rng)} {R.fmt_int(rng, n)} {items} of "
-                             "any type are allowed."])
+                             "any type are allowed.",
+                             *([f"{subject} can {mk} {R.le_word(rng)} {R.fmt_int(rng, n)} {items} "
+                                           f"of either type{p}.",
+                                           f"{subject} has capacity for {R.le_word(rng)} {R.fmt_int(rng, n)} "
+                                           f"{items}{p}.",
+                                           f"{subject} can {mk} a maximum of {R.fmt_int(rng, n)} {items} "
+                                           f"combined{p}."] if self.variety else [])])
             return Stmt(t, "total_max", f"{allv} <= {R.num(n)}")
         if kind == "total_ge":
             n = R.nice(total * rng.uniform(0.6, 1.0), "down")
@@ -392,7 +439,11 @@ class WordFamily(Family):
                              f"{R.cap(R.ge_word(rng))} {R.fmt_int(rng, n)} {items}, in any combination, are "
                              f"needed{p}.",
                              f"The total number of {items} must be {R.ge_word(rng)} {R.fmt_int(rng, n)}{p}.",
-                             f"Altogether, {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} are required{p}."])
+                             f"Altogether, {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} are required{p}.",
+                             *([f"{subject} needs {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} "
+                                           f"combined{p}.",
+                                           f"A total of {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} must be "
+                                           f"{made}{p}."] if self.variety else [])])
             return Stmt(t, "total_min", f"{allv} >= {R.num(n)}")
         if kind in ("ratio_ge", "ratio_le"):
             share = x0[v] / total
@@ -410,7 +461,13 @@ class WordFamily(Family):
                                  f"{e.many()}.",
                                  f"{R.cap(e.many())} should account for {R.ge_word(rng)} {pct} of the total.",
                                  *([f"{R.cap(R.ge_word(rng))} {pct} of the {items} must be by {e.many()}."]
-                                   if items == "trips" else [])])
+                                   if items == "trips" else []),
+                                 *([f"{subject} wants {R.ge_word(rng)} {pct} of the {items} to be "
+                                               f"{e.many()}.",
+                                               f"{R.cap(R.ge_word(rng))} {pct} of the {items} should be "
+                                               f"{e.many()}.",
+                                               f"Since {e.many()} are popular, {R.ge_word(rng)} {pct} of all "
+                                               f"{items} must be {e.many()}."] if self.variety else [])])
                 return Stmt(t, f"share_{R.snake(e.plural)}_min", f"{v} >= {R.num(pv)} * ({allv})")
             pv = math.ceil(share * rng.uniform(1.0, 1.5) * 20) / 20
             thirds = [t for t in (1 / 3, 2 / 3) if share + 1e-6 < t < pv]
@@ -422,7 +479,10 @@ class WordFamily(Family):
             t = R.pick(rng, [f"{R.cap(R.le_word(rng))} {pct} of all {items} can be {e.many()}.",
                              f"{R.cap(e.many())} cannot exceed {pct} of the total number of {items}.",
                              f"{R.cap(e.many())} may make up {R.pick(rng, ('at most', 'no more than'))} {pct} of the {items}.",
-                             f"{subject} wants {R.le_word(rng)} {pct} of the {items} to be {e.many()}."])
+                             f"{subject} wants {R.le_word(rng)} {pct} of the {items} to be {e.many()}.",
+                             *([f"{R.cap(R.le_word(rng))} {pct} of the {items} can be {e.many()}.",
+                                           f"{R.cap(e.many())} can account for {R.le_word(rng)} {pct} of the "
+                                           "total."] if self.variety else [])])
             return Stmt(t, f"share_{R.snake(e.plural)}_max", f"{v} <= {R.num(pv)} * ({allv})")
         a, b = rng.sample(ents, 2)
         if x0[a.var] < x0[b.var]:
@@ -450,7 +510,11 @@ class WordFamily(Family):
                 t = R.pick(rng, [f"There must be {R.ge_word(rng)} {m} as many {a.many()} as {b.many()}.",
                                  f"{R.cap(a.number_of())} must be {R.ge_word(rng)} {m} {b.number_of()}.",
                                  f"{subject} wants {R.ge_word(rng)} {m} as many {a.many()} as {b.many()}.",
-                                 f"{R.cap(a.number_of())} should be {R.ge_word(rng)} {m} that of {b.many()}."])
+                                 f"{R.cap(a.number_of())} should be {R.ge_word(rng)} {m} that of {b.many()}.",
+                                 *([f"{subject} must {mk} {R.ge_word(rng)} {m} as many {a.many()} as "
+                                               f"{b.many()}.",
+                                               f"The number of {a.many()} must be {R.ge_word(rng)} {m} the "
+                                               f"number of {b.many()}."] if self.variety else [])])
                 return Stmt(t, f"ratio_{R.snake(a.plural)}_{R.snake(b.plural)}",
                             f"{a.var} >= {R.num(k)} * {b.var}")
         if kind == "xy":
@@ -460,7 +524,11 @@ class WordFamily(Family):
                              f"{subject} must {mk} at least as many {a.many()} as {b.many()}.",
                              # NL4Opt's convention: "more than" / "exceed" read as non-strict
                              f"{R.cap(a.number_of())} must exceed {b.number_of()}.",
-                             f"{R.cap(b.number_of())} must be less than {a.number_of()}."])
+                             f"{R.cap(b.number_of())} must be less than {a.number_of()}.",
+                             *([f"{R.cap(a.number_of())} must be {R.ge_word(rng)} {b.number_of()}.",
+                                           f"{subject} must {mk} more {a.many()} than {b.many()}.",
+                                           f"{R.cap(b.number_of())} must not exceed that of {a.many()}.",
+                                           f"{R.cap(b.number_of())} can be at most {a.number_of()}."] if self.variety else [])])
             return Stmt(t, f"order_{R.snake(b.plural)}_{R.snake(a.plural)}", f"{b.var} <= {a.var}")
         if kind == "diff":
             d = R.nice(max(x0[a.var] - x0[b.var], 1) * rng.uniform(1.0, 1.5), "up")
@@ -476,14 +544,24 @@ class WordFamily(Family):
               coef: dict[str, dict[str, float]]) -> list[Stmt]:
         out: list[Stmt] = []
         if template == "per_entity":
+            mk = self.sc.make[0]
             for e in ents:
                 parts = []
                 for a in attrs:
-                    parts.append(_uses(rng, a, coef[a.key][e.var]))
+                    parts.append(_uses(rng, a, coef[a.key][e.var], self.variety))
+                if self.variety and e.count and not any(a.money for a in attrs) and rng.random() < 0.3:
+                    amts = [a.amount(rng, coef[a.key][e.var]) for a in attrs]
+                    out.append(Stmt(f"To {mk} {R.a_an(e.s)} {e.s} requires {R.join_and(amts)}."))
+                    continue
                 out.append(Stmt(f"{R.cap(e.each(rng))} {R.join_and(parts)}."))
         elif template == "per_attribute":
             for a in attrs:
-                parts = [f"{e.each(rng)} {_uses(rng, a, coef[a.key][e.var])}" for e in ents]
+                parts = [f"{e.each(rng)} {_uses(rng, a, coef[a.key][e.var], self.variety)}" for e in ents]
+                if self.variety and a.money and rng.random() < 0.4:
+                    head = R.pick(rng, ("the {k} per {e} is {v}", "the {k} for each {e} is {v}",
+                                        "the {k} of {an} {e} is {v}"))
+                    parts = [head.format(k=a.key, e=e.s, an=R.a_an(e.s), v=a.amount(rng, coef[a.key][e.var]))
+                             for e in ents]
                 conj = R.pick(rng, ("while", "whereas", "and"))
                 if len(parts) == 2:
                     out.append(Stmt(R.cap(f"{parts[0]}, {conj} {parts[1]}.")))
@@ -496,6 +574,10 @@ class WordFamily(Family):
                 if a.money:
                     head = {"profit": "yield a profit of", "revenue": "bring in", "cost": "cost",
                             "return": "return", "wage": "are paid"}.get(a.key, "cost")
+                    if self.variety and rng.random() < 0.3:
+                        out.append(Stmt(f"The {a.key} per unit of {R.join_and(names)} is {R.join_and(vals)}, "
+                                        "respectively."))
+                        continue
                     out.append(Stmt(f"{R.cap(R.join_and(names))} {head} {R.join_and(vals)} "
                                     f"{R.pick(rng, ('each', 'per unit', 'apiece'))}, respectively."))
                 else:
@@ -541,6 +623,10 @@ class WordFamily(Family):
                 f"{R.cap(s)} wants to {word} {ph}. How many of each should be {sc.make[1]}?",
                 f"Determine how many {names} to {mk} so as to {word} {ph}.",
                 f"What plan {word.replace('ize', 'izes').replace('ise', 'ises')} {ph}?"]
+        opts = opts + ([f"How many of each should {s} {mk} to {word} {ph}?",
+                              f"Find the number of each to {mk} in order to {word} {ph}.",
+                              f"What is the optimal number of {names} to {mk} to {word} {ph}?",
+                              f"How many {names} should be {sc.make[1]} in order to {word} {ph}?"] if self.variety else [])
         q = R.pick(rng, opts)
         if rng.random() < 0.15 and ph.split()[-1] in ("profit", "cost", "revenue", "costs"):
             best = "maximum" if obj.sense == "maximize" else "minimum"
@@ -554,14 +640,17 @@ def _lower_subject(subject: str) -> str:
     return subject
 
 
-def _uses(rng: random.Random, a: Attr, v: float) -> str:
+def _uses(rng: random.Random, a: Attr, v: float, variety: bool = False) -> str:
     amt = a.amount(rng, v)
     if a.money:
         if a.key == "profit":
             return R.pick(rng, [f"yields a profit of {amt}", f"earns {amt} in profit", f"brings a profit of {amt}",
-                                f"generates {amt} of profit"])
+                                f"generates {amt} of profit",
+                                *([f"gives a profit of {amt}", f"makes a profit of {amt}", f"nets {amt}",
+                                   f"results in a profit of {amt}"] if variety else [])])
         if a.key == "revenue":
-            return R.pick(rng, [f"brings in {amt}", f"sells for {amt}", f"generates revenue of {amt}"])
+            return R.pick(rng, [f"brings in {amt}", f"sells for {amt}", f"generates revenue of {amt}",
+                                *([f"can be sold for {amt}", f"earns {amt} in revenue"] if variety else [])])
         if a.key == "return":
             return R.pick(rng, [f"returns {amt}", f"yields {amt}"])
         if a.key == "wage":
