@@ -1,0 +1,127 @@
+"""How the embedded model's candidates should be ranked: greedy-first, voting, number coverage.
+
+    python benchmarks/bench_ranking.py --data runs/dg_eval2/records/test.jsonl --samples 7
+    python benchmarks/bench_ranking.py --data runs/nl4opt_dev.jsonl --samples 31 --relax
+
+For every problem the greedy candidate and ``--samples`` samples (T = 0.7) are drawn once, each is
+decoded, compiled and solved, and whether it is right (strict rule) is kept with its objective and the
+numbers of the text it uses. The ranking rules are then replayed on those same candidates, so they are
+compared on identical draws:
+
+* ``adaptive``: the greedy candidate when it solves, else the vote (the embedded backend's rule);
+* ``vote@K``: the largest group of equal objectives among the first K candidates (greedy breaks ties);
+* ``coverage@K``: as vote, but groups whose candidates use every number of the text first;
+* ``oracle@K``: some candidate among the first K is right (the ceiling of any ranking).
+
+``--dump FILE`` keeps the candidates (JSONL) for other rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+
+def _groups(cands: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    gs: list[list[dict[str, Any]]] = []
+    for c in cands:
+        if not c["ok"]:
+            continue
+        for g in gs:
+            o = g[0]["obj"]
+            if abs(o - c["obj"]) <= 1e-6 * max(1.0, abs(o)):
+                g.append(c)
+                break
+        else:
+            gs.append([c])
+    return gs
+
+
+def pick(item: dict[str, Any], rule: str, k: int) -> dict[str, Any] | None:
+    cands = item["cands"][:k]
+    if rule == "adaptive" and cands and cands[0]["ok"]:
+        return cands[0]
+    gs = _groups(cands)
+    if not gs:
+        return None
+    n_values = len(item["values"])
+
+    def key(g: list[dict[str, Any]]) -> tuple[Any, ...]:
+        c = g[0]
+        base: tuple[Any, ...] = (not c["has_obj"], abs(c["obj"] or 0.0) < 1e-9)
+        if rule == "coverage":
+            base += (min(n_values - len(x["used"]) for x in g) > 0,)
+        return (*base, -len(g), not any(x["greedy"] for x in g))
+
+    return sorted(gs, key=key)[0][0]
+
+
+def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[str, Any]:
+    from optsolve.train.evaluate import strict_match
+    from optsolve.train.runtime import check_candidate
+
+    text = item["question"]
+    g, values = model.generate(text, k=1, seed=0, max_seconds=6.0)
+    cands = list(g.candidates)
+    if samples:
+        s, _ = model.generate(text, k=samples, seed=0, max_seconds=12.0, greedy=False)
+        cands += s.candidates
+    seen: dict[str, Any] = {}
+    out = []
+    for c in cands:
+        if c.compact not in seen:
+            check_candidate(c, values, relax=relax)
+            seen[c.compact] = c
+        d = seen[c.compact]
+        out.append({"greedy": c.greedy, "ok": d.ok, "obj": d.objective,
+                    "used": sorted({int(x) for x in re.findall(r"<n(\d+)>", c.compact)}),
+                    "has_obj": bool(d.formulation and d.formulation.get("objective")),
+                    "right": strict_match(d.objective if d.ok else None, float(item["answer"]))})
+    return {"id": item["id"], "answer": item["answer"], "values": values, "cands": out}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
+    ap.add_argument("--data", required=True, help="records (text + formulation) or bench rows (question, answer)")
+    ap.add_argument("--samples", type=int, default=7, help="samples drawn besides the greedy candidate")
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--relax", action="store_true", help="integer variables made continuous (NL4Opt's optima)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--dump", default=None, help="write every problem's candidates here (JSONL)")
+    args = ap.parse_args()
+
+    from tqdm import tqdm
+
+    from optsolve.formalize.backends.embedded import default_model_dir
+    from optsolve.train.common import read_jsonl, set_threads
+    from optsolve.train.evaluate import items_from
+    from optsolve.train.pointer import load_formalizer
+
+    set_threads(args.threads)
+    model = load_formalizer(args.model or default_model_dir())
+    items = items_from(read_jsonl(args.data))[: args.limit]
+    drawn = [draw(model, it, args.samples, args.relax) for it in tqdm(items, desc="draw", mininterval=5)]
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as f:
+            for d in drawn:
+                f.write(json.dumps(d) + "\n")
+    n = len(drawn)
+    total = 1 + args.samples
+    ks = sorted({k for k in (1, 4, 8, 16, 32, total) if k <= total})
+    report: dict[str, Any] = {"items": n, "candidates": total, "relax": args.relax}
+    report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p["right"]) for d in drawn) / n
+    for k in ks:
+        for rule in ("vote", "coverage"):
+            report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p["right"]) for d in drawn) / n
+        report[f"oracle@{k}"] = sum(any(c["right"] for c in d["cands"][:k]) for d in drawn) / n
+    json.dump({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
