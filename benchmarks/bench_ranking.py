@@ -25,38 +25,26 @@ import sys
 from typing import Any
 
 
-def _groups(cands: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    gs: list[list[dict[str, Any]]] = []
-    for c in cands:
-        if not c["ok"]:
-            continue
-        for g in gs:
-            o = g[0]["obj"]
-            if abs(o - c["obj"]) <= 1e-6 * max(1.0, abs(o)):
-                g.append(c)
-                break
-        else:
-            gs.append([c])
-    return gs
+def pick(item: dict[str, Any], rule: str, k: int) -> Any:
+    """The candidate ``rule`` puts first among the first ``k`` (None when none solves). Voting is the
+    embedded backend's own :func:`optsolve.train.runtime.vote`; coverage re-sorts its groups, stably."""
+    from optsolve.train.runtime import vote
 
-
-def pick(item: dict[str, Any], rule: str, k: int) -> dict[str, Any] | None:
     cands = item["cands"][:k]
-    if rule == "adaptive" and cands and cands[0]["ok"]:
+    if rule == "adaptive" and cands and cands[0].ok:
         return cands[0]
-    gs = _groups(cands)
-    if not gs:
+    ranked = [c for c in vote(cands) if c.ok]
+    if not ranked:
         return None
-    n_values = len(item["values"])
+    if rule == "coverage":
+        full = {c.objective for c in ranked if c.used == item["n_values"]}
 
-    def key(g: list[dict[str, Any]]) -> tuple[Any, ...]:
-        c = g[0]
-        base: tuple[Any, ...] = (not c["has_obj"], abs(c["obj"] or 0.0) < 1e-9)
-        if rule == "coverage":
-            base += (min(n_values - len(x["used"]) for x in g) > 0,)
-        return (*base, -len(g), not any(x["greedy"] for x in g))
+        def key(c: Any) -> tuple[bool, bool, bool]:
+            return (not (c.formulation and c.formulation.get("objective")), abs(c.objective) < 1e-9,
+                    c.objective not in full)
 
-    return sorted(gs, key=key)[0][0]
+        ranked.sort(key=key)
+    return ranked[0]
 
 
 def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[str, Any]:
@@ -70,17 +58,16 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
         s, _ = model.generate(text, k=samples, seed=0, max_seconds=12.0, greedy=False)
         cands += s.candidates
     seen: dict[str, Any] = {}
-    out = []
     for c in cands:
-        if c.compact not in seen:
+        if c.compact in seen:    # identical outputs solve identically
+            d = seen[c.compact]
+            c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
+        else:
             check_candidate(c, values, relax=relax)
             seen[c.compact] = c
-        d = seen[c.compact]
-        out.append({"greedy": c.greedy, "ok": d.ok, "obj": d.objective,
-                    "used": sorted({int(x) for x in re.findall(r"<n(\d+)>", c.compact)}),
-                    "has_obj": bool(d.formulation and d.formulation.get("objective")),
-                    "right": strict_match(d.objective if d.ok else None, float(item["answer"]))})
-    return {"id": item["id"], "answer": item["answer"], "values": values, "cands": out}
+        c.used = len({int(x) for x in re.findall(r"<n(\d+)>", c.compact)})
+        c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
+    return {"id": item["id"], "answer": item["answer"], "n_values": len(values), "cands": cands}
 
 
 def main() -> int:
@@ -108,16 +95,18 @@ def main() -> int:
     if args.dump:
         with open(args.dump, "w", encoding="utf-8") as f:
             for d in drawn:
-                f.write(json.dumps(d) + "\n")
+                f.write(json.dumps({**d, "cands": [
+                    {"greedy": c.greedy, "ok": c.ok, "objective": c.objective, "used": c.used, "right": c.right}
+                    for c in d["cands"]]}) + "\n")
     n = len(drawn)
     total = 1 + args.samples
     ks = sorted({k for k in (1, 4, 8, 16, 32, total) if k <= total})
     report: dict[str, Any] = {"items": n, "candidates": total, "relax": args.relax}
-    report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p["right"]) for d in drawn) / n
+    report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
         for rule in ("vote", "coverage"):
-            report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p["right"]) for d in drawn) / n
-        report[f"oracle@{k}"] = sum(any(c["right"] for c in d["cands"][:k]) for d in drawn) / n
+            report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
+        report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
     json.dump({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}, sys.stdout, indent=1)
     print()
     return 0
