@@ -67,7 +67,8 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
             seen[c.compact] = c
         c.used = len({int(x) for x in re.findall(r"<n(\d+)>", c.compact)})
         c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
-    return {"id": item["id"], "answer": item["answer"], "n_values": len(values), "cands": cands}
+    return {"id": item["id"], "answer": item["answer"], "n_values": len(values), "values": values,
+            "text": text, "cands": cands}
 
 
 def main() -> int:
@@ -96,7 +97,9 @@ def main() -> int:
         with open(args.dump, "w", encoding="utf-8") as f:
             for d in drawn:
                 f.write(json.dumps({**d, "cands": [
-                    {"greedy": c.greedy, "ok": c.ok, "objective": c.objective, "used": c.used, "right": c.right}
+                    {"greedy": c.greedy, "ok": c.ok, "objective": c.objective, "used": c.used, "right": c.right,
+                     "logp": c.logp, "steps": c.steps, "compact": c.compact, "status": c.status,
+                     "formulation": c.formulation}
                     for c in d["cands"]]}) + "\n")
     n = len(drawn)
     total = 1 + args.samples

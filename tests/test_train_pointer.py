@@ -5,6 +5,7 @@ loads offline, answers through the embedded backend and stays bounded on bad inp
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import time
@@ -318,3 +319,74 @@ def test_a_model_that_tunes_the_encoder_trains_ships_its_layers_and_loads(tmp_pa
         P.prepare(data, tmp_path / "run" / "prepared", progress=False)
     assert torch.load(sorted((tmp_path / "run" / "prepared").glob("shard-*.pt"))[0],
                       weights_only=False)["feats"][0].shape[-1] == 384
+
+
+def test_rank_by_score_orders_objective_groups_by_their_best_score() -> None:
+    from optsolve.train.verifier import rank_by_score
+
+    objectives = [10.0, 12.0, 10.0 + 1e-9, None, 7.0]
+    scores = [0.1, 0.5, 0.9, 5.0, -1.0]
+    # group 10 (best 0.9) before group 12 (0.5) before group 7; the unsolved one is left out
+    assert rank_by_score(objectives, scores) == [2, 0, 1, 4]
+    assert rank_by_score([], []) == []
+
+
+def test_verifier_loss_prefers_the_right_candidate_on_top() -> None:
+    import torch
+
+    from optsolve.train.verifier import _loss
+
+    group = torch.tensor([0, 0, 0, 1, 1])
+    label = torch.tensor([1.0, 0.0, 0.0, 0.0, 0.0])     # text 1 has no right candidate: pointwise only
+    good = _loss(torch.tensor([3.0, -1.0, -1.0, -2.0, -2.0]), group, label, 0.5)
+    bad = _loss(torch.tensor([-1.0, 3.0, -1.0, -2.0, -2.0]), group, label, 0.5)
+    assert float(good) < float(bad)
+    assert float(_loss(torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0]), group, label, 0.0)) == pytest.approx(
+        math.log(3.0), rel=1e-5)
+
+
+def test_verifier_trains_on_drawn_candidates_ships_beside_the_model_and_ranks(tiny_model: Path,
+                                                                              tmp_path: Path) -> None:
+    """Candidates drawn and solver-marked (resumable), a verifier trained on them learns to put the
+    right ones first, and installed beside a model it re-ranks what verified_candidates returns."""
+    import shutil
+
+    from optsolve.train import verifier as VF
+    from optsolve.train.runtime import verified_candidates
+
+    recs = _records(6, seed=3) + _records(4, seed=11)    # seen by the tiny model, then unseen ones
+    out = tmp_path / "cands.jsonl"
+    rows = VF.draw_candidates(str(tiny_model), recs, samples=5, temperature=1.5, progress=False, out=out)
+    assert len(rows) == 10 and all(len(r["cands"]) == 6 for r in rows)
+    assert len(out.read_text().splitlines()) == 10
+    again = VF.draw_candidates(str(tiny_model), recs, samples=5, progress=False, out=out)   # resumes
+    assert len(out.read_text().splitlines()) == 10 and again == rows
+    examples = VF.examples_from_dumps(rows)
+    mixed = [e for e in examples if 0 < sum(e["right"]) < len(e["right"])]
+    assert mixed, "sampling at T=1.5 should give texts with right and wrong solved candidates"
+    summary = VF.train_verifier(str(tiny_model), examples, tmp_path / "ver", eval_examples=mixed, epochs=60,
+                                lr=1e-3, texts_per_batch=4, threads=1, progress=False)
+    assert summary["eval"]["top_right"] == 1.0, summary      # it fits its own training texts
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_model, model_dir)
+    for name in (VF.FILE, VF.CONFIG):
+        shutil.copy2(tmp_path / "ver" / name, model_dir / name)
+    model = P.load_formalizer(model_dir, threads=1)
+    assert model.verifier is not None
+    text = mixed[0]["text"]
+    cands, _ = verified_candidates(model, text, k=6, temperature=1.5, max_seconds=10, adaptive=True)
+    solved = [c for c in cands if c.ok]
+    assert solved and all(c.score is not None for c in solved)
+    assert solved[0].score == max(c.score for c in solved if c.score is not None)
+    # verify=False keeps the vote's order and scores nothing
+    plain, _ = verified_candidates(model, text, k=6, temperature=1.5, max_seconds=10, verify=False)
+    assert all(c.score is None for c in plain)
+    # a verifier trained for another model is refused with a hint, not loaded wrongly
+    other = tmp_path / "other"
+    shutil.copytree(tiny_model, other)
+    cfg = json.loads((other / "config.json").read_text())
+    (other / VF.FILE).write_bytes((tmp_path / "ver" / VF.FILE).read_bytes())
+    cfg["hidden"] = 64
+    with pytest.raises(E.InputError):
+        VF.load_verifier(other, P.build_model(P.PointerConfig(**{k: v for k, v in cfg.items()
+                                                                  if k in P.PointerConfig.__dataclass_fields__})))

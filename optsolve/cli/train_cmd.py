@@ -7,6 +7,7 @@
     optsolve train eval --model runs/dpo --data records_test.jsonl
     optsolve train pointer --data records_train.jsonl --out runs/ptr   (frozen MiniLM + pointer decoder)
     optsolve train pointer-dpo --model runs/ptr/model --data records_train.jsonl --out runs/ptr-dpo
+    optsolve train verifier --model optsolve/embedded/model --data records.jsonl --out runs/ver [--install]
     optsolve train self-label --out labels.jsonl   (NL4Opt's tagged texts; shipped model or --backend ...)
     optsolve train self-label --calibrate          (the filter's precision on NL4Opt dev)
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
@@ -137,6 +138,44 @@ def _pointer_dpo(args: argparse.Namespace) -> int:
                              batch_size=args.batch_size, max_minutes=args.max_minutes, seed=args.seed,
                              threads=args.threads, progress=not args.json, sft_weight=args.sft_weight))
     summary["model"] = f"{args.out}/model"
+    _print(summary, args.json)
+    return 0
+
+
+def _verifier(args: argparse.Namespace) -> int:
+    import shutil
+    from pathlib import Path
+
+    from optsolve.errors import InputError
+    from optsolve.formalize.backends.embedded import default_model_dir
+    from optsolve.train.common import evenly_spaced, read_jsonl, set_threads
+    from optsolve.train.verifier import CONFIG, FILE, draw_candidates, examples_from_dumps, train_verifier
+
+    set_threads(args.threads)
+    model = args.model or str(default_model_dir())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = read_jsonl(args.data)
+    if args.records:
+        rows = evenly_spaced(rows, args.records)
+    drawn = draw_candidates(model, rows, samples=args.samples, temperature=args.temperature, seed=args.seed,
+                            progress=not args.json, out=out / "candidates.jsonl")
+    held = None
+    if args.eval_data:
+        held = examples_from_dumps(draw_candidates(model, read_jsonl(args.eval_data), samples=args.samples,
+                                                   temperature=args.temperature, seed=args.seed,
+                                                   progress=not args.json, out=out / "eval_candidates.jsonl"))
+    examples = examples_from_dumps(drawn)
+    if not any(0 < sum(e["right"]) < len(e["right"]) for e in examples):
+        raise InputError("no text has both a right and a wrong solved candidate to learn from",
+                         hint="draw on more records (--records) or more samples (--samples)")
+    summary = train_verifier(model, examples, out, eval_examples=held, epochs=args.epochs, lr=args.lr,
+                             texts_per_batch=args.texts_per_batch, max_minutes=args.max_minutes,
+                             seed=args.seed, threads=args.threads, progress=not args.json)
+    if args.install:
+        for name in (FILE, CONFIG):
+            shutil.copy2(out / name, Path(model) / name)
+        summary["installed"] = model
     _print(summary, args.json)
     return 0
 
@@ -309,6 +348,28 @@ def register(sub: Any) -> None:
     pd.add_argument("--threads", type=int, default=None)
     pd.add_argument("--json", action="store_true")
     pd.set_defaults(func=_pointer_dpo)
+
+    vf = tsub.add_parser("verifier", help="train a verifier that ranks a pointer model's candidates",
+                         description="Draw candidates from a pointer model on training records (the greedy one "
+                                     "and --samples samples), mark each right or wrong with the solver, and "
+                                     "train a verifier on them that ranks the candidates at inference. "
+                                     "Candidates are kept in OUT/candidates.jsonl (an interrupted draw resumes).")
+    vf.add_argument("--model", default=None, help="pointer model directory (default: the shipped one)")
+    vf.add_argument("--data", required=True, help="records (text + formulation) the model was not trained on")
+    vf.add_argument("--eval-data", default=None, help="held-out records: the verifier's pick accuracy on them")
+    vf.add_argument("--out", required=True)
+    vf.add_argument("--records", type=int, default=None, help="use this many records (evenly spaced)")
+    vf.add_argument("--samples", type=int, default=15, help="samples per record besides the greedy one")
+    vf.add_argument("--temperature", type=float, default=0.7)
+    vf.add_argument("--epochs", type=float, default=2.0)
+    vf.add_argument("--lr", type=float, default=1e-4)
+    vf.add_argument("--texts-per-batch", type=int, default=8)
+    vf.add_argument("--max-minutes", type=float, default=None)
+    vf.add_argument("--seed", type=int, default=0)
+    vf.add_argument("--threads", type=int, default=None)
+    vf.add_argument("--install", action="store_true", help="copy the verifier beside the model it ranks")
+    vf.add_argument("--json", action="store_true")
+    vf.set_defaults(func=_verifier)
 
     from optsolve.paths import nl4opt_dir
 

@@ -943,6 +943,21 @@ class PointerModel:
         self.var_kw = self.vocab.index("<var>")
         self.slot_ids = [self.vocab.index(f"<v{i}>") for i in range(MAX_VARS)]
         self._last: tuple[str, Source, Any] | None = None
+        from optsolve.train.verifier import load_verifier
+
+        self.verifier = load_verifier(self.path, self.model)   # None when none ships beside the model
+
+    def score(self, text: str, candidates: list[Any]) -> list[float]:
+        """The verifier's scores of ``candidates`` (their decoder outputs) for ``text``; higher is
+        likelier right. Requires a verifier (``self.verifier``)."""
+        from optsolve.train.verifier import score_candidates
+
+        torch = self.torch
+        src, states = self.source(text)
+        with torch.inference_mode():
+            mask = torch.ones(1, len(src.ids), dtype=torch.bool)
+            mem = self.model.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))
+        return score_candidates(self.verifier, mem, [list(c.steps or []) for c in candidates])
 
     def source(self, text: str) -> tuple[Source, Any]:
         if self._last is None or self._last[0] != text:
@@ -988,6 +1003,7 @@ class PointerModel:
             start = [0] * k
             declared = [0] * k
             done = [False] * k
+            logp = [0.0] * k
             limit = min(max_new_tokens, MAX_STEPS)
             for t in range(limit):
                 logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past)
@@ -1008,6 +1024,7 @@ class PointerModel:
                             allowed[slots[:declared[r]]] = True
                     logits[r] = logits[r].masked_fill(~allowed, -math.inf)
                 nxt = torch.argmax(logits, dim=-1)
+                lsm = torch.log_softmax(logits, dim=-1)
                 first = 1 if greedy else 0
                 if k > first and temperature > 0:
                     probs = torch.softmax(logits[first:] / temperature, dim=-1)
@@ -1022,6 +1039,7 @@ class PointerModel:
                         nv[r, 0] = j
                     if done[r]:
                         continue
+                    logp[r] += float(lsm[r, j])
                     trace[r].append((1, j - V) if j >= V else (0, j))
                     if j == EOS:
                         done[r] = True
@@ -1048,7 +1066,8 @@ class PointerModel:
                 if all(done) or time.perf_counter() - t0 > max_seconds:
                     break
                 kinds, vals = nk, nv
-        cands = [Candidate(" ".join(w), greedy=greedy and r == 0, steps=trace[r]) for r, w in enumerate(words)]
+        cands = [Candidate(" ".join(w), greedy=greedy and r == 0, steps=trace[r], logp=logp[r])
+                 for r, w in enumerate(words)]
         for c, d in zip(cands, done):
             if not d:
                 c.error = "output cut at the length or time bound"

@@ -40,6 +40,8 @@ class Candidate:
     greedy: bool = False
     votes: int = 0
     steps: list[tuple[int, int]] | None = None    # the pointer model's decoder outputs (kind, value)
+    logp: float | None = None    # the pointer model's log-probability of its output (untempered, constrained)
+    score: float | None = None   # the learned verifier's score, where the model ships one (higher: likelier right)
 
     @property
     def ok(self) -> bool:
@@ -252,14 +254,20 @@ def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
 
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
                         max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False,
-                        adaptive: bool = False) -> tuple[list[Candidate], Generation]:
+                        adaptive: bool = False, verify: bool = True) -> tuple[list[Candidate], Generation]:
     """Up to ``k`` candidates for ``text``, checked by the solver and ranked by :func:`vote`.
 
     The greedy candidate is decoded and checked first, alone (one row decodes fastest), then the
     ``k - 1`` samples in the time left of ``max_seconds``: a slow or loaded machine cuts the samples,
     never the greedy answer. ``adaptive`` draws the samples only when the greedy candidate does not
     solve (the fast path for interactive use; voting needs the samples).
+
+    When the model ships a learned verifier (:mod:`optsolve.train.verifier`) and ``verify`` is on, the
+    samples are always drawn and the solved candidates are ranked by the verifier's scores (objective
+    groups by their best score) instead of by votes; ``adaptive`` is then ignored.
     """
+    verifier = verify and getattr(model, "verifier", None) is not None
+    adaptive = adaptive and not verifier
     t0 = time.perf_counter()
     gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
@@ -279,4 +287,24 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
             continue
         check_candidate(c, values, relax=relax)
         seen[c.compact] = c
-    return vote(gen.candidates), gen
+    ranked = vote(gen.candidates)
+    if verifier:
+        ranked = rank_verified(model, text, ranked)
+    return ranked, gen
+
+
+def rank_verified(model: Any, text: str, ranked: list[Candidate]) -> list[Candidate]:
+    """``ranked`` (as :func:`vote` left it) with its solved candidates re-ordered by the model's
+    verifier: objective groups by their best score, then the unsolved ones as they were."""
+    from optsolve.train.verifier import rank_by_score
+
+    solved = [c for c in ranked if c.ok and c.steps]
+    if not solved:
+        return ranked
+    scores = model.score(text, solved)
+    for c, s in zip(solved, scores):
+        c.score = s
+    order = rank_by_score([c.objective for c in solved], scores)
+    first = [solved[i] for i in order]
+    taken = {id(c) for c in first}
+    return first + [c for c in ranked if id(c) not in taken]
