@@ -242,12 +242,12 @@ class WordFamily(Family):
             cap = R.nice(cap, "up")
             name = "budget" if a.money else f"{a.key}_limit"
             stmts.append(Stmt(self._limit_text(rng, subj(), a, cap, period), name,
-                              f"{lin(coef[a.key])} <= {R.num(cap)}"))
+                                 f"{lin(coef[a.key])} <= {R.num(cap)}"))
         for a in ges:
             req = sum(coef[a.key][v] * x0[v] for v in x0) * rng.uniform(0.6, 1.0)
             req = R.nice(req, "down")
             stmts.append(Stmt(self._req_text(rng, subj(), a, req, period), f"{a.key}_min",
-                              f"{lin(coef[a.key])} >= {R.num(req)}"))
+                                 f"{lin(coef[a.key])} >= {R.num(req)}"))
         kinds = list(sc.relations)
         if need_ge:
             forced: list[str] = [k for k in ("total_ge", "lb") if k in kinds]
@@ -285,14 +285,14 @@ class WordFamily(Family):
         domain = "nonnegative_integers" if integer else "nonnegative_reals"
         obj_coefs = coef[obj.attr.key] if obj.attr else {e.var: 1.0 for e in ents}
         form: dict[str, Any] = {
-            "name": sc.name,
-            "variables": {e.var: {"domain": domain} for e in ents},
-            "objective": {"sense": obj.sense, "expr": lin(obj_coefs)},
-            "constraints": {s.name: {"expr": s.expr} for s in order if s.name and s.expr},
+                                 "name": sc.name,
+                                 "variables": {e.var: {"domain": domain} for e in ents},
+                                 "objective": {"sense": obj.sense, "expr": lin(obj_coefs)},
+                                 "constraints": {s.name: {"expr": s.expr} for s in order if s.name and s.expr},
         }
         meta = {"kind": "milp" if integer else "lp",
-                "entities": {e.plural: e.var for e in ents},
-                "reference_plan": x0, "subject": subject}
+                                 "entities": {e.plural: e.var for e in ents},
+                                 "reference_plan": x0, "subject": subject}
         return Instance(sc.name, level, f"{sc.name}.{template}", form, text, meta)
 
     @staticmethod
@@ -327,16 +327,16 @@ class WordFamily(Family):
             return R.cap(R.pick(rng, a.limit).format(S=subject, le=R.le_word(rng), amt=amt, p=p))
         if a.money:
             opts = [f"{subject} has a budget of {amt}{p}.",
-                    f"{subject} can spend {R.le_word(rng)} {amt}{p}.",
-                    f"The total cost cannot exceed {amt}{p}.",
-                    f"{R.cap(s)} has {R.le_word(rng)} {amt} to spend{p}.",
-                    f"There is a budget of {amt} available{p}.",
-                    f"Spending must stay within {amt}{p}."]
+                                 f"{subject} can spend {R.le_word(rng)} {amt}{p}.",
+                                 f"The total cost cannot exceed {amt}{p}.",
+                                 f"{R.cap(s)} has {R.le_word(rng)} {amt} to spend{p}.",
+                                 f"There is a budget of {amt} available{p}.",
+                                 f"Spending must stay within {amt}{p}."]
             opts = opts + ([f"The budget is {amt}{p}.",
-                                  f"{subject} does not want to spend more than {amt}{p}.",
-                                  f"{subject} wants to spend {R.le_word(rng)} {amt}{p}.",
-                                  f"{subject} has a total of {amt} to spend{p}.",
-                                  f"A maximum of {amt} can be spent{p}."] if self.variety else [])
+                                 f"{subject} does not want to spend more than {amt}{p}.",
+                                 f"{subject} wants to spend {R.le_word(rng)} {amt}{p}.",
+                                 f"{subject} has a total of {amt} to spend{p}.",
+                                 f"A maximum of {amt} can be spent{p}."] if self.variety else [])
         else:
             opts = [f"There are {amt} available{p}.",
                     f"{subject} has {amt} available{p}.",
@@ -395,11 +395,11 @@ class WordFamily(Family):
                              f"{R.cap(e.number_of())} cannot exceed {R.fmt_int(rng, n)}{p}.",
                              f"{R.cap(e.number_of())} is limited to {R.fmt_int(rng, n)}{p}.",
                              *([f"{subject} cannot {mk} more than {q}{p}.",
-                                           f"The demand for {e.many()} is {R.le_word(rng)} {R.fmt_int(rng, n)}{p}.",
-                                           f"There is a limit of {R.fmt_int(rng, n)} {e.many()}{p}.",
-                                           f"{R.cap(R.le_word(rng))} {R.fmt_int(rng, n)} of the {items} can be "
-                                           f"{e.many()}.",
-                                           f"The maximum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
+                                f"The demand for {e.many()} is {R.le_word(rng)} {R.fmt_int(rng, n)}{p}.",
+                                f"There is a limit of {R.fmt_int(rng, n)} {e.many()}{p}.",
+                                f"{R.cap(R.le_word(rng))} {R.fmt_int(rng, n)} of the {items} can be "
+                                f"{e.many()}.",
+                                f"The maximum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
             return Stmt(t, f"max_{R.snake(e.plural)}", f"{v} <= {R.num(n)}")
         if kind == "lb":
             n = R.nice(x0[v] * rng.uniform(0.3, 0.9), "down")
@@ -412,10 +412,10 @@ class WordFamily(Family):
                              f"A minimum of {q} is required{p}.",
                              f"To meet its commitments, {_lower_subject(subject)} needs {R.ge_word(rng)} {q}.",
                              *([f"{R.cap(e.number_of())} must be {R.ge_word(rng)} {R.fmt_int(rng, n)}{p}.",
-                                           f"In order to stay in business, {R.ge_word(rng)} {q} should be {made}.",
-                                           f"Due to a contract, {_lower_subject(subject)} must {mk} "
-                                           f"{R.ge_word(rng)} {q}{p}.",
-                                           f"The minimum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
+                                f"In order to stay in business, {R.ge_word(rng)} {q} should be {made}.",
+                                f"Due to a contract, {_lower_subject(subject)} must {mk} "
+                                f"{R.ge_word(rng)} {q}{p}.",
+                                f"The minimum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
             return Stmt(t, f"min_{R.snake(e.plural)}", f"{v} >= {R.num(n)}")
         if kind == "total_le":
             n = R.nice(total * rng.uniform(1.0, 1.3), "up")
@@ -425,11 +425,11 @@ class WordFamily(Family):
                              f"Because of limited space, {R.le_word(rng)} {R.fmt_int(rng, n)} {items} of "
                              "any type are allowed.",
                              *([f"{subject} can {mk} {R.le_word(rng)} {R.fmt_int(rng, n)} {items} "
-                                           f"of either type{p}.",
-                                           f"{subject} has capacity for {R.le_word(rng)} {R.fmt_int(rng, n)} "
-                                           f"{items}{p}.",
-                                           f"{subject} can {mk} a maximum of {R.fmt_int(rng, n)} {items} "
-                                           f"combined{p}."] if self.variety else [])])
+                                f"of either type{p}.",
+                                f"{subject} has capacity for {R.le_word(rng)} {R.fmt_int(rng, n)} "
+                                f"{items}{p}.",
+                                f"{subject} can {mk} a maximum of {R.fmt_int(rng, n)} {items} "
+                                f"combined{p}."] if self.variety else [])])
             return Stmt(t, "total_max", f"{allv} <= {R.num(n)}")
         if kind == "total_ge":
             n = R.nice(total * rng.uniform(0.6, 1.0), "down")
@@ -441,9 +441,9 @@ class WordFamily(Family):
                              f"The total number of {items} must be {R.ge_word(rng)} {R.fmt_int(rng, n)}{p}.",
                              f"Altogether, {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} are required{p}.",
                              *([f"{subject} needs {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} "
-                                           f"combined{p}.",
-                                           f"A total of {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} must be "
-                                           f"{made}{p}."] if self.variety else [])])
+                                f"combined{p}.",
+                                f"A total of {R.ge_word(rng)} {R.fmt_int(rng, n)} {items} must be "
+                                f"{made}{p}."] if self.variety else [])])
             return Stmt(t, "total_min", f"{allv} >= {R.num(n)}")
         if kind in ("ratio_ge", "ratio_le"):
             share = x0[v] / total
@@ -463,11 +463,11 @@ class WordFamily(Family):
                                  *([f"{R.cap(R.ge_word(rng))} {pct} of the {items} must be by {e.many()}."]
                                    if items == "trips" else []),
                                  *([f"{subject} wants {R.ge_word(rng)} {pct} of the {items} to be "
-                                               f"{e.many()}.",
-                                               f"{R.cap(R.ge_word(rng))} {pct} of the {items} should be "
-                                               f"{e.many()}.",
-                                               f"Since {e.many()} are popular, {R.ge_word(rng)} {pct} of all "
-                                               f"{items} must be {e.many()}."] if self.variety else [])])
+                                    f"{e.many()}.",
+                                    f"{R.cap(R.ge_word(rng))} {pct} of the {items} should be "
+                                    f"{e.many()}.",
+                                    f"Since {e.many()} are popular, {R.ge_word(rng)} {pct} of all "
+                                    f"{items} must be {e.many()}."] if self.variety else [])])
                 return Stmt(t, f"share_{R.snake(e.plural)}_min", f"{v} >= {R.num(pv)} * ({allv})")
             pv = math.ceil(share * rng.uniform(1.0, 1.5) * 20) / 20
             thirds = [t for t in (1 / 3, 2 / 3) if share + 1e-6 < t < pv]
@@ -481,8 +481,8 @@ class WordFamily(Family):
                              f"{R.cap(e.many())} may make up {R.pick(rng, ('at most', 'no more than'))} {pct} of the {items}.",
                              f"{subject} wants {R.le_word(rng)} {pct} of the {items} to be {e.many()}.",
                              *([f"{R.cap(R.le_word(rng))} {pct} of the {items} can be {e.many()}.",
-                                           f"{R.cap(e.many())} can account for {R.le_word(rng)} {pct} of the "
-                                           "total."] if self.variety else [])])
+                                f"{R.cap(e.many())} can account for {R.le_word(rng)} {pct} of the "
+                                "total."] if self.variety else [])])
             return Stmt(t, f"share_{R.snake(e.plural)}_max", f"{v} <= {R.num(pv)} * ({allv})")
         a, b = rng.sample(ents, 2)
         if x0[a.var] < x0[b.var]:
@@ -512,9 +512,9 @@ class WordFamily(Family):
                                  f"{subject} wants {R.ge_word(rng)} {m} as many {a.many()} as {b.many()}.",
                                  f"{R.cap(a.number_of())} should be {R.ge_word(rng)} {m} that of {b.many()}.",
                                  *([f"{subject} must {mk} {R.ge_word(rng)} {m} as many {a.many()} as "
-                                               f"{b.many()}.",
-                                               f"The number of {a.many()} must be {R.ge_word(rng)} {m} the "
-                                               f"number of {b.many()}."] if self.variety else [])])
+                                    f"{b.many()}.",
+                                    f"The number of {a.many()} must be {R.ge_word(rng)} {m} the "
+                                    f"number of {b.many()}."] if self.variety else [])])
                 return Stmt(t, f"ratio_{R.snake(a.plural)}_{R.snake(b.plural)}",
                             f"{a.var} >= {R.num(k)} * {b.var}")
         if kind == "xy":
@@ -526,9 +526,9 @@ class WordFamily(Family):
                              f"{R.cap(a.number_of())} must exceed {b.number_of()}.",
                              f"{R.cap(b.number_of())} must be less than {a.number_of()}.",
                              *([f"{R.cap(a.number_of())} must be {R.ge_word(rng)} {b.number_of()}.",
-                                           f"{subject} must {mk} more {a.many()} than {b.many()}.",
-                                           f"{R.cap(b.number_of())} must not exceed that of {a.many()}.",
-                                           f"{R.cap(b.number_of())} can be at most {a.number_of()}."] if self.variety else [])])
+                                f"{subject} must {mk} more {a.many()} than {b.many()}.",
+                                f"{R.cap(b.number_of())} must not exceed that of {a.many()}.",
+                                f"{R.cap(b.number_of())} can be at most {a.number_of()}."] if self.variety else [])])
             return Stmt(t, f"order_{R.snake(b.plural)}_{R.snake(a.plural)}", f"{b.var} <= {a.var}")
         if kind == "diff":
             d = R.nice(max(x0[a.var] - x0[b.var], 1) * rng.uniform(1.0, 1.5), "up")
