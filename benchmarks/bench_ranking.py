@@ -11,6 +11,10 @@ compared on identical draws:
 * ``adaptive``: the greedy candidate when it solves, else the vote (the embedded backend's rule);
 * ``vote@K``: the largest group of equal objectives among the first K candidates (greedy breaks ties);
 * ``coverage@K``: as vote, but groups whose candidates use every number of the text first;
+* ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
+  sequence log-probability, untempered);
+* ``verifier@K``: the objective group whose best candidate the learned verifier scores highest
+  (``optsolve train verifier``; only when the model ships one, or with ``--verifier DIR``);
 * ``oracle@K``: some candidate among the first K is right (the ceiling of any ranking).
 
 ``--dump FILE`` keeps the candidates (JSONL) for other rules.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from typing import Any
@@ -33,9 +38,17 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
     cands = item["cands"][:k]
     if rule == "adaptive" and cands and cands[0].ok:
         return cands[0]
+    if rule == "verifier":
+        from optsolve.train.verifier import rank_by_score
+
+        solved = [c for c in cands if c.ok and c.score is not None]
+        order = rank_by_score([c.objective for c in solved], [c.score for c in solved])
+        return solved[order[0]] if order else None
     ranked = [c for c in vote(cands) if c.ok]
     if not ranked:
         return None
+    if rule == "logp":
+        return max(ranked, key=lambda c: c.logp if c.logp is not None else -math.inf)
     if rule == "coverage":
         full = {c.objective for c in ranked if c.used == item["n_values"]}
 
@@ -67,6 +80,10 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
             seen[c.compact] = c
         c.used = len({int(x) for x in re.findall(r"<n(\d+)>", c.compact)})
         c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
+    solved = [c for c in cands if c.ok and c.steps]
+    if getattr(model, "verifier", None) is not None and solved:
+        for c, sc in zip(solved, model.score(text, solved)):
+            c.score = sc
     return {"id": item["id"], "answer": item["answer"], "n_values": len(values), "values": values,
             "text": text, "cands": cands}
 
@@ -79,6 +96,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--relax", action="store_true", help="integer variables made continuous (NL4Opt's optima)")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--verifier", default=None, help="a verifier directory (`optsolve train verifier --out`) "
+                    "to rank with instead of the one shipped beside the model")
     ap.add_argument("--dump", default=None, help="write every problem's candidates here (JSONL)")
     args = ap.parse_args()
 
@@ -91,6 +110,11 @@ def main() -> int:
 
     set_threads(args.threads)
     model = load_formalizer(args.model or default_model_dir())
+    if args.verifier:
+        from optsolve.train.verifier import load_verifier
+
+        model.verifier = load_verifier(args.verifier, model.model)
+    has_verifier = getattr(model, "verifier", None) is not None
     items = items_from(read_jsonl(args.data))[: args.limit]
     drawn = [draw(model, it, args.samples, args.relax) for it in tqdm(items, desc="draw", mininterval=5)]
     if args.dump:
@@ -98,7 +122,7 @@ def main() -> int:
             for d in drawn:
                 f.write(json.dumps({**d, "cands": [
                     {"greedy": c.greedy, "ok": c.ok, "objective": c.objective, "used": c.used, "right": c.right,
-                     "logp": c.logp, "steps": c.steps, "compact": c.compact, "status": c.status,
+                     "logp": c.logp, "score": c.score, "steps": c.steps, "compact": c.compact, "status": c.status,
                      "formulation": c.formulation}
                     for c in d["cands"]]}) + "\n")
     n = len(drawn)
@@ -107,7 +131,7 @@ def main() -> int:
     report: dict[str, Any] = {"items": n, "candidates": total, "relax": args.relax}
     report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
-        for rule in ("vote", "coverage"):
+        for rule in ("vote", "coverage", "logp") + (("verifier",) if has_verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
     json.dump({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}, sys.stdout, indent=1)

@@ -362,7 +362,7 @@ def register(sub: Any) -> None:
     vf.add_argument("--samples", type=int, default=15, help="samples per record besides the greedy one")
     vf.add_argument("--temperature", type=float, default=0.7)
     vf.add_argument("--epochs", type=float, default=2.0)
-    vf.add_argument("--lr", type=float, default=1e-4)
+    vf.add_argument("--lr", type=float, default=5e-4, help="learning rate of the decoder copy (the heads: 6x)")
     vf.add_argument("--texts-per-batch", type=int, default=8)
     vf.add_argument("--max-minutes", type=float, default=None)
     vf.add_argument("--seed", type=int, default=0)

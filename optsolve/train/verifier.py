@@ -8,8 +8,9 @@ verifier is trained for the other question: *given the text, is this formulation
 
 * **Architecture.** A copy of the formalizer's decoder (embeddings, the transformer layers with
   cross-attention) reads a whole candidate, teacher-forced, over the formalizer's own encoding of the
-  text (shared, frozen: computed once per text for generation and scoring alike); a linear head on the
-  last step's state and the mean of all steps gives one score. Only the decoder side and the head are
+  text (shared, frozen: computed once per text for generation and scoring alike); the score is a
+  linear head on the last step's state plus a linear score of every step, summed (candidates of one
+  text share prefixes, which a causal decoder reads identically, so the sum differs where they do). Only the decoder side and the head are
   trained and shipped (``verifier.safetensors`` beside the formalizer).
 * **Data.** The formalizer samples candidates for training texts it has not seen (the phrasing-variety
   records, ``--variety``); the solver marks each solved candidate right or wrong against the gold
@@ -53,9 +54,11 @@ def _modules() -> Any:
             self.ptr_in = base.ptr_in
             self.layers = base.layers
             self.norm = nn.LayerNorm(d)
-            self.head = nn.Linear(2 * d, 1)
-            nn.init.zeros_(self.head.weight)
-            nn.init.zeros_(self.head.bias)
+            self.head = nn.Linear(d, 1)        # on the last step's state
+            self.step_head = nn.Linear(d, 1)   # on every step's state, summed over the steps
+            for lin in (self.head, self.step_head):
+                nn.init.zeros_(lin.weight)
+                nn.init.zeros_(lin.bias)
             self._embed = type(base).embed
 
         def forward(self, mem: Any, src_mask: Any, kinds: Any, vals: Any, valid: Any) -> Any:
@@ -68,9 +71,10 @@ def _modules() -> Any:
             h = self.norm(x)
             last = valid.sum(-1) - 1
             h_last = h[torch.arange(h.shape[0]), last]
-            w = valid.float()[..., None]
-            h_mean = (h * w).sum(1) / w.sum(1).clamp(min=1.0)
-            return self.head(torch.cat([h_last, h_mean], dim=-1)).squeeze(-1)
+            # candidates of one text share their prefixes, and a causal decoder gives a shared prefix
+            # the same states: summed step scores differ only where the candidates do
+            steps = (self.step_head(h).squeeze(-1) * valid.float()).sum(-1)
+            return self.head(h_last).squeeze(-1) + steps
 
     return Verifier
 
@@ -217,8 +221,8 @@ def examples_from_dumps(rows: list[dict[str, Any]], max_cands: int = 16) -> list
 
 
 def train_verifier(model_dir: str | Path, examples: list[dict[str, Any]], out: str | Path,
-                   eval_examples: list[dict[str, Any]] | None = None, epochs: float = 2.0, lr: float = 1e-4,
-                   head_lr: float = 1e-3, texts_per_batch: int = 8, point_weight: float = 0.5,
+                   eval_examples: list[dict[str, Any]] | None = None, epochs: float = 2.0, lr: float = 5e-4,
+                   head_lr: float = 3e-3, texts_per_batch: int = 8, point_weight: float = 0.5,
                    max_minutes: float | None = None, seed: int = 0, threads: int | None = None,
                    progress: bool = True) -> dict[str, Any]:
     """Train a verifier for the pointer formalizer at ``model_dir`` on ``examples``; it is written to
@@ -249,8 +253,8 @@ def train_verifier(model_dir: str | Path, examples: list[dict[str, Any]], out: s
     enc_s = time.monotonic() - t_enc
     ver = build_verifier(base)
     ver.train()
-    head = [p for n, p in ver.named_parameters() if n.startswith(("head.", "norm."))]
-    body = [p for n, p in ver.named_parameters() if not n.startswith(("head.", "norm."))]
+    head = [p for n, p in ver.named_parameters() if n.startswith(("head.", "step_head.", "norm."))]
+    body = [p for n, p in ver.named_parameters() if not n.startswith(("head.", "step_head.", "norm."))]
     opt = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
     useful = [i for i, e in enumerate(examples) if e["cands"]]
     total = max(1, int(math.ceil(len(useful) / texts_per_batch) * epochs))
