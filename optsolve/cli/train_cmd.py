@@ -294,7 +294,8 @@ def register(sub: Any) -> None:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", default=None, help="per-item results (JSONL)")
     e.add_argument("--adaptive", action="store_true",
-                   help="draw the k-1 samples only when the greedy candidate does not solve (the CLI default)")
+                   help="draw the k-1 samples only when the greedy candidate does not solve (the fast "
+                        "rule; the embedded backend draws 16 and votes by default, as --k 16 does here)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
 
