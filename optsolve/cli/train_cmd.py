@@ -289,7 +289,7 @@ def register(sub: Any) -> None:
     e.add_argument("--model", required=True)
     e.add_argument("--data", required=True, help="records (text + formulation) or bench rows (question, answer)")
     e.add_argument("--limit", type=int, default=None)
-    e.add_argument("--k", type=int, default=8, help="candidates per problem (1 = greedy only)")
+    e.add_argument("--k", type=int, default=16, help="candidates per problem (1 = greedy only; 16 as the embedded backend)")
     e.add_argument("--temperature", type=float, default=0.7)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--out", default=None, help="per-item results (JSONL)")

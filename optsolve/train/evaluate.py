@@ -41,7 +41,7 @@ def items_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [it for it in items if it["answer"] is not None]
 
 
-def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 8, temperature: float = 0.7,
+def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 16, temperature: float = 0.7,
              seed: int = 0, progress: bool = True, relax: bool = False, adaptive: bool = False
              ) -> dict[str, Any]:
     from tqdm import tqdm

@@ -220,9 +220,9 @@ def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, A
     val_rows = read_jsonl(data / "records_validation.jsonl")
     val_items = items_from(evenly_spaced(val_rows, o.eval_items))
     _log(f"evaluation on {len(val_items)} validation items")
-    ev = {"sft": evaluate(str(sft_dir / "model"), val_items, progress=False, adaptive=True)}
+    ev = {"sft": evaluate(str(sft_dir / "model"), val_items, progress=False)}   # the backend's rule
     if (dpo_dir / "model" / "config.json").exists():
-        ev["dpo"] = evaluate(str(dpo_dir / "model"), val_items, progress=False, adaptive=True)
+        ev["dpo"] = evaluate(str(dpo_dir / "model"), val_items, progress=False)
     best = _choose(ev, report)
     _save_report(work, report, t_start)
     if o.install:

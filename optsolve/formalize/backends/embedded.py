@@ -53,13 +53,16 @@ def load_model(path: str | Path | None = None) -> Any:
         return _MODELS[p]
 
 
+DEFAULT_SAMPLES = 16   # candidates per problem: the greedy one and 15 samples, voted (docs/embedded.md)
+
+
 class EmbeddedBackend(LLMBackend):
     """``name = "embedded"``: optsolve's shipped model (see docs/embedded.md)."""
 
     name = "embedded"
     uses_messages = False     # reads problem_text only: the formalizer skips few-shot retrieval for it
 
-    def __init__(self, model: str | None = None, *, samples: int = 16, temperature: float = 0.7,
+    def __init__(self, model: str | None = None, *, samples: int = DEFAULT_SAMPLES, temperature: float = 0.7,
                  max_new_tokens: int = 200, max_seconds: float = 6.0, adaptive: bool = False) -> None:
         self.model_path = model
         # the default draws the greedy candidate and 15 samples and votes: measured against greedy-first
