@@ -153,11 +153,11 @@ def _verifier(args: argparse.Namespace) -> int:
 
     set_threads(args.threads)
     model = args.model or str(default_model_dir())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = read_jsonl(args.data)
+    rows = read_jsonl(args.data)          # bad input fails before anything is written
     if args.records:
         rows = evenly_spaced(rows, args.records)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     drawn = draw_candidates(model, rows, samples=args.samples, temperature=args.temperature, seed=args.seed,
                             progress=not args.json, out=out / "candidates.jsonl")
     held = None
