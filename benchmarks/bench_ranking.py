@@ -8,7 +8,8 @@ decoded, compiled and solved, and whether it is right (strict rule) is kept with
 numbers of the text it uses. The ranking rules are then replayed on those same candidates, so they are
 compared on identical draws:
 
-* ``adaptive``: the greedy candidate when it solves, else the vote (the embedded backend's rule);
+* ``adaptive``: the greedy candidate when it solves, else the vote (the embedded backend's rule until
+  session 7; it now draws 16 and votes, ``vote@16``);
 * ``vote@K``: the largest group of equal objectives among the first K candidates (greedy breaks ties);
 * ``coverage@K``: as vote, but groups whose candidates use every number of the text first;
 * ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
