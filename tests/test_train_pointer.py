@@ -261,6 +261,24 @@ def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:
     assert len(out) == 1 and json.loads(out[0])["variables"]
 
 
+def test_embedded_backend_draws_sixteen_and_votes_even_when_greedy_solves(tiny_model: Path) -> None:
+    """The default rule (measured best, docs/embedded.md): greedy plus 15 samples, always, ranked by
+    vote; the adaptive fast rule draws samples only when the greedy candidate fails."""
+    from optsolve.formalize.backends.embedded import DEFAULT_SAMPLES, EmbeddedBackend
+    from optsolve.train.runtime import verified_candidates
+
+    assert DEFAULT_SAMPLES == 16
+    be = EmbeddedBackend(model=str(tiny_model))
+    assert be.samples == 16 and not be.adaptive
+    text = str(_records(1, seed=3)[0]["text"])          # a training text: the greedy candidate solves
+    model = P.load_formalizer(tiny_model, threads=1)
+    cands, _ = verified_candidates(model, text, k=be.samples, max_seconds=30, adaptive=be.adaptive)
+    assert cands[0].ok and len(cands) == 16
+    fast, _ = verified_candidates(model, text, k=8, max_seconds=30, adaptive=True)
+    assert len(fast) == 1
+    assert len(be._ranked(text, 0, be.samples, None)) == 16
+
+
 @pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",
                                   " ".join(str(i) for i in range(3000))])
 def test_bad_input_is_bounded(tiny_model: Path, text: str) -> None:
