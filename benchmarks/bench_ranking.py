@@ -63,7 +63,7 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
 
 def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[str, Any]:
     from optsolve.train.evaluate import strict_match
-    from optsolve.train.runtime import check_candidate
+    from optsolve.train.runtime import check_all
 
     text = item["question"]
     g, values = model.generate(text, k=1, seed=0, max_seconds=6.0)
@@ -71,14 +71,8 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
     if samples:
         s, _ = model.generate(text, k=samples, seed=0, max_seconds=12.0, greedy=False)
         cands += s.candidates
-    seen: dict[str, Any] = {}
+    check_all(cands, values, relax=relax)
     for c in cands:
-        if c.compact in seen:    # identical outputs solve identically
-            d = seen[c.compact]
-            c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
-        else:
-            check_candidate(c, values, relax=relax)
-            seen[c.compact] = c
         c.used = len({int(x) for x in re.findall(r"<n(\d+)>", c.compact)})
         c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
     solved = [c for c in cands if c.ok and c.steps]

@@ -952,12 +952,16 @@ class PointerModel:
         likelier right. Requires a verifier (``self.verifier``)."""
         from optsolve.train.verifier import score_candidates
 
+        _src, mem = self.memory(text)
+        return score_candidates(self.verifier, mem, [list(c.steps or []) for c in candidates])
+
+    def memory(self, text: str) -> tuple[Source, Any]:
+        """The text's source and its encoding as the decoder attends to it (1 x pieces x hidden)."""
         torch = self.torch
         src, states = self.source(text)
         with torch.inference_mode():
             mask = torch.ones(1, len(src.ids), dtype=torch.bool)
-            mem = self.model.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))
-        return score_candidates(self.verifier, mem, [list(c.steps or []) for c in candidates])
+            return src, self.model.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))
 
     def source(self, text: str) -> tuple[Source, Any]:
         if self._last is None or self._last[0] != text:
@@ -971,7 +975,7 @@ class PointerModel:
 
         torch = self.torch
         t0 = time.perf_counter()
-        src, states = self.source(text)
+        src, mem1 = self.memory(text)
         k = max(1, k)
         n_src = len(src.ids)
         V = self.n_vocab
@@ -988,11 +992,8 @@ class PointerModel:
             name_ok[V + p] = False
         slots = torch.tensor(self.slot_ids)
         with torch.inference_mode():
-            feats = states[None].float()
-            mask = torch.ones(1, n_src, dtype=torch.bool)
-            flags = torch.tensor([src.num_flags()])
-            mem = self.model.encode(feats, mask, flags).expand(k, -1, -1)
-            mask = mask.expand(k, -1)
+            mem = mem1.expand(k, -1, -1)
+            mask = torch.ones(k, n_src, dtype=torch.bool)
             kv = [layer.memory_kv(mem) for layer in self.model.layers]
             kinds = torch.zeros(k, 1, dtype=torch.long)
             vals = torch.full((k, 1), BOS, dtype=torch.long)

@@ -218,22 +218,41 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
         c.status = "error"
 
 
+def check_all(cands: list[Candidate], values: list[float], relax: bool = False, checked: int = 0) -> None:
+    """:func:`check_candidate` on every candidate, each distinct output solved once (identical outputs
+    solve identically); the first ``checked`` candidates are already checked."""
+    seen = {c.compact: c for c in cands[:checked]}
+    for c in cands[checked:]:
+        if c.compact in seen:
+            d = seen[c.compact]
+            c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
+            continue
+        check_candidate(c, values, relax=relax)
+        seen[c.compact] = c
+
+
+def objective_groups(objectives: list[float | None], rel: float = 1e-6) -> list[list[int]]:
+    """Indices grouped by equal objective (within ``rel``, against the group's first), in order of
+    first appearance; ``None`` objectives are left out."""
+    groups: list[list[int]] = []
+    for i, o in enumerate(objectives):
+        if o is None:
+            continue
+        for g in groups:
+            o0 = objectives[g[0]]
+            assert o0 is not None
+            if abs(o0 - o) <= rel * max(1.0, abs(o0)):
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
 def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
     """Candidates ranked: solved ones by the size of their objective group (greedy breaks ties), then
     decodable unsolved ones, then the rest. Sets ``votes`` on each."""
-    groups: list[list[Candidate]] = []
-    for c in cands:
-        if not c.ok:
-            continue
-        assert c.objective is not None
-        for g in groups:
-            o = g[0].objective
-            assert o is not None
-            if abs(o - c.objective) <= rel * max(1.0, abs(o)):
-                g.append(c)
-                break
-        else:
-            groups.append([c])
+    groups = [[cands[i] for i in g] for g in objective_groups([c.objective if c.ok else None for c in cands], rel)]
     for g in groups:
         for c in g:
             c.votes = len(g)
@@ -279,14 +298,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.candidates += more.candidates
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
-    seen: dict[str, Candidate] = {gen.candidates[0].compact: gen.candidates[0]}
-    for c in gen.candidates[1:]:
-        if c.compact in seen:    # identical outputs solve identically
-            d = seen[c.compact]
-            c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
-            continue
-        check_candidate(c, values, relax=relax)
-        seen[c.compact] = c
+    check_all(gen.candidates, values, relax=relax, checked=1)
     ranked = vote(gen.candidates)
     if verifier:
         ranked = rank_verified(model, text, ranked)

@@ -157,7 +157,7 @@ def draw_candidates(model_dir: str | Path, records: list[dict[str, Any]], sample
 
     from optsolve.train.evaluate import items_from, strict_match
     from optsolve.train.pointer import PointerModel
-    from optsolve.train.runtime import check_candidate
+    from optsolve.train.runtime import check_all
 
     done: dict[str, dict[str, Any]] = {}
     if out is not None and Path(out).is_file():
@@ -183,14 +183,7 @@ def draw_candidates(model_dir: str | Path, records: list[dict[str, Any]], sample
                 more, _ = model.generate(text, k=samples, temperature=temperature, seed=seed,
                                          max_seconds=12.0, greedy=False)
                 cands += more.candidates
-            seen: dict[str, Any] = {}
-            for c in cands:
-                if c.compact in seen:
-                    d = seen[c.compact]
-                    c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
-                else:
-                    check_candidate(c, values, relax=relax)
-                    seen[c.compact] = c
+            check_all(cands, values, relax=relax)
             row = {"id": it["id"], "text": text, "answer": it["answer"], "family": it.get("family", ""),
                    "cands": [{"greedy": c.greedy, "ok": c.ok, "objective": c.objective, "logp": c.logp,
                               "right": bool(c.ok and strict_match(c.objective, float(it["answer"]))),
@@ -242,14 +235,11 @@ def train_verifier(model_dir: str | Path, examples: list[dict[str, Any]], out: s
     base = pm.model
 
     def memory(text: str) -> Any:
-        src, states = pm.source(text)
-        with torch.no_grad():
-            mask = torch.ones(1, len(src.ids), dtype=torch.bool)
-            return base.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))[0]
+        return pm.memory(text)[1][0].half()    # copied into each batch: the inference tensor is never trained
 
     t_enc = time.monotonic()
-    mems = [memory(e["text"]).half() for e in tqdm(examples, disable=not progress, desc="encode", mininterval=5)]
-    eval_mems = [memory(e["text"]).half() for e in (eval_examples or [])]
+    mems = [memory(e["text"]) for e in tqdm(examples, disable=not progress, desc="encode", mininterval=5)]
+    eval_mems = [memory(e["text"]) for e in (eval_examples or [])]
     enc_s = time.monotonic() - t_enc
     ver = build_verifier(base)
     ver.train()
@@ -351,21 +341,11 @@ def _loss(scores: Any, group: Any, label: Any, point_weight: float) -> Any:
 def rank_by_score(objectives: list[float | None], scores: list[float], rel: float = 1e-6) -> list[int]:
     """Indices of solved candidates, best first: objective groups ordered by their best score (a
     candidate with ``None`` objective is left out)."""
-    groups: list[tuple[float, list[int]]] = []
-    for i, (o, s) in enumerate(zip(objectives, scores)):
-        if o is None:
-            continue
-        for j, (best, members) in enumerate(groups):
-            o0 = objectives[members[0]]
-            assert o0 is not None
-            if abs(o0 - o) <= rel * max(1.0, abs(o0)):
-                members.append(i)
-                groups[j] = (max(best, s), members)
-                break
-        else:
-            groups.append((s, [i]))
-    groups.sort(key=lambda g: -g[0])
-    return [i for _, members in groups for i in sorted(members, key=lambda i: -scores[i])]
+    from optsolve.train.runtime import objective_groups
+
+    groups = objective_groups(objectives, rel)
+    groups.sort(key=lambda g: -max(scores[i] for i in g))
+    return [i for g in groups for i in sorted(g, key=lambda i: -scores[i])]
 
 
 def pick_accuracy(verifier: Any, examples: list[dict[str, Any]], mems: list[Any]) -> dict[str, float]:
