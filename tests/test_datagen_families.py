@@ -251,3 +251,29 @@ def test_training_records_with_variety_keep_the_split_plan() -> None:
         for r in varied[split]:
             assert plan[(r["family"], r["template"])] == split
     assert [r["text"] for r in plain["train"]] != [r["text"] for r in varied["train"]]
+
+
+def test_training_records_mix_plain_and_varied_by_share() -> None:
+    """``variety`` is a share: 0 gives the plain records, 1 the fully varied ones, and a share between
+    takes each instance whole from one or the other (same ids, same split plan), near that share."""
+    from optsolve.errors import InputError
+    from optsolve.train.prepare import generate_records
+
+    fams = ["product_mix", "diet"]
+    plain = generate_records(60, seed=3, families=fams)
+    assert generate_records(60, seed=3, families=fams, variety=0.0) == plain
+    varied = generate_records(60, seed=3, families=fams, variety=1.0)
+    assert generate_records(60, seed=3, families=fams, variety=True) == varied
+    mixed = generate_records(60, seed=3, families=fams, variety=0.5)
+
+    def by_id(recs: dict[str, list[dict[str, object]]]) -> dict[object, dict[str, object]]:
+        return {r["id"]: r for sp in recs.values() for r in sp}
+
+    p, v, m = by_id(plain), by_id(varied), by_id(mixed)
+    assert set(m) <= set(p) | set(v)
+    from_varied = sum(1 for k, r in m.items() if k in v and r == v[k] and (k not in p or r != p[k]))
+    from_plain = sum(1 for k, r in m.items() if k in p and r == p[k])
+    assert from_varied + from_plain == len(m)
+    assert 0.3 * len(m) <= from_varied <= 0.7 * len(m)
+    with pytest.raises(InputError, match=r"outside 0\.\.1"):
+        generate_records(5, seed=3, families=fams, variety=1.5)

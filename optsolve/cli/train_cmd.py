@@ -223,6 +223,16 @@ def _self_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(v: str) -> float:
+    try:
+        x = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a number (give a share from 0 to 1, e.g. 0.5)") from None
+    if not 0.0 <= x <= 1.0:
+        raise argparse.ArgumentTypeError(f"{v} is outside 0..1 (give a share such as 0.5)")
+    return x
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from optsolve.train.pipeline import PipelineOptions, run_pipeline
 
@@ -426,9 +436,10 @@ def register(sub: Any) -> None:
     m.add_argument("--max-held-out", type=int, default=None,
                    help="write at most this many validation and test records")
     m.add_argument("--install", action="store_true", help="copy the result into optsolve/embedded/model")
-    m.add_argument("--variety", action=argparse.BooleanOptionalAction, default=False,
-                   help="draw the word families' extra phrasings into the training records (same families, "
-                        "templates and split plan; `optsolve datagen` evaluation sets are unaffected)")
+    m.add_argument("--variety", nargs="?", type=_share, const=1.0, default=0.0, metavar="SHARE",
+                   help="draw the word families' extra phrasings into this share of the training records "
+                        "(0 to 1; alone: 1, every record; same families, templates and split plan; "
+                        "`optsolve datagen` evaluation sets are unaffected)")
     m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_embedded)

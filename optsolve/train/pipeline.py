@@ -57,7 +57,7 @@ class PipelineOptions:
     warmup_steps: int = 40
     workers: int = 1                   # processes for drawing records and preparing rows
     max_held_out: int | None = None    # cap on the validation/test records written
-    variety: bool = False              # the word families' extra phrasings in the drawn records
+    variety: float = 0.0               # share of drawn records with the word families' extra phrasings
     arch: str = "pointer"              # pointer: frozen MiniLM + pointer decoder; llama: the causal LM
     pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1,encoder=2"
     pointer_minutes: float = 80.0

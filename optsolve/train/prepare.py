@@ -44,19 +44,26 @@ def _detok(tokens: list[str]) -> str:
     return s
 
 
-def _draw_family(args: tuple[str, int, int, bool]) -> list[tuple[str, int, dict[str, Any]]]:
-    """Every instance of one family (a worker's job): ``(family, index, record fields)``; ``variety``
-    draws a word-problem family's extra phrasings (:meth:`WordFamily.varied`)."""
+def _draw_family(args: tuple[str, int, int, float]) -> list[tuple[str, int, dict[str, Any]]]:
+    """Every instance of one family (a worker's job): ``(family, index, record fields)``.
+
+    ``variety`` is the share of instances drawn with a word-problem family's extra phrasings
+    (:meth:`WordFamily.varied`): 0 draws none (the plain records), 1 every one. Whether instance ``i``
+    is varied comes from a generator of its own (``seed:family:i:variety``), so at share 0 the records
+    are exactly the plain ones and at share 1 exactly the fully varied ones, and a mix takes each
+    instance from one or the other."""
     from optsolve.datagen.families import FAMILIES
 
     name, n_per_family, seed, variety = args
-    fam = FAMILIES[name]
-    varied = getattr(fam, "varied", None)
-    if variety and varied is not None:
-        fam = varied()
+    plain = FAMILIES[name]
+    varied = getattr(plain, "varied", None)
+    twin = varied() if variety > 0 and varied is not None else plain
     out = []
     for i in range(n_per_family):
         rng = random.Random(f"{seed}:{name}:{i}")
+        fam = plain
+        if variety >= 1 or (variety > 0 and random.Random(f"{seed}:{name}:{i}:variety").random() < variety):
+            fam = twin
         try:
             inst = fam.generate(rng, LEVELS[i % 3])
         except Exception:  # a generator bug must not stop the run; datagen reports it
@@ -67,7 +74,7 @@ def _draw_family(args: tuple[str, int, int, bool]) -> list[tuple[str, int, dict[
 
 
 def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None,
-                     workers: int = 1, split_seed: int = 0, variety: bool = False
+                     workers: int = 1, split_seed: int = 0, variety: float = 0.0
                      ) -> dict[str, list[dict[str, Any]]]:
     """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families.
 
@@ -75,14 +82,20 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
     the same whatever ``workers`` is. The held-out families and templates come from ``split_seed``
     alone, never from the data ``seed``: more data drawn with another seed (to continue training)
     must not move a test template into train. ``split_seed=0`` is datagen's default plan, the one
-    the evaluation sets of ``optsolve datagen`` use. ``variety`` adds the word families' extra
-    phrasings (same families, templates and split plan; other texts).
+    the evaluation sets of ``optsolve datagen`` use. ``variety`` (a share, 0 to 1; ``True`` is 1) draws
+    that share of instances with the word families' extra phrasings (same families, templates and split
+    plan; other texts).
     """
     from optsolve.datagen.exports import plan_splits
     from optsolve.datagen.families import FAMILIES
 
     names = sorted(families or FAMILIES)
-    jobs = [(name, n_per_family, seed, variety) for name in names]
+    share = float(variety)
+    if not 0.0 <= share <= 1.0:
+        from optsolve.errors import InputError
+
+        raise InputError(f"variety share {share} is outside 0..1", hint="give a share such as 0.5")
+    jobs = [(name, n_per_family, seed, share) for name in names]
     if workers > 1 and len(names) > 1:
         import multiprocessing as mp
 
@@ -104,7 +117,7 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
 
 def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
                   families: list[str] | None = None, workers: int = 1,
-                  max_held_out: int | None = None, split_seed: int = 0, variety: bool = False) -> dict[str, int]:
+                  max_held_out: int | None = None, split_seed: int = 0, variety: float = 0.0) -> dict[str, int]:
     """Write ``records_{train,validation,test}.jsonl``; ``max_held_out`` keeps an evenly spaced
     sample of at most that many validation and test records (evaluation reads only a few hundred)."""
     recs = generate_records(n_per_family, seed, families, workers, split_seed, variety)

@@ -351,7 +351,10 @@ class WordFamily(Family):
                                   f"A total of {amt} is available{p}.",
                                   f"{subject} has {amt} at its disposal{p}.",
                                   f"Due to limited supplies, {s} has only {amt}{p}.",
-                                  f"{subject} can use a total of {amt}{p}."] if self.variety else [])
+                                  f"{subject} can use a total of {amt}{p}.",
+                                  *([f"The {a.what} is available for {R.le_word(rng)} "
+                                     f"{R.fmt_int(rng, cap)} {a.unit.partition(' of ')[0]}{p}."]
+                                    if " of " in a.unit else [])] if self.variety else [])
         return R.pick(rng, opts)
 
     def _req_text(self, rng: random.Random, subject: str, a: Attr, req: float, period: str) -> str:
@@ -415,7 +418,10 @@ class WordFamily(Family):
                                 f"In order to stay in business, {R.ge_word(rng)} {q} should be {made}.",
                                 f"Due to a contract, {_lower_subject(subject)} must {mk} "
                                 f"{R.ge_word(rng)} {q}{p}.",
-                                f"The minimum number of {e.many()} is {R.fmt_int(rng, n)}{p}."] if self.variety else [])])
+                                f"The minimum number of {e.many()} is {R.fmt_int(rng, n)}{p}.",
+                                f"{subject} must {mk} {R.ge_word(rng)} {q}{p} for its regular customers.",
+                                f"To fulfil its orders, {_lower_subject(subject)} must {mk} "
+                                f"{R.ge_word(rng)} {q}{p}."] if self.variety else [])])
             return Stmt(t, f"min_{R.snake(e.plural)}", f"{v} >= {R.num(n)}")
         if kind == "total_le":
             n = R.nice(total * rng.uniform(1.0, 1.3), "up")
@@ -545,6 +551,18 @@ class WordFamily(Family):
         out: list[Stmt] = []
         if template == "per_entity":
             mk = self.sc.make[0]
+            if self.variety and len(ents) <= 3 and rng.random() < 0.3:
+                # every entity in one sentence, one verb for its resources ("A batch of bread takes 2
+                # hours of oven time and 1 kg of flour, and a batch of cakes takes ...")
+                verb = R.pick(rng, ("takes", "requires", "needs", "uses"))
+                clauses = []
+                for e in ents:
+                    res = [a.amount(rng, coef[a.key][e.var]) for a in attrs if not a.money]
+                    bits = ([f"{verb} {R.join_and(res)}"] if res else []) + [
+                        _uses(rng, a, coef[a.key][e.var], True) for a in attrs if a.money]
+                    clauses.append(f"{e.each(rng)} {R.join_and(bits)}")
+                joined = ", and ".join(clauses) if len(clauses) == 2 else "; ".join(clauses)
+                return [Stmt(R.cap(joined) + ".")]
             for e in ents:
                 parts = []
                 for a in attrs:
@@ -557,6 +575,12 @@ class WordFamily(Family):
         elif template == "per_attribute":
             for a in attrs:
                 parts = [f"{e.each(rng)} {_uses(rng, a, coef[a.key][e.var], self.variety)}" for e in ents]
+                if self.variety and a.key == "profit" and rng.random() < 0.25:
+                    # "Each batch of bread earns $30 profit and each batch of cakes earns $45."
+                    parts = [f"{e.each(rng)} earns {a.amount(rng, coef[a.key][e.var])}"
+                             + (" profit" if i == 0 else "") for i, e in enumerate(ents)]
+                    out.append(Stmt(R.cap(R.join_and(parts) + ".")))
+                    continue
                 if self.variety and a.money and rng.random() < 0.4:
                     head = R.pick(rng, ("the {k} per {e} is {v}", "the {k} for each {e} is {v}",
                                         "the {k} of {an} {e} is {v}"))
@@ -647,6 +671,7 @@ def _uses(rng: random.Random, a: Attr, v: float, variety: bool = False) -> str:
             return R.pick(rng, [f"yields a profit of {amt}", f"earns {amt} in profit", f"brings a profit of {amt}",
                                 f"generates {amt} of profit",
                                 *([f"gives a profit of {amt}", f"makes a profit of {amt}", f"nets {amt}",
+                                   f"earns {amt} profit",
                                    f"results in a profit of {amt}"] if variety else [])])
         if a.key == "revenue":
             return R.pick(rng, [f"brings in {amt}", f"sells for {amt}", f"generates revenue of {amt}",
