@@ -284,3 +284,32 @@ def test_missing_objective_for_a_goal_gets_one_more_look() -> None:
     res = formalize("Find a production plan of bread and cakes with at most 40 oven hours and at least 5 "
                     "batches of bread.", FormalizeOptions(), backend=b)
     assert [a.status for a in res.attempts] == ["optimal"]
+
+
+class _VotingBackend(ScriptedBackend):
+    """A scripted backend that, like the embedded model, drew and voted among candidates itself."""
+
+    def __init__(self, outputs: list[str], votes: dict[str, tuple[int, int]]) -> None:
+        super().__init__(outputs)
+        self.votes = votes
+
+    def agreement(self, completion: str) -> tuple[int, int] | None:
+        return self.votes.get(completion)
+
+
+def test_confidence_counts_the_backends_own_candidates_with_one_sample() -> None:
+    """With one sample, a backend that voted among its own candidates (7 of 16 agreeing) sets the
+    confidence, not "1 of 1 sample"; the repaired sample's final output is the one looked up."""
+    b = _VotingBackend(["junk", GOOD], {GOOD: (7, 16), "junk": (16, 16)})
+    res = formalize(BAKERY, FormalizeOptions(max_attempts=2), backend=b)
+    assert res.confidence == pytest.approx(7 / 16)
+    assert res.agreement == {"votes": 7, "of": 16, "basis": "candidates"}
+    assert res.to_json_dict()["agreement"] == res.agreement
+    # with several samples the formalizer's own vote counts, whatever the backend says
+    b = _VotingBackend([GOOD, GOOD, json.dumps(model(obj_bread=25))], {GOOD: (1, 16)})
+    res = formalize(BAKERY, FormalizeOptions(samples=3), backend=b)
+    assert res.confidence == pytest.approx(2 / 3)
+    assert res.agreement == {"votes": 2, "of": 3, "basis": "samples"}
+    # a backend that does not vote itself: one sample is "1 of 1"
+    res = formalize(BAKERY, FormalizeOptions(), backend=ScriptedBackend([GOOD]))
+    assert res.confidence == 1.0 and res.agreement == {"votes": 1, "of": 1, "basis": "samples"}

@@ -136,6 +136,8 @@ def replies(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # first reply uses an undefined name: the self-correction loop must feed the error back
         {"match": "repairable", "replies": [BROKEN_REPLY, LP] * 10},
         {"match": "hopeless", "replies": [BROKEN_REPLY] * 30},
+        # a formalizer that voted among 16 candidates of its own, 7 agreeing (as the embedded model does)
+        {"match": "self-voting", "replies": [{**LP, "name": "voted"}] * 10, "agreement": [7, 16]},
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     return path
@@ -234,6 +236,20 @@ def test_solve_text_with_scripted_formalizer(client: Client) -> None:
     assert len(out.attempts) == 1 and 0 < out.confidence <= 1
     assert out.formulation is not None and out.formulation["objective"] == LP["objective"]
     assert set(out.formulation["variables"]) == {"x", "y"}
+    assert out.agreement == {"votes": 1, "of": 1, "basis": "samples"}
+
+
+def test_a_self_voting_formalizers_agreement_travels_from_server_to_client(client: Client) -> None:
+    """The server's backend counts its own candidates; the worker's formalizer reads that count over
+    the pipe, and Solve and Plan carry it (agreement_json) as the confidence's basis."""
+    text = "A self-voting formalizer: maximize profit with at most 4 batches."
+    out = client.solve(text=text)
+    assert out.result.objective == pytest.approx(11)
+    assert out.confidence == pytest.approx(7 / 16)
+    assert out.agreement == {"votes": 7, "of": 16, "basis": "candidates"}
+    assert out.to_json_dict()["agreement"] == out.agreement
+    planned = client.plan(text)
+    assert planned.confidence == pytest.approx(7 / 16) and planned.agreement == out.agreement
 
 
 def test_text_self_correction_attempts_travel(client: Client) -> None:

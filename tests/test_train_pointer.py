@@ -261,6 +261,24 @@ def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:
     assert len(out) == 1 and json.loads(out[0])["variables"]
 
 
+def test_embedded_backend_reports_how_many_of_its_candidates_agree(tiny_model: Path) -> None:
+    """The backend's vote is what the formalizer's confidence reports for one sample: the top
+    candidate's objective group of the 16 drawn, with the formalizer's result carrying it."""
+    from optsolve.formalize import FormalizeOptions, formalize
+    from optsolve.formalize.backends.base import CompletionRequest
+    from optsolve.formalize.backends.embedded import EmbeddedBackend
+
+    be = EmbeddedBackend(model=str(tiny_model))
+    text = str(_records(1, seed=3)[0]["text"])
+    top = be.complete(CompletionRequest(messages=[], problem_text=text, n=1))[0]
+    votes, drawn = be.agreement(top) or (0, 0)
+    assert drawn == 16 and 1 <= votes <= 16
+    assert be.agreement("not a completion it returned") is None
+    res = formalize(text, FormalizeOptions(), backend=be)
+    assert res.agreement == {"votes": votes, "of": 16, "basis": "candidates"}
+    assert res.confidence == pytest.approx(votes / 16)
+
+
 def test_embedded_backend_draws_sixteen_and_votes_even_when_greedy_solves(tiny_model: Path) -> None:
     """The default rule (measured best, docs/embedded.md): greedy plus 15 samples, always, ranked by
     vote; the adaptive fast rule draws samples only when the greedy candidate fails."""

@@ -159,15 +159,22 @@ def _run(args: argparse.Namespace) -> int:
             console.print(res.script, markup=False, highlight=False)
         if res.result is not None:
             render_result(res.result, console)
-        n = max(1, args.samples)
-        agree = round(res.confidence * n)
-        console.print(f"Confidence: {res.confidence:.2f} ({agree}/{n} sample(s) agree); attempts: "
-                      f"{len(res.attempts)}; formalizer: {res.backend}", markup=False)
+        console.print(f"Confidence: {res.confidence:.2f} ({agreement_words(res.agreement, res.confidence, args.samples)}); "
+                      f"attempts: {len(res.attempts)}; formalizer: {res.backend}", markup=False)
         if res.backend == "embedded":
             print(EMBEDDED_CAVEAT, file=sys.stderr)
     if res.result is None:
         return EXIT_FORMALIZE
     return exit_code_for_status(res.result.status, bool(res.result.variables))
+
+
+def agreement_words(agreement: dict[str, Any] | None, confidence: float, samples: int) -> str:
+    """"7/16 candidates agree" or "2/3 sample(s) agree": what the confidence counts."""
+    if agreement:
+        what = "candidates" if agreement.get("basis") == "candidates" else "sample(s)"
+        return f"{agreement['votes']}/{agreement['of']} {what} agree"
+    n = max(1, samples)
+    return f"{round(confidence * n)}/{n} sample(s) agree"
 
 
 #: said after every readable answer of the embedded model, whose measured accuracy is far below its goal

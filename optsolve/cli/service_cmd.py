@@ -215,8 +215,9 @@ def _client_solve(args: argparse.Namespace) -> int:
             render_formulation(load_formulation(out.formulation), console)
         render_result(res, console)
         if text_input:
+            from optsolve.cli.formalize_cmd import agreement_words
+
             n = len({a.get("sample", 0) for a in out.attempts}) or 1
-            agree = round(out.confidence * n)
-            console.print(f"Confidence: {out.confidence:.2f} ({agree}/{n} sample(s) agree); attempts: "
-                          f"{len(out.attempts)}; formalizer: {out.formalizer}", markup=False)
+            console.print(f"Confidence: {out.confidence:.2f} ({agreement_words(out.agreement, out.confidence, n)}); "
+                          f"attempts: {len(out.attempts)}; formalizer: {out.formalizer}", markup=False)
     return exit_code_for_status(res.status, bool(res.variables))

@@ -57,6 +57,10 @@ class FormalizeResult(BaseModel):
     backend: str
     route: str | None
     script: str | None = None          # code mode: the Pyomo script whose result this is
+    # what ``confidence`` counts: agreeing ``votes`` of ``of`` drawn; ``basis`` "samples" (the
+    # formalizer's own --samples) or "candidates" (a backend that drew and voted itself: the embedded
+    # model's 16)
+    agreement: dict[str, Any] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The spec's result (when solved) plus ``formulation``, ``attempts``, ``confidence``..."""
@@ -68,6 +72,8 @@ class FormalizeResult(BaseModel):
             "backend": self.backend,
             "route": self.route,
         })
+        if self.agreement is not None:
+            out["agreement"] = self.agreement
         if self.script is not None:
             out["script"] = self.script
         return out
@@ -161,6 +167,19 @@ def sample_outcomes(text: str, options: FormalizeOptions, backend: LLMBackend) -
     return _loop(check_text(text), options, backend, solve=True).run(options.samples)
 
 
+def _agreement(backend: LLMBackend, attempts: list[Attempt], chosen: SampleOutcome, n_samples: int,
+               confidence: float) -> dict[str, Any]:
+    """What the confidence counts. With one sample from a backend that voted among candidates of its
+    own, its vote (k of the candidates it drew agree) says more than "1 of 1 sample"."""
+    if n_samples == 1 and chosen.ok:
+        raw = next((a.raw for a in reversed(attempts) if a.sample == chosen.sample), None)
+        own = backend.agreement(raw) if raw is not None else None
+        if own is not None and own[1] > 0:
+            return {"votes": int(own[0]), "of": int(own[1]), "basis": "candidates"}
+    n = max(1, n_samples)
+    return {"votes": round(confidence * n), "of": n, "basis": "samples"}
+
+
 def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool = True,
               on_event: Callable[[Event], None] | None = None,
               backend: LLMBackend | None = None) -> FormalizeResult:
@@ -183,9 +202,11 @@ def formalize(text: str, options: FormalizeOptions | None = None, *, solve: bool
         chosen, confidence, clusters = vote(outcomes)
         if chosen is None:
             raise failure(loop.attempts, backend.name)
+        agreement = _agreement(backend, loop.attempts, chosen, len(outcomes), confidence)
+        confidence = agreement["votes"] / agreement["of"]
         out = FormalizeResult(formulation=chosen.formulation, result=chosen.result, attempts=loop.attempts,
                               confidence=confidence, backend=backend.name, route=chosen.route,
-                              script=chosen.script)
+                              script=chosen.script, agreement=agreement)
         if on_event:
             status = chosen.result.status.value if chosen.result is not None else "compiled"
             on_event(Event("result", f"{status}, confidence {confidence:.2f}", None,

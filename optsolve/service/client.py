@@ -44,6 +44,7 @@ class RemoteSolve(BaseModel):
     formulation: dict[str, Any] | None = None
     attempts: list[dict[str, Any]] = Field(default_factory=list)
     confidence: float = 1.0
+    agreement: dict[str, Any] | None = None   # what confidence counts (text input)
     route: str = ""
     formalizer: str = ""
     request_id: str = ""
@@ -56,6 +57,8 @@ class RemoteSolve(BaseModel):
         if self.route != "formulation":
             out.update({"formulation": self.formulation, "attempts": self.attempts,
                         "confidence": self.confidence, "backend": self.formalizer, "route": self.route})
+            if self.agreement:
+                out["agreement"] = self.agreement
         return out
 
 
@@ -65,6 +68,7 @@ class RemotePlan(BaseModel):
     route: str = ""
     attempts: list[dict[str, Any]] = Field(default_factory=list)
     confidence: float = 0.0
+    agreement: dict[str, Any] | None = None
     formalizer: str = ""
     request_id: str = ""
 
@@ -183,6 +187,7 @@ class Client:
             result=SolveResult.model_validate(result_dict(resp)),
             formulation=json.loads(resp.formulation_json) if resp.formulation_json else None,
             attempts=json.loads(resp.attempts_json or "[]"), confidence=resp.confidence,
+            agreement=json.loads(resp.agreement_json) if resp.agreement_json else None,
             route=resp.route, formalizer=resp.formalizer, request_id=resp.request_id,
             total_seconds=resp.total_seconds)
 
@@ -198,7 +203,8 @@ class Client:
         return RemotePlan(
             formulation=json.loads(resp.formulation_json) if resp.formulation_json else None,
             rendering=resp.rendering, route=resp.route, attempts=json.loads(resp.attempts_json or "[]"),
-            confidence=resp.confidence, formalizer=resp.formalizer, request_id=resp.request_id)
+            confidence=resp.confidence, formalizer=resp.formalizer, request_id=resp.request_id,
+            agreement=json.loads(resp.agreement_json) if resp.agreement_json else None)
 
     def solve(self, text: str | None = None, formulation: Any = None, *, time_limit: float | None = None,
               samples: int = 0, solver: str | None = None, max_attempts: int = 0,

@@ -30,7 +30,8 @@ def dumps(value: Any) -> str:
 
 def solve_response(result: dict[str, Any] | None, formulation: dict[str, Any] | None, *,
                    attempts: list[Any] | None = None, confidence: float = 1.0, route: str = "formulation",
-                   request_id: str = "", total_seconds: float = 0.0, formalizer: str = "") -> Any:
+                   request_id: str = "", total_seconds: float = 0.0, formalizer: str = "",
+                   agreement: dict[str, Any] | None = None) -> Any:
     """A SolveResponse from a result dict (``SolveResult.to_json_dict()``)."""
     if result is None:
         result = {"status": "error", "objective": None, "variables": {}, "solver": "", "seconds": 0.0,
@@ -46,6 +47,7 @@ def solve_response(result: dict[str, Any] | None, formulation: dict[str, Any] | 
         attempts=len(attempts or []), attempts_json=dumps(attempts or []),
         confidence=float(confidence), request_id=request_id, result_json=dumps(result),
         total_seconds=float(total_seconds), route=route or "", formalizer=formalizer,
+        agreement_json=dumps(agreement) if agreement else "",
     )
     obj = result.get("objective")
     if obj is not None:

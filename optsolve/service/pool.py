@@ -38,7 +38,9 @@ log = logging.getLogger("optsolve.service.pool")
 #: called with each progress event a worker sends while running a task
 ProgressSink = Callable[[dict[str, Any]], None]
 #: runs one LLM completion request for a worker (on the server's formalizer) and returns the texts
-LLMCall = Callable[[Any], Awaitable[list[str]]]
+# the server's formalizer backend, called for a worker: ``{"texts": [...], "agreement": [...]}`` (one
+# ``[votes, drawn]`` or None per text: see LLMBackend.agreement)
+LLMCall = Callable[[Any], Awaitable[dict[str, Any]]]
 
 
 @dataclass(eq=False)
@@ -198,8 +200,7 @@ class WorkerPool:
         try:
             if llm is None:
                 raise ServiceError("this task has no formalizer attached")
-            texts = await llm(data["request"])
-            reply: tuple[str, Any] = ("ok", list(texts))
+            reply: tuple[str, Any] = ("ok", await llm(data["request"]))
         except Exception as exc:  # the formalizer's failure goes back to the worker's loop
             reply = ("err", error_to_wire(exc))
         w.conn.send(("llm_reply", reply))

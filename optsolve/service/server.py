@@ -334,12 +334,13 @@ class OptSolveServer:
         return LLMBackendError("no formalizer is configured on this server",
                                hint="start the server with --backend ...")
 
-    async def _llm_call(self, request: Any) -> list[str]:
+    async def _llm_call(self, request: Any) -> dict[str, Any]:
         if self.llm is None:
             raise self._no_formalizer()
         loop = asyncio.get_running_loop()
         texts: list[str] = await loop.run_in_executor(self._llm_pool, self.llm.complete, request)
-        return texts
+        # a backend that votes among its own candidates (the embedded model) says how many agree
+        return {"texts": texts, "agreement": [self.llm.agreement(t) for t in texts]}
 
     def _check_text(self, text: str) -> None:
         from optsolve.formalize import check_text
@@ -413,7 +414,7 @@ class OptSolveServer:
         return solve_response(result, out.get("formulation"), attempts=out.get("attempts"),
                               confidence=float(out.get("confidence") or 0.0),
                               route=out.get("route") or "", request_id=call.rid, total_seconds=call.elapsed,
-                              formalizer=str(out.get("backend") or ""))
+                              formalizer=str(out.get("backend") or ""), agreement=out.get("agreement"))
 
     async def plan(self, request: Any, context: grpc.aio.ServicerContext, call: _Call) -> Any:
         self._check_text(request.text)
@@ -427,7 +428,8 @@ class OptSolveServer:
             formulation_json=dumps(out.get("formulation")), rendering=out.get("rendering") or "",
             route=out.get("route") or "", attempts=len(attempts), attempts_json=dumps(attempts),
             confidence=float(out.get("confidence") or 0.0), request_id=call.rid,
-            formalizer=str(out.get("backend") or ""))
+            formalizer=str(out.get("backend") or ""),
+            agreement_json=dumps(out["agreement"]) if out.get("agreement") else "")
 
 
 class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]

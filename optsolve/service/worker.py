@@ -36,15 +36,24 @@ class _RemoteLLM:
         self.conn = conn
         self.name = name
         self.uses_messages = uses_messages
+        self._agreement: dict[str, tuple[int, int]] = {}
 
     def complete(self, request: Any) -> list[str]:
         self.conn.send(("llm", {"request": request}))
         kind, (status, data) = self.conn.recv()
         if kind != "llm_reply":
             raise RuntimeError(f"unexpected message {kind!r} while waiting for the formalizer")
-        if status == "ok":
-            return list(data)
-        raise error_from_wire(data)
+        if status != "ok":
+            raise error_from_wire(data)
+        texts = [str(t) for t in data["texts"]]
+        for t, ag in zip(texts, data.get("agreement") or []):
+            if ag:
+                self._agreement[t] = (int(ag[0]), int(ag[1]))
+        return texts
+
+    def agreement(self, completion: str) -> tuple[int, int] | None:
+        """What the server's backend said of its own candidates for ``completion``."""
+        return self._agreement.get(completion)
 
     def close(self) -> None:
         pass
@@ -77,6 +86,7 @@ def _formalize(payload: dict[str, Any], *, solve: bool) -> dict[str, Any]:
         "result": res.result.to_json_dict() if res.result is not None else None,
         "attempts": [a.model_dump(mode="json") for a in res.attempts],
         "confidence": res.confidence,
+        "agreement": res.agreement,
         "backend": res.backend,
         "route": res.route,
     }

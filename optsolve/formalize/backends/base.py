@@ -38,6 +38,13 @@ class LLMBackend(ABC):
     def complete(self, request: CompletionRequest) -> list[str]:
         """``request.n`` completions for the conversation."""
 
+    def agreement(self, completion: str) -> tuple[int, int] | None:
+        """For a backend that draws several candidates itself and votes among them (the embedded
+        model): how many of the candidates it drew agree with ``completion`` (a string it returned
+        for the latest problems) and how many it drew. ``None`` for every other backend, whose
+        agreement is measured by the formalizer's own ``--samples``."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release what the backend holds (connections, model memory)."""
 

@@ -74,6 +74,8 @@ class EmbeddedBackend(LLMBackend):
         self.max_new_tokens = max_new_tokens
         self.max_seconds = max_seconds
         self._cache: OrderedDict[tuple[str, int], tuple[list[str], int]] = OrderedDict()
+        # completion -> (candidates agreeing with it, candidates drawn), for the cached problems
+        self._votes: OrderedDict[str, tuple[int, int]] = OrderedDict()
 
     def _ranked(self, text: str, seed: int, k: int, timeout: float | None) -> list[str]:
         from optsolve.train.runtime import verified_candidates
@@ -83,7 +85,18 @@ class EmbeddedBackend(LLMBackend):
         cands, _ = verified_candidates(model, text, k=k, temperature=self.temperature, seed=seed,
                                        max_new_tokens=self.max_new_tokens, max_seconds=max_s,
                                        adaptive=self.adaptive and k == self.samples)
-        return [c.to_text() for c in cands]
+        out = [c.to_text() for c in cands]
+        for c, t in zip(cands, out):
+            if c.ok:
+                self._votes[t] = (max(1, c.votes), len(cands))
+                self._votes.move_to_end(t)
+        while len(self._votes) > 64 * 32:
+            self._votes.popitem(last=False)
+        return out
+
+    def agreement(self, completion: str) -> tuple[int, int] | None:
+        """The solved candidates in ``completion``'s objective group, of all drawn for its problem."""
+        return self._votes.get(completion)
 
     def complete(self, request: CompletionRequest) -> list[str]:
         text = request.problem_text or next(
@@ -109,3 +122,4 @@ class EmbeddedBackend(LLMBackend):
 
     def close(self) -> None:
         self._cache.clear()
+        self._votes.clear()

@@ -6,7 +6,9 @@ line is one of
 * a JSON string: the reply text;
 * ``{"reply": "..."}``: the reply text;
 * ``{"match": "substring of the problem", "replies": [...]}``: replies for problems containing that
-  text, consumed in order (so a bench file can be replayed whatever the order of the questions);
+  text, consumed in order (so a bench file can be replayed whatever the order of the questions); with
+  ``"agreement": [votes, drawn]`` the backend plays one that voted among candidates of its own (as the
+  embedded model does) and reports that agreement for those replies;
 * any other JSON object: a formulation, sent back as its JSON text.
 
 Every request is recorded in ``requests`` so tests can assert the messages sent.
@@ -38,12 +40,21 @@ class ScriptedBackend(LLMBackend):
         self.requests: list[CompletionRequest] = []
         self._queue: deque[str] = deque()
         self._by_match: list[tuple[str, deque[str]]] = []
+        self._agreement: dict[str, tuple[int, int]] = {}
         items: list[Any] = list(replies or [])
         if path is not None:
             items.extend(self._read(Path(path)))
         for item in items:
             if isinstance(item, dict) and "match" in item and "replies" in item:
-                self._by_match.append((str(item["match"]), deque(_reply_text(r) for r in item["replies"])))
+                texts = [_reply_text(r) for r in item["replies"]]
+                self._by_match.append((str(item["match"]), deque(texts)))
+                ag = item.get("agreement")
+                if ag is not None:
+                    if not (isinstance(ag, list) and len(ag) == 2 and all(isinstance(x, int) for x in ag)
+                            and 0 < ag[0] <= ag[1]):
+                        raise ConfigError(f"scripted agreement {ag!r} is not [votes, drawn] with "
+                                          "0 < votes <= drawn", hint='e.g. "agreement": [7, 16]')
+                    self._agreement.update({t: (ag[0], ag[1]) for t in texts})
             else:
                 self._queue.append(_reply_text(item))
 
@@ -79,6 +90,9 @@ class ScriptedBackend(LLMBackend):
                                       hint="add replies to the script")
             out.append(queue.popleft())
         return out
+
+    def agreement(self, completion: str) -> tuple[int, int] | None:
+        return self._agreement.get(completion)
 
     @property
     def remaining(self) -> int:
