@@ -18,7 +18,12 @@ compared on identical draws:
   (``optsolve train verifier``; only when the model ships one, or with ``--verifier DIR``);
 * ``oracle@K``: some candidate among the first K is right (the ceiling of any ranking).
 
-``--dump FILE`` keeps the candidates (JSONL) for other rules.
+``--dump FILE`` keeps the candidates (JSONL) for other rules; ``--replay FILE`` reads such a dump
+instead of drawing (no model is loaded).
+
+``agreement@K`` is the calibration of the confidence the embedded backend reports (the share of the K
+candidates in the voted group): for each band of that share, how many problems fell in it and how many
+of them the vote answered right.
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
-    ap.add_argument("--data", required=True, help="records (text + formulation) or bench rows (question, answer)")
+    ap.add_argument("--data", help="records (text + formulation) or bench rows (question, answer)")
     ap.add_argument("--samples", type=int, default=7, help="samples drawn besides the greedy candidate")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--relax", action="store_true", help="integer variables made continuous (NL4Opt's optima)")
@@ -94,7 +99,13 @@ def main() -> int:
     ap.add_argument("--verifier", default=None, help="a verifier directory (`optsolve train verifier --out`) "
                     "to rank with instead of the one shipped beside the model")
     ap.add_argument("--dump", default=None, help="write every problem's candidates here (JSONL)")
+    ap.add_argument("--replay", default=None, help="read the candidates of an earlier --dump instead of drawing")
     args = ap.parse_args()
+    if args.replay:
+        drawn = replay(args.replay, args.limit)
+        return report_on(drawn, len(drawn[0]["cands"]) if drawn else 0, args.relax, verifier=False)
+    if not args.data:
+        ap.error("give --data (problems to draw candidates for) or --replay (a --dump file)")
 
     from tqdm import tqdm
 
@@ -120,15 +131,51 @@ def main() -> int:
                      "logp": c.logp, "score": c.score, "steps": c.steps, "compact": c.compact, "status": c.status,
                      "formulation": c.formulation}
                     for c in d["cands"]]}) + "\n")
+    return report_on(drawn, 1 + args.samples, args.relax, verifier=has_verifier)
+
+
+def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """The problems of a ``--dump`` file, their candidates as attribute objects ``pick`` can rank."""
+    from types import SimpleNamespace
+
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, **c}, votes=0)
+                          for c in d["cands"]]
+            out.append(d)
+    return out[:limit]
+
+
+BANDS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
+
+
+def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier: bool) -> int:
     n = len(drawn)
-    total = 1 + args.samples
+    if not n:
+        print("no problems", file=sys.stderr)
+        return 1
     ks = sorted({k for k in (1, 4, 8, 16, 32, total) if k <= total})
-    report: dict[str, Any] = {"items": n, "candidates": total, "relax": args.relax}
+    report: dict[str, Any] = {"items": n, "candidates": total, "relax": relax}
     report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
-        for rule in ("vote", "coverage", "logp") + (("verifier",) if has_verifier else ()):
+        for rule in ("vote", "coverage", "logp") + (("verifier",) if verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
+    bands: dict[str, list[int]] = {f"{lo:.2f}-{min(hi, 1):.2f}": [0, 0] for lo, hi in BANDS}
+    bands["none solved"] = [0, 0]
+    for d in drawn:
+        top = pick(d, "vote", total)
+        if top is None:
+            bands["none solved"][0] += 1
+            continue
+        share = top.votes / len(d["cands"][:total])
+        lo, hi = next(b for b in BANDS if b[0] <= share < b[1])
+        band = bands[f"{lo:.2f}-{min(hi, 1):.2f}"]
+        band[0] += 1
+        band[1] += bool(top.right)
+    report[f"agreement@{total}"] = {b: {"items": c[0], "right": c[1]} for b, c in bands.items() if c[0]}
     json.dump({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}, sys.stdout, indent=1)
     print()
     return 0
