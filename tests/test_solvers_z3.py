@@ -217,3 +217,17 @@ def test_formulation_json_spec_disjunction_with_reals() -> None:
     res = solve(f)
     assert res.status is Status.INFEASIBLE
     assert set(res.explanation or []) == {"late", "no_overlap"}   # either order needs a sum >= 2
+
+
+def test_unknown_after_the_whole_time_limit_is_a_time_limit() -> None:
+    """z3's Optimize may answer a plain "unknown" when its timeout stops it: that is a time limit
+    (the caller may keep an incumbent or retry), not a model z3 cannot decide."""
+    from optsolve.solvers.z3_backend import stopped_by_time_limit
+
+    assert stopped_by_time_limit("timeout", 0.2, 10_000)
+    assert stopped_by_time_limit("canceled", 0.2, 10_000)
+    assert stopped_by_time_limit("unknown", 10.01, 10_000)
+    assert stopped_by_time_limit("unknown", 9.6, 10_000)
+    assert not stopped_by_time_limit("unknown", 2.0, 10_000)           # gave up early: undecidable
+    assert not stopped_by_time_limit("(incomplete (theory arithmetic))", 2.0, 10_000)
+    assert not stopped_by_time_limit("unknown", 50.0, None)            # no limit was set

@@ -66,6 +66,15 @@ def to_float(v: Any) -> float:
     raise ValueError(f"not a z3 numeral: {v}")
 
 
+def stopped_by_time_limit(reason: str, seconds: float, timeout_ms: int | None) -> bool:
+    """Whether an ``unknown`` answer means the time limit ran out. z3 names a timeout "timeout" or
+    "canceled", but an Optimize stopped by its timeout can also answer plain "unknown" (seen on a
+    loaded machine: n-queens after the full 10 s), so a run that used up its limit counts as one too."""
+    if timeout_ms is None:
+        return False
+    return any(w in reason for w in ("timeout", "canceled", "cancelled")) or seconds >= 0.95 * timeout_ms / 1000
+
+
 class _Builder:
     def __init__(self, gm: GroundModel) -> None:
         import z3
@@ -271,8 +280,7 @@ class Z3Backend(Backend):
             return raw
         if res == z3.unknown:
             reason = s.reason_unknown()
-            timed_out = timeout_ms is not None and ("timeout" in reason or "canceled" in reason
-                                                    or "cancelled" in reason)
+            timed_out = stopped_by_time_limit(reason, secs, timeout_ms)
             values = None
             if timed_out and isinstance(s, z3.Optimize):
                 try:
