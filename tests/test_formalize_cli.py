@@ -133,6 +133,12 @@ def test_readable_confidence_says_what_it_counts(tmp_path: Path) -> None:
     p = run([BAKERY, "--backend", "scripted", "--model", script], tmp_path)
     assert p.returncode == 0, p.stderr
     assert "Confidence: 0.44 (7/16 candidates agree)" in p.stdout
+    assert "low agreement" not in p.stderr
+    low = replies(tmp_path, {"match": "bakery", "replies": [BAKERY_MODEL], "agreement": [3, 16]}, name="low.jsonl")
+    p = run([BAKERY, "--backend", "scripted", "--model", low], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "Confidence: 0.19 (3/16 candidates agree)" in p.stdout
+    assert "only 3 of the 16 candidates reach this optimum" in p.stderr
     bad = replies(tmp_path, {"match": "bakery", "replies": [BAKERY_MODEL], "agreement": [17, 16]}, name="bad.jsonl")
     p = run([BAKERY, "--backend", "scripted", "--model", bad], tmp_path)
     no_traceback(p)

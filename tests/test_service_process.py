@@ -171,7 +171,9 @@ def _no_times(d: Any) -> Any:
 
 def test_client_cli_text_matches_local_run_and_plan(tmp_path: Path) -> None:
     replies = tmp_path / "replies.jsonl"
-    replies.write_text(json.dumps({"match": "bakery", "replies": [BROKEN, LP] * 20}) + "\n")
+    # a self-voting formalizer (3 of its 16 candidates agree): the confidence, its basis and the
+    # low-agreement warning must read the same through the service as locally
+    replies.write_text(json.dumps({"match": "bakery", "replies": [BROKEN, LP] * 20, "agreement": [3, 16]}) + "\n")
     llm = ["--backend", "scripted", "--model", str(replies)]
     srv = Served("--workers", "1", *llm)
     try:
@@ -185,6 +187,7 @@ def test_client_cli_text_matches_local_run_and_plan(tmp_path: Path) -> None:
                 strip = [ln for ln in local.stdout.splitlines() if not ln.startswith("Time:")]
                 assert strip == [ln for ln in remote.stdout.splitlines() if not ln.startswith("Time:")]
                 assert local.stderr.splitlines() == remote.stderr.splitlines()  # progress messages
+                assert "(3/16 candidates agree)" in remote.stdout and "low agreement" in remote.stderr
             local = cli("plan", BAKERY, *llm, *args)
             remote = cli("client", "plan", "--target", srv.target, BAKERY, *args)
             assert local.returncode == remote.returncode == 0, remote.stderr

@@ -215,9 +215,12 @@ def _client_solve(args: argparse.Namespace) -> int:
             render_formulation(load_formulation(out.formulation), console)
         render_result(res, console)
         if text_input:
-            from optsolve.cli.formalize_cmd import agreement_words
+            from optsolve.cli.formalize_cmd import agreement_words, low_agreement
 
             n = len({a.get("sample", 0) for a in out.attempts}) or 1
             console.print(f"Confidence: {out.confidence:.2f} ({agreement_words(out.agreement, out.confidence, n)}); "
                           f"attempts: {len(out.attempts)}; formalizer: {out.formalizer}", markup=False)
+            low = low_agreement(out.agreement)
+            if low:
+                print(low, file=sys.stderr)
     return exit_code_for_status(res.status, bool(res.variables))
