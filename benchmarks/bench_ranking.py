@@ -148,7 +148,8 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
     return out[:limit]
 
 
-BANDS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.01))
+# bands of the voted group's share of the candidates, by label (the last one takes a share of 1)
+BANDS = {"0.00-0.25": (0.0, 0.25), "0.25-0.50": (0.25, 0.5), "0.50-0.75": (0.5, 0.75), "0.75-1.00": (0.75, 1.01)}
 
 
 def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier: bool) -> int:
@@ -163,16 +164,14 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
         for rule in ("vote", "coverage", "logp") + (("verifier",) if verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
-    bands: dict[str, list[int]] = {f"{lo:.2f}-{min(hi, 1):.2f}": [0, 0] for lo, hi in BANDS}
-    bands["none solved"] = [0, 0]
+    bands: dict[str, list[int]] = {label: [0, 0] for label in [*BANDS, "none solved"]}
     for d in drawn:
         top = pick(d, "vote", total)
         if top is None:
             bands["none solved"][0] += 1
             continue
         share = top.votes / len(d["cands"][:total])
-        lo, hi = next(b for b in BANDS if b[0] <= share < b[1])
-        band = bands[f"{lo:.2f}-{min(hi, 1):.2f}"]
+        band = bands[next(label for label, (lo, hi) in BANDS.items() if lo <= share < hi)]
         band[0] += 1
         band[1] += bool(top.right)
     report[f"agreement@{total}"] = {b: {"items": c[0], "right": c[1]} for b, c in bands.items() if c[0]}

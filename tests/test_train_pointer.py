@@ -294,7 +294,7 @@ def test_embedded_backend_draws_sixteen_and_votes_even_when_greedy_solves(tiny_m
     assert cands[0].ok and len(cands) == 16
     fast, _ = verified_candidates(model, text, k=8, max_seconds=30, adaptive=True)
     assert len(fast) == 1
-    assert len(be._ranked(text, 0, be.samples, None)) == 16
+    assert len(be._ranked(text, 0, be.samples, None)[0]) == 16
 
 
 @pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",

@@ -73,11 +73,12 @@ class EmbeddedBackend(LLMBackend):
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.max_seconds = max_seconds
-        self._cache: OrderedDict[tuple[str, int], tuple[list[str], int]] = OrderedDict()
-        # completion -> (candidates agreeing with it, candidates drawn), for the cached problems
-        self._votes: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        # (text, seed) -> (completions ranked, cursor of the next retry, each solved completion's
+        # (candidates agreeing with it, candidates drawn)), for the latest 64 problems
+        self._cache: OrderedDict[tuple[str, int], tuple[list[str], int, dict[str, tuple[int, int]]]] = OrderedDict()
 
-    def _ranked(self, text: str, seed: int, k: int, timeout: float | None) -> list[str]:
+    def _ranked(self, text: str, seed: int, k: int, timeout: float | None
+                ) -> tuple[list[str], dict[str, tuple[int, int]]]:
         from optsolve.train.runtime import verified_candidates
 
         model = load_model(self.model_path)
@@ -86,17 +87,14 @@ class EmbeddedBackend(LLMBackend):
                                        max_new_tokens=self.max_new_tokens, max_seconds=max_s,
                                        adaptive=self.adaptive and k == self.samples)
         out = [c.to_text() for c in cands]
-        for c, t in zip(cands, out):
-            if c.ok:
-                self._votes[t] = (max(1, c.votes), len(cands))
-                self._votes.move_to_end(t)
-        while len(self._votes) > 64 * 32:
-            self._votes.popitem(last=False)
-        return out
+        return out, {t: (max(1, c.votes), len(cands)) for c, t in zip(cands, out) if c.ok}
 
     def agreement(self, completion: str) -> tuple[int, int] | None:
         """The solved candidates in ``completion``'s objective group, of all drawn for its problem."""
-        return self._votes.get(completion)
+        for _ranked, _cursor, votes in reversed(self._cache.values()):
+            if completion in votes:
+                return votes[completion]
+        return None
 
     def complete(self, request: CompletionRequest) -> list[str]:
         text = request.problem_text or next(
@@ -107,14 +105,14 @@ class EmbeddedBackend(LLMBackend):
         seed = request.seed or 0
         key = (text, seed)
         if key not in self._cache:
-            k = max(n, self.samples)
-            self._cache[key] = (self._ranked(text, seed, k, request.timeout), 0)
+            ranked, votes = self._ranked(text, seed, max(n, self.samples), request.timeout)
+            self._cache[key] = (ranked, 0, votes)
             while len(self._cache) > 64:
                 self._cache.popitem(last=False)
-        ranked, cursor = self._cache[key]
+        ranked, cursor, votes = self._cache[key]
         if request.feedback:      # a retry: move on to candidates not returned yet
             cursor = min(cursor + n, max(0, len(ranked) - n))
-        self._cache[key] = (ranked, cursor)
+        self._cache[key] = (ranked, cursor, votes)
         out = ranked[cursor:cursor + n]
         while len(out) < n:       # exactly n strings, as the interface promises
             out.append(ranked[len(out) % len(ranked)] if ranked else "")
@@ -122,4 +120,3 @@ class EmbeddedBackend(LLMBackend):
 
     def close(self) -> None:
         self._cache.clear()
-        self._votes.clear()
