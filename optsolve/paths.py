@@ -16,3 +16,8 @@ def shared_dir() -> Path:
 
 def nl4opt_dir() -> Path:
     return shared_dir() / "data" / "nl4opt"
+
+
+def nl4opt_train_labels() -> Path:
+    """The annotations of NL4Opt's training texts that ship with the repository (``data/``)."""
+    return Path(__file__).resolve().parent.parent / "data" / "nl4opt_train_labels.txt"

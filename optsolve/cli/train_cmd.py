@@ -10,6 +10,7 @@
     optsolve train verifier --model optsolve/embedded/model --data records.jsonl --out runs/ver [--install]
     optsolve train self-label --out labels.jsonl   (NL4Opt's tagged texts; shipped model or --backend ...)
     optsolve train self-label --calibrate          (the filter's precision on NL4Opt dev)
+    optsolve train annotations --out nl4opt_train.jsonl   (the annotated NL4Opt training texts as records)
     optsolve train embedded [--install]      (regenerate data and retrain the shipped model)
 """
 
@@ -223,6 +224,26 @@ def _self_label(args: argparse.Namespace) -> int:
     return 0
 
 
+def _annotations(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from optsolve.train.annotations import records, split, training_mix
+    from optsolve.train.common import read_jsonl, write_jsonl
+
+    rows, stats = records(args.labels, args.texts, strict=args.strict)
+    train, held = split(rows, args.held_out, args.seed)
+    if args.mix:
+        train = training_mix(train, read_jsonl(args.mix), args.repeat, args.mix_n, args.seed)
+    stats["train_rows"] = write_jsonl(args.out, train)
+    stats["out"] = args.out
+    if held:
+        held_path = args.held_out_file or str(Path(args.out).with_suffix("")) + "_held_out.jsonl"
+        stats["held_out"] = write_jsonl(held_path, held)
+        stats["held_out_file"] = held_path
+    _print(stats, args.json)
+    return 0
+
+
 def _share(v: str) -> float:
     try:
         x = float(v)
@@ -410,6 +431,28 @@ def register(sub: Any) -> None:
     sl.add_argument("--seed", type=int, default=0)
     sl.add_argument("--json", action="store_true")
     sl.set_defaults(func=_self_label)
+
+    from optsolve.paths import nl4opt_train_labels
+
+    an = tsub.add_parser(
+        "annotations", help="the annotated NL4Opt training texts (data/nl4opt_train_labels.txt) as records",
+        description="Builds every annotation of NL4Opt's training texts into a Formulation v1 record, solves "
+                    "it and checks it against the text's entity tags; writes the records that solve "
+                    "(--strict: only those no tag check flags), optionally keeps --held-out of them apart "
+                    "and mixes the rest with synthetic records (--mix) for continued training.")
+    an.add_argument("--labels", default=str(nl4opt_train_labels()), help="the label file")
+    an.add_argument("--texts", default=str(nl4opt_dir() / "ner_train.txt"),
+                    help="the tagged texts the labels index (default: NL4Opt's ner_train.txt)")
+    an.add_argument("--out", required=True, help="records JSONL to write (the training part)")
+    an.add_argument("--strict", action="store_true", help="only labels that no tag check flags")
+    an.add_argument("--held-out", type=int, default=0, help="records kept out of --out (seeded draw)")
+    an.add_argument("--held-out-file", default=None, help="where they go (default: OUT_held_out.jsonl)")
+    an.add_argument("--mix", default=None, help="synthetic records to mix in (e.g. records_train.jsonl)")
+    an.add_argument("--mix-n", type=int, default=8000, help="synthetic records drawn from --mix")
+    an.add_argument("--repeat", type=int, default=6, help="copies of each annotated record with --mix")
+    an.add_argument("--seed", type=int, default=0)
+    an.add_argument("--json", action="store_true")
+    an.set_defaults(func=_annotations)
 
     m = tsub.add_parser("embedded", help="regenerate the data and retrain the shipped embedded model")
     m.add_argument("--work", default="runs/embedded")

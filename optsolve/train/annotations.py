@@ -1,0 +1,267 @@
+"""Annotated NL4Opt training texts: a terse label file -> checked training records.
+
+NL4Opt publishes 713 training texts with entity tags but no formulations. ``data/nl4opt_train_labels.txt``
+annotates them in a small line language (one block per document of ``ner_train.txt``, by its 0-based
+index), written in the NL4Opt competition's own model vocabulary (sums, linear rows, bounds, ``x <= y``,
+``x <= k * y`` and shares of the total), with nonnegative continuous variables as in NL4Opt's gold::
+
+    # 12
+    v: lined paper | graph paper          variables, named as the text names them (a, b, c... in order)
+    max: 11 13                            objective coefficients in variable order ("sum": all ones)
+    2 2 <= 3500                           a linear row: one coefficient per variable (0 when absent)
+    a <= b                                x <= y
+    a >= 2 b                              x >= 2 * y
+    a <= 40                               a bound
+    a >= 30% all                          a share of the total: a >= 0.3 * (a + b)
+    all <= 100                            the sum of every variable
+
+``skip: why`` marks a text the language cannot state. Numbers are written as the text writes them
+(``1.50``, ``15%``, ``third``, ``twice``) and read by the NL4Opt number reader, so the pointer formalizer
+can point at them. Every annotation is checked before it becomes a record (:func:`build_records`): it
+must solve to a finite optimum and agree with the text's gold entity tags (:func:`self_train.check`:
+objective sense, every tagged number used in its role, variable and constraint counts). Labels that
+fail a check are reported and left out, never silently kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optsolve.errors import DatagenError, InputError, OptsolveError
+
+_OP = re.compile(r"\s*(<=|>=|==)\s*")
+_LETTERS = "abcdefghijkl"
+
+
+@dataclass
+class Annotation:
+    index: int
+    line: int
+    variables: list[str] = field(default_factory=list)
+    objective: tuple[str, list[str]] | None = None
+    rows: list[str] = field(default_factory=list)
+    skip: str | None = None
+
+
+def parse(text: str, source: str = "labels") -> dict[int, Annotation]:
+    """Blocks of a label file by document index; a malformed block raises :class:`InputError` with
+    its line number."""
+    out: dict[int, Annotation] = {}
+    cur: Annotation | None = None
+    for ln, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("  #", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"#\s*(\d+)", line)
+        if m:
+            idx = int(m.group(1))
+            if idx in out:
+                raise InputError(f"{source}:{ln}: document {idx} annotated twice")
+            cur = out[idx] = Annotation(idx, ln)
+            continue
+        if line.startswith("#"):
+            continue
+        if cur is None:
+            raise InputError(f"{source}:{ln}: a line before the first '# N' header")
+        if line.startswith("skip:"):
+            cur.skip = line[5:].strip() or "unstated"
+        elif line.startswith("v:"):
+            cur.variables = [v.strip() for v in line[2:].split("|") if v.strip()]
+        elif re.match(r"(max|min):", line):
+            sense, rest = line.split(":", 1)
+            cur.objective = ("maximize" if sense == "max" else "minimize", rest.split())
+        else:
+            cur.rows.append(line)
+    return out
+
+
+def _num(tok: str) -> float:
+    from optsolve.formalize.nl4opt import parse_number
+
+    try:
+        return parse_number(tok)
+    except DatagenError as exc:
+        raise InputError(f"not a number: {tok!r}") from exc
+
+
+def _coef(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _term(c: float, name: str) -> str:
+    # a written coefficient stays written, 1 included: the text states it and the model points at it
+    return f"{_coef(c)} * {name}"
+
+
+def to_formulation(a: Annotation, name: str = "nl4opt_train") -> dict[str, Any]:
+    """Formulation v1 of one annotation (nonnegative continuous variables, as NL4Opt's gold)."""
+    from optsolve.formalize.nl4opt import _ident
+
+    if a.skip is not None:
+        raise InputError(f"document {a.index} is marked skip: {a.skip}")
+    if not a.variables or a.objective is None:
+        raise InputError(f"document {a.index}: needs a 'v:' line and a 'max:'/'min:' line")
+    taken: set[str] = set()
+    ids = [_ident(v, taken) for v in a.variables]
+    if len(ids) > len(_LETTERS):
+        raise InputError(f"document {a.index}: at most {len(_LETTERS)} variables (a to l)")
+    letter = {_LETTERS[i]: ids[i] for i in range(len(ids))}
+    total = " + ".join(ids)
+
+    def num(tok: str) -> float:
+        try:
+            return _num(tok)
+        except InputError as exc:
+            raise InputError(f"document {a.index}: {exc.message}") from None
+
+    def linear(toks: list[str]) -> str:
+        if toks == ["sum"]:
+            return total
+        if len(toks) != len(ids):
+            raise InputError(f"document {a.index}: {len(toks)} coefficients for {len(ids)} variables")
+        parts = [_term(num(t), v) for t, v in zip(toks, ids, strict=True) if t not in ("0", "-")]
+        if not parts:
+            raise InputError(f"document {a.index}: a row with no variable")
+        return " + ".join(parts)
+
+    sense, otoks = a.objective
+    constraints: dict[str, Any] = {}
+    for i, row in enumerate(a.rows, 1):
+        parts = _OP.split(row)
+        if len(parts) != 3:
+            raise InputError(f"document {a.index}: cannot read row {row!r}")
+        lhs, op, rhs = parts[0].split(), parts[1], parts[2].split()
+        if lhs == ["all"]:
+            if len(rhs) != 1:
+                raise InputError(f"document {a.index}: 'all {op}' takes one limit: {row!r}")
+            kind, expr = "sum", f"{total} {op} {_coef(num(rhs[0]))}"
+        elif len(lhs) == 1 and lhs[0] in letter:
+            x = letter[lhs[0]]
+            if len(rhs) == 1 and rhs[0] in letter:
+                kind, expr = "xy", f"{x} {op} {letter[rhs[0]]}"
+            elif len(rhs) == 1:
+                kind, expr = "bound", f"{x} {op} {_coef(num(rhs[0]))}"
+            elif len(rhs) == 2 and rhs[1] == "all":
+                share = num(rhs[0])
+                if share > 1:
+                    share /= 100.0
+                kind, expr = "ratio", f"{x} {op} {_coef(share)} * ({total})"
+            elif len(rhs) == 2 and rhs[1] in letter:
+                kind, expr = "xby", f"{x} {op} {_coef(num(rhs[0]))} * {letter[rhs[1]]}"
+            else:
+                raise InputError(f"document {a.index}: cannot read row {row!r}")
+        else:
+            if len(rhs) != 1:
+                raise InputError(f"document {a.index}: a linear row takes one limit: {row!r}")
+            kind, expr = "linear", f"{linear(lhs)} {op} {_coef(num(rhs[0]))}"
+        constraints[f"c{i}_{kind}"] = {"expr": expr}
+    return {
+        "name": name,
+        "variables": {ident: {"domain": "nonnegative_reals", "description": v}
+                      for v, ident in zip(a.variables, ids, strict=True)},
+        "objective": {"sense": sense, "expr": linear(otoks)},
+        "constraints": constraints,
+    }
+
+
+@dataclass
+class Checked:
+    index: int
+    ok: bool
+    why: list[str]
+    objective: float | None = None
+    record: dict[str, Any] | None = None
+
+
+def check_all(labels_path: str | Path, texts_path: str | Path) -> list[Checked]:
+    """Every annotation of ``labels_path`` built, solved and checked against the tags of its text."""
+    from optsolve.solvers import solve
+    from optsolve.train.self_train import check, read_conll
+
+    lp = Path(labels_path)
+    if not lp.is_file():
+        raise InputError(f"no label file at {lp}", hint="pass --labels data/nl4opt_train_labels.txt")
+    anns = parse(lp.read_text(encoding="utf-8"), lp.name)
+    docs = read_conll(texts_path)
+    out: list[Checked] = []
+    for idx in sorted(anns):
+        a = anns[idx]
+        if a.skip is not None:
+            continue
+        if idx >= len(docs):
+            out.append(Checked(idx, False, [f"no document {idx} in {texts_path} ({len(docs)} documents)"]))
+            continue
+        doc = docs[idx]
+        try:
+            form = to_formulation(a, name=f"nl4opt_train_{idx}")
+        except InputError as exc:
+            out.append(Checked(idx, False, [exc.message]))
+            continue
+        try:
+            res = solve(form)
+        except OptsolveError as exc:   # a name the formulation language reserves, say
+            out.append(Checked(idx, False, [f"does not compile: {exc.message}"]))
+            continue
+        why: list[str] = []
+        if not res.status.has_solution or res.objective is None:
+            why.append(f"does not solve: {res.status.value}")
+        why += check(doc, form)
+        rec = {"id": f"nl4opt-train-{idx}", "text": doc.text, "formulation": form, "objective": res.objective,
+               "family": "nl4opt_train", "source": "annotated"}
+        out.append(Checked(idx, not why, why, res.objective, rec))
+    return out
+
+
+def records(labels_path: str | Path, texts_path: str | Path, strict: bool = False
+            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The annotations as training records (``text``, ``formulation``, ``objective``), in document order.
+
+    Every record solves to a finite optimum. The tag checks are heuristics (they fold plurals to count
+    variables and cannot tell a number that is both a coefficient and a limit), so by default a label
+    they flag is kept (every flag was reviewed when the label was written) and only counted in
+    ``flags``; ``strict`` keeps only the labels no check flags."""
+    checked = check_all(labels_path, texts_path)
+    flags: dict[str, int] = {}
+    out: list[dict[str, Any]] = []
+    unsolved: list[int] = []
+    for c in checked:
+        for w in c.why:
+            key = w.split(",")[0].split(":")[0]
+            flags[key] = flags.get(key, 0) + 1
+        if c.record is None or c.objective is None:
+            unsolved.append(c.index)
+        elif c.ok or not strict:
+            out.append(c.record)
+    stats = {"annotated": len(checked), "unflagged": sum(c.ok for c in checked), "records": len(out),
+             "no_optimum": unsolved, "flags": flags}
+    return out, stats
+
+
+def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, held-out): ``held_out`` records drawn with ``seed`` kept out of training, both in
+    document order, so the held-out loss and accuracy are measured on annotated texts never trained on."""
+    import random
+
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    held = set(order[:held_out])
+    return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
+
+
+def training_mix(annotated: list[dict[str, Any]], synthetic: list[dict[str, Any]], repeat: int,
+                 n_synthetic: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``repeat`` copies of every annotated record and ``n_synthetic`` synthetic records drawn with
+    ``seed`` (so continuing a model on human phrasing does not forget the generated families), shuffled."""
+    import random
+
+    if repeat < 1:
+        raise InputError(f"repeat must be at least 1, got {repeat}")
+    rng = random.Random(seed)
+    syn = rng.sample(synthetic, min(n_synthetic, len(synthetic)))
+    rows = [r for r in annotated for _ in range(repeat)] + syn
+    rng.shuffle(rows)
+    return rows

@@ -1,0 +1,222 @@
+"""The annotated NL4Opt training texts: the label language, its errors, the checks against a text's
+entity tags, the shipped label file, and ``optsolve train annotations``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optsolve import errors as E
+from optsolve.paths import nl4opt_dir, nl4opt_train_labels
+from optsolve.solvers import solve
+from optsolve.train import annotations as A
+
+# one tagged document in the CoNLL layout of ner_train.txt
+_DOC = """-DOCSTART-\t_\t_\tO
+
+A\t_\t_\tO
+bakery\t_\t_\tO
+makes\t_\t_\tO
+bread\t_\t_\tB-VAR
+and\t_\t_\tO
+cakes\t_\t_\tB-VAR
+.\t_\t_\tO
+Bread\t_\t_\tB-VAR
+takes\t_\t_\tO
+2\t_\t_\tB-PARAM
+hours\t_\t_\tO
+and\t_\t_\tO
+cakes\t_\t_\tB-VAR
+take\t_\t_\tO
+1\t_\t_\tB-PARAM
+hour\t_\t_\tO
+of\t_\t_\tO
+oven\t_\t_\tO
+time\t_\t_\tO
+;\t_\t_\tO
+there\t_\t_\tO
+are\t_\t_\tO
+at\t_\t_\tB-CONST_DIR
+most\t_\t_\tI-CONST_DIR
+40\t_\t_\tB-LIMIT
+hours\t_\t_\tO
+.\t_\t_\tO
+At\t_\t_\tB-CONST_DIR
+least\t_\t_\tI-CONST_DIR
+30%\t_\t_\tB-LIMIT
+of\t_\t_\tO
+the\t_\t_\tO
+batches\t_\t_\tO
+are\t_\t_\tO
+cakes\t_\t_\tB-VAR
+.\t_\t_\tO
+Profit\t_\t_\tB-OBJ_NAME
+is\t_\t_\tO
+$\t_\t_\tO
+30\t_\t_\tB-PARAM
+per\t_\t_\tO
+bread\t_\t_\tB-VAR
+and\t_\t_\tO
+$\t_\t_\tO
+45\t_\t_\tB-PARAM
+per\t_\t_\tO
+cake\t_\t_\tB-VAR
+;\t_\t_\tO
+maximize\t_\t_\tB-OBJ_DIR
+profit\t_\t_\tB-OBJ_NAME
+.\t_\t_\tO
+
+"""
+
+_LABEL = """# the header comment is ignored
+# 0
+v: bread | cakes
+max: 30 45
+2 1 <= 40
+b >= 30% all
+"""
+
+
+@pytest.fixture()
+def tagged(tmp_path: Path) -> Path:
+    p = tmp_path / "ner.txt"
+    p.write_text(_DOC, encoding="utf-8")
+    return p
+
+
+def test_every_row_kind_builds_the_model_it_names() -> None:
+    text = """# 3
+v: x one | y two | z three
+min: sum
+1 2 0 >= 4
+a <= b
+c >= 2 a
+b <= 7
+a >= 25% all
+all <= 100
+"""
+    f = A.to_formulation(A.parse(text)[3])
+    exprs = [c["expr"] for c in f["constraints"].values()]
+    assert f["objective"] == {"sense": "minimize", "expr": "x_one + y_two + z_three"}
+    assert exprs == ["1 * x_one + 2 * y_two >= 4", "x_one <= y_two", "z_three >= 2 * x_one", "y_two <= 7",
+                     "x_one >= 0.25 * (x_one + y_two + z_three)", "x_one + y_two + z_three <= 100"]
+    assert set(f["constraints"]) == {"c1_linear", "c2_xy", "c3_xby", "c4_bound", "c5_ratio", "c6_sum"}
+    assert all(v["domain"] == "nonnegative_reals" for v in f["variables"].values())
+    res = solve(f)
+    # x >= 0.25 * total, z >= 2x, x + 2y >= 4, x <= y: the optimum is x = y = 4/3, z = 8/3
+    assert res.status.value == "optimal" and res.objective == pytest.approx(16 / 3)
+
+
+def test_words_and_percentages_are_read_as_the_text_writes_them() -> None:
+    f = A.to_formulation(A.parse("# 0\nv: p | q\nmax: 2% 10.2%\na >= twice b\nb <= third all\n")[0])
+    assert f["objective"]["expr"] == "0.02 * p + 0.102 * q"
+    assert [c["expr"] for c in f["constraints"].values()] == ["p >= 2 * q", f"q <= {1 / 3!r} * (p + q)"]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("v: a\n", "before the first"),
+    ("# 1\nv: a | b\nmax: 1 2\n# 1\nv: c\nmax: 1\n", "annotated twice"),
+])
+def test_a_malformed_file_says_where(text: str, words: str) -> None:
+    with pytest.raises(E.InputError, match=words):
+        A.parse(text)
+
+
+@pytest.mark.parametrize(("block", "words"), [
+    ("v: a | b\nmax: 1 2 3\n", "3 coefficients for 2 variables"),
+    ("v: a | b\nmax: 1 2\n1 2 <= \n", "takes one limit"),
+    ("v: a | b\nmax: 1 2\na <= 3 z\n", "cannot read row"),
+    ("v: a | b\nmax: 1 2\n1 lots <= 4\n", "not a number"),
+    ("v: a | b\n", "needs a 'v:' line and a 'max:'"),
+    ("skip: a blend\n", "marked skip"),
+])
+def test_a_bad_label_is_an_input_error_naming_its_document(block: str, words: str) -> None:
+    with pytest.raises(E.InputError, match=words) as err:
+        A.to_formulation(A.parse("# 9\n" + block)[9])
+    assert "document 9" in err.value.message
+
+
+def test_a_label_that_agrees_with_the_tags_becomes_a_record(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL, encoding="utf-8")
+    (c,) = A.check_all(labels, tagged)
+    assert c.ok and c.why == []
+    assert c.objective == pytest.approx(1800.0)    # every oven hour on cakes: 40 x 45
+    assert c.record is not None and c.record["text"].startswith("A bakery makes bread and cakes.")
+
+
+def test_a_wrong_label_is_flagged_and_an_infeasible_one_is_never_a_record(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    # objective sense reversed and the oven row left out: both flagged by the tags
+    labels.write_text("# 0\nv: bread | cakes\nmin: 30 45\nb >= 30% all\n", encoding="utf-8")
+    (c,) = A.check_all(labels, tagged)
+    assert not c.ok
+    assert any("objective minimize" in w for w in c.why) and any("not used" in w for w in c.why)
+    rows, stats = A.records(labels, tagged)
+    assert len(rows) == 1 and stats["unflagged"] == 0          # kept (reviewed) unless --strict
+    assert A.records(labels, tagged, strict=True)[0] == []
+    labels.write_text("# 0\nv: bread | cakes\nmax: 30 45\n2 1 <= 40\nb >= 30% all\na >= 45\n", encoding="utf-8")
+    rows, stats = A.records(labels, tagged)
+    assert rows == [] and stats["no_optimum"] == [0]
+
+
+def test_a_label_for_a_missing_document_is_reported(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL.replace("# 0", "# 5"), encoding="utf-8")
+    (c,) = A.check_all(labels, tagged)
+    assert not c.ok and "no document 5" in c.why[0]
+
+
+def test_split_and_mix_are_seeded_and_keep_the_held_out_apart() -> None:
+    rows = [{"id": i} for i in range(20)]
+    train, held = A.split(rows, 5, seed=0)
+    assert len(held) == 5 and len(train) == 15 and not {r["id"] for r in held} & {r["id"] for r in train}
+    assert A.split(rows, 5, seed=0) == (train, held) and A.split(rows, 5, seed=1) != (train, held)
+    syn = [{"id": f"s{i}"} for i in range(50)]
+    mix = A.training_mix(train, syn, repeat=3, n_synthetic=10, seed=0)
+    assert len(mix) == 3 * 15 + 10 and mix == A.training_mix(train, syn, 3, 10, seed=0)
+    assert sum(r["id"] == train[0]["id"] for r in mix) == 3
+    with pytest.raises(E.InputError):
+        A.training_mix(train, syn, repeat=0, n_synthetic=1)
+
+
+def test_the_shipped_label_file_covers_every_training_text_and_builds() -> None:
+    anns = A.parse(nl4opt_train_labels().read_text(encoding="utf-8"))
+    assert sorted(anns) == list(range(713))                      # every document of ner_train.txt
+    skipped = [a for a in anns.values() if a.skip is not None]
+    assert len(skipped) <= 15 and all(a.skip for a in skipped)    # each skip says why
+    for a in anns.values():
+        if a.skip is None:
+            f = A.to_formulation(a)
+            assert f["objective"]["expr"] and f["variables"]
+
+
+@pytest.mark.skipif(not (nl4opt_dir() / "ner_train.txt").exists(), reason="NL4Opt training texts not here")
+def test_the_shipped_labels_mostly_solve_and_agree_with_the_tags() -> None:
+    checked = A.check_all(nl4opt_train_labels(), nl4opt_dir() / "ner_train.txt")
+    solved = [c for c in checked if c.objective is not None]
+    assert len(solved) >= 680                       # 689 at the time of writing; 12 state no optimum
+    assert sum(c.ok for c in checked) >= 500        # no tag check flags 524 of them
+
+
+def test_cli_writes_train_held_out_and_mix(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL, encoding="utf-8")
+    syn = tmp_path / "syn.jsonl"
+    syn.write_text("".join(json.dumps({"text": f"t{i}", "formulation": {}}) + "\n" for i in range(4)))
+    out = tmp_path / "o" / "train.jsonl"
+    run = subprocess.run([sys.executable, "-m", "optsolve", "train", "annotations", "--labels", str(labels),
+                          "--texts", str(tagged), "--out", str(out), "--mix", str(syn), "--mix-n", "3",
+                          "--repeat", "2", "--json"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    stats = json.loads(run.stdout)
+    assert stats["records"] == 1 and stats["train_rows"] == 5
+    assert len(out.read_text().splitlines()) == 5
+    bad = subprocess.run([sys.executable, "-m", "optsolve", "train", "annotations", "--labels",
+                          str(tmp_path / "none.txt"), "--texts", str(tagged), "--out", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "no label file" in bad.stderr and "Traceback" not in bad.stderr
