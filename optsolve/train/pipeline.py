@@ -8,6 +8,8 @@ package with ``--install``):
 2. SFT of a fresh small Llama-architecture model on the compact format (``train sft``);
 3. DPO from its own mistakes: sample the SFT model on training texts, solver-mark, pair, ``train dpo``;
    and DPO on datagen's preference export (``optsolve datagen``: gold vs solver-verified corruptions);
+   (pointer formalizer) ``annotated``: continue the SFT model on NL4Opt's annotated training texts
+   (``data/nl4opt_train_labels.txt``, a held-out part kept apart) mixed with synthetic records;
 4. evaluation of SFT and both DPO models on the same validation items; the best one is kept;
 5. ``--install``: weights (fp16 safetensors), tokenizer and config into ``optsolve/embedded/model``
    and the measured figures into ``optsolve/embedded/MODEL_CARD.md``'s data file.
@@ -24,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optsolve.paths import nl4opt_dir
+from optsolve.paths import nl4opt_dir, nl4opt_train_labels
 from optsolve.train.common import evenly_spaced, read_jsonl, write_jsonl
 
 DEFAULT_SPEC = "llama:layers=3,hidden=160,heads=4,vocab=2048"
-STAGES = ("data", "sft", "dpo", "dpo-datagen", "eval")
+STAGES = ("data", "sft", "annotated", "dpo", "dpo-datagen", "eval")
 NL4OPT_TRAIN = nl4opt_dir() / "ner_train.txt"
 
 
@@ -64,6 +66,13 @@ class PipelineOptions:
     pointer_epochs: float = 6.0
     pointer_lr: float = 1e-3
     pointer_batch_size: int = 32
+    # the ``annotated`` stage (pointer only): continue SFT on the annotated NL4Opt training texts
+    nl4opt_labels: str | None = str(nl4opt_train_labels())
+    annotated_held_out: int = 80       # annotated texts kept out of training (held-out loss, accuracy)
+    annotated_repeat: int = 6          # copies of each annotated record in the mix
+    annotated_synthetic: int = 8000    # synthetic records drawn into the mix (no forgetting)
+    annotated_minutes: float = 35.0
+    annotated_lr: float = 3e-4
 
 
 def word_families() -> list[str]:
@@ -205,6 +214,15 @@ def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, A
             resume=True))
         report["prepare"] = fitted.pop("prepare")
         report["sft"] = fitted
+    ann_dir = work / "pointer-annotated"
+    texts = Path(o.nl4opt_texts or NL4OPT_TRAIN)
+    if "annotated" in o.stages and o.nl4opt_labels and not texts.exists():
+        _log(f"annotated: no tagged texts at {texts}; stage skipped")
+    elif "annotated" in o.stages and o.nl4opt_labels and not (
+            o.skip_existing and (ann_dir / "optsolve_train.json").exists()):
+        report["annotated"] = _annotated(o, data, sft_dir, ann_dir, texts)
+    if (ann_dir / "model" / "config.json").exists():
+        sft_dir = ann_dir      # DPO, evaluation and install start from the continued model
     dpo_dir = work / "pointer-dpo"
     if "dpo" in o.stages and not (o.skip_existing and (dpo_dir / "optsolve_train.json").exists()):
         _log(f"pointer DPO from its own mistakes on {o.dpo_records} training texts")
@@ -230,6 +248,34 @@ def _run_pointer(o: PipelineOptions, work: Path, data: Path, report: dict[str, A
     return report
 
 
+def _annotated(o: PipelineOptions, data: Path, sft_dir: Path, out: Path, texts: Path) -> dict[str, Any]:
+    """Continue the pointer SFT model on NL4Opt's annotated training texts (``optsolve train
+    annotations``: a seeded held-out part kept apart, the rest repeated and mixed with synthetic
+    records), warm-started with a lower learning rate."""
+    from optsolve.train.annotations import records, split, training_mix
+    from optsolve.train.pointer import PointerTrainOptions, fit
+
+    _log(f"annotated NL4Opt texts: {o.nl4opt_labels}")
+    rows, stats = records(o.nl4opt_labels or "", texts)
+    train, held = split(rows, o.annotated_held_out, o.seed)
+    mix = training_mix(train, read_jsonl(data / "records_train.jsonl"), o.annotated_repeat,
+                       o.annotated_synthetic, o.seed)
+    ann_data = out / "data"
+    write_jsonl(ann_data / "train.jsonl", mix)
+    held_path = ann_data / "train_held_out.jsonl" if held else None
+    if held_path is not None:
+        write_jsonl(held_path, held)
+    _log(f"continuing SFT on {len(train)} annotated texts x {o.annotated_repeat} + "
+         f"{len(mix) - len(train) * o.annotated_repeat} synthetic records")
+    fitted = fit(ann_data / "train.jsonl", held_path, PointerTrainOptions(
+        data="", out=str(out), spec=o.pointer_spec, epochs=3.0, batch_size=o.pointer_batch_size,
+        lr=o.annotated_lr, warmup_steps=50, max_minutes=o.annotated_minutes, seed=o.seed, resume=True,
+        init=str(sft_dir / "model")))
+    fitted.pop("prepare", None)
+    fitted.pop("prepare_eval", None)
+    return {"labels": stats, "train_texts": len(train), "held_out": len(held), "rows": len(mix), **fitted}
+
+
 def install_pointer(run_dir: Path, report: dict[str, Any] | None = None) -> Path:
     """Copy a trained pointer formalizer (``RUN/model``) into the package, with its training summary."""
     from optsolve.formalize.backends.embedded import default_model_dir
@@ -242,7 +288,8 @@ def install_pointer(run_dir: Path, report: dict[str, Any] | None = None) -> Path
     meta["installed_from"] = str(run_dir)
     if report:
         meta["pipeline"] = {k: v for k, v in report.items() if k in ("validation", "chosen", "seconds",
-                                                                    "self_pairs", "records", "sft", "prepare")}
+                                                                    "self_pairs", "records", "sft", "prepare",
+                                                                    "annotated")}
     (dest / "optsolve_train.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
     return dest
 
