@@ -227,19 +227,13 @@ def _self_label(args: argparse.Namespace) -> int:
 def _annotations(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from optsolve.train.annotations import records, split, training_mix
-    from optsolve.train.common import read_jsonl, write_jsonl
+    from optsolve.train.annotations import write_sets
+    from optsolve.train.common import read_jsonl
 
-    rows, stats = records(args.labels, args.texts, strict=args.strict)
-    train, held = split(rows, args.held_out, args.seed)
-    if args.mix:
-        train = training_mix(train, read_jsonl(args.mix), args.repeat, args.mix_n, args.seed)
-    stats["train_rows"] = write_jsonl(args.out, train)
-    stats["out"] = args.out
-    if held:
-        held_path = args.held_out_file or str(Path(args.out).with_suffix("")) + "_held_out.jsonl"
-        stats["held_out"] = write_jsonl(held_path, held)
-        stats["held_out_file"] = held_path
+    held_path = args.held_out_file or str(Path(args.out).with_suffix("")) + "_held_out.jsonl"
+    stats = write_sets(args.labels, args.texts, args.out, held_path, held_out=args.held_out, seed=args.seed,
+                       strict=args.strict, synthetic=read_jsonl(args.mix) if args.mix else None,
+                       repeat=args.repeat, n_synthetic=args.mix_n)
     _print(stats, args.json)
     return 0
 

@@ -45,7 +45,6 @@ _LETTERS = "abcdefghijkl"
 @dataclass
 class Annotation:
     index: int
-    line: int
     variables: list[str] = field(default_factory=list)
     objective: tuple[str, list[str]] | None = None
     rows: list[str] = field(default_factory=list)
@@ -66,7 +65,7 @@ def parse(text: str, source: str = "labels") -> dict[int, Annotation]:
             idx = int(m.group(1))
             if idx in out:
                 raise InputError(f"{source}:{ln}: document {idx} annotated twice")
-            cur = out[idx] = Annotation(idx, ln)
+            cur = out[idx] = Annotation(idx)
             continue
         if line.startswith("#"):
             continue
@@ -93,18 +92,16 @@ def _num(tok: str) -> float:
         raise InputError(f"not a number: {tok!r}") from exc
 
 
-def _coef(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
 def _term(c: float, name: str) -> str:
+    from optsolve.formalize.nl4opt import _coef
+
     # a written coefficient stays written, 1 included: the text states it and the model points at it
     return f"{_coef(c)} * {name}"
 
 
 def to_formulation(a: Annotation, name: str = "nl4opt_train") -> dict[str, Any]:
     """Formulation v1 of one annotation (nonnegative continuous variables, as NL4Opt's gold)."""
-    from optsolve.formalize.nl4opt import _ident
+    from optsolve.formalize.nl4opt import _coef, _ident
 
     if a.skip is not None:
         raise InputError(f"document {a.index} is marked skip: {a.skip}")
@@ -256,6 +253,29 @@ def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
     random.Random(seed).shuffle(order)
     held = set(order[:held_out])
     return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
+
+
+def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str | Path,
+               held_path: str | Path, *, held_out: int = 0, seed: int = 0, strict: bool = False,
+               synthetic: list[dict[str, Any]] | None = None, repeat: int = 6,
+               n_synthetic: int = 8000) -> dict[str, Any]:
+    """:func:`records`, :func:`split` and, given ``synthetic`` records, :func:`training_mix`, written as
+    the training file and (when ``held_out`` keeps any) the held-out file; returns the counts, with
+    ``held_out_file`` only when that file was written (``optsolve train annotations`` and the
+    ``annotated`` stage of ``optsolve train embedded``)."""
+    from optsolve.train.common import write_jsonl
+
+    rows, stats = records(labels_path, texts_path, strict=strict)
+    train, held = split(rows, held_out, seed)
+    stats["train_texts"] = len(train)
+    if synthetic is not None:
+        train = training_mix(train, synthetic, repeat, n_synthetic, seed)
+    stats["train_rows"] = write_jsonl(train_path, train)
+    stats["out"] = str(train_path)
+    if held:
+        stats["held_out"] = write_jsonl(held_path, held)
+        stats["held_out_file"] = str(held_path)
+    return stats
 
 
 def training_mix(annotated: list[dict[str, Any]], synthetic: list[dict[str, Any]], repeat: int,

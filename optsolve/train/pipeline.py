@@ -252,28 +252,28 @@ def _annotated(o: PipelineOptions, data: Path, sft_dir: Path, out: Path, texts: 
     """Continue the pointer SFT model on NL4Opt's annotated training texts (``optsolve train
     annotations``: a seeded held-out part kept apart, the rest repeated and mixed with synthetic
     records), warm-started with a lower learning rate."""
-    from optsolve.train.annotations import records, split, training_mix
+    from optsolve.train.annotations import write_sets
     from optsolve.train.pointer import PointerTrainOptions, fit
 
     _log(f"annotated NL4Opt texts: {o.nl4opt_labels}")
-    rows, stats = records(o.nl4opt_labels or "", texts)
-    train, held = split(rows, o.annotated_held_out, o.seed)
-    mix = training_mix(train, read_jsonl(data / "records_train.jsonl"), o.annotated_repeat,
-                       o.annotated_synthetic, o.seed)
     ann_data = out / "data"
-    write_jsonl(ann_data / "train.jsonl", mix)
-    held_path = ann_data / "train_held_out.jsonl" if held else None
-    if held_path is not None:
-        write_jsonl(held_path, held)
-    _log(f"continuing SFT on {len(train)} annotated texts x {o.annotated_repeat} + "
-         f"{len(mix) - len(train) * o.annotated_repeat} synthetic records")
+    stats = write_sets(o.nl4opt_labels or "", texts, ann_data / "train.jsonl", ann_data / "train_held_out.jsonl",
+                       held_out=o.annotated_held_out, seed=o.seed,
+                       synthetic=read_jsonl(data / "records_train.jsonl"), repeat=o.annotated_repeat,
+                       n_synthetic=o.annotated_synthetic)
+    n_train, n_rows = stats.pop("train_texts"), stats.pop("train_rows")
+    n_held = stats.pop("held_out", 0)
+    held_path = stats.pop("held_out_file", None)
+    stats.pop("out")
+    _log(f"continuing SFT on {n_train} annotated texts x {o.annotated_repeat} + "
+         f"{n_rows - n_train * o.annotated_repeat} synthetic records")
     fitted = fit(ann_data / "train.jsonl", held_path, PointerTrainOptions(
         data="", out=str(out), spec=o.pointer_spec, epochs=3.0, batch_size=o.pointer_batch_size,
         lr=o.annotated_lr, warmup_steps=50, max_minutes=o.annotated_minutes, seed=o.seed, resume=True,
         init=str(sft_dir / "model")))
     fitted.pop("prepare", None)
     fitted.pop("prepare_eval", None)
-    return {"labels": stats, "train_texts": len(train), "held_out": len(held), "rows": len(mix), **fitted}
+    return {"labels": stats, "train_texts": n_train, "held_out": n_held, "rows": n_rows, **fitted}
 
 
 def install_pointer(run_dir: Path, report: dict[str, Any] | None = None) -> Path:
