@@ -12,6 +12,8 @@ compared on identical draws:
   session 7; it now draws 16 and votes, ``vote@16``);
 * ``vote@K``: the largest group of equal objectives among the first K candidates (greedy breaks ties);
 * ``coverage@K``: as vote, but groups whose candidates use every number of the text first;
+* ``share@K``: as vote, but groups by the share of the text's numbers they use first, more first (the
+  embedded backend's rule since session 10: :func:`optsolve.train.runtime.vote` given ``n_numbers``);
 * ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
   sequence log-probability, untempered);
 * ``verifier@K``: the objective group whose best candidate the learned verifier scores highest
@@ -50,7 +52,7 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
         solved = [c for c in cands if c.ok and c.score is not None]
         order = rank_by_score([c.objective for c in solved], [c.score for c in solved])
         return solved[order[0]] if order else None
-    ranked = [c for c in vote(cands) if c.ok]
+    ranked = [c for c in vote(cands, n_numbers=item["n_values"] if rule == "share" else 0) if c.ok]
     if not ranked:
         return None
     if rule == "logp":
@@ -161,12 +163,12 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
     report: dict[str, Any] = {"items": n, "candidates": total, "relax": relax}
     report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
-        for rule in ("vote", "coverage", "logp") + (("verifier",) if verifier else ()):
+        for rule in ("vote", "coverage", "share", "logp") + (("verifier",) if verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
     bands: dict[str, list[int]] = {label: [0, 0] for label in [*BANDS, "none solved"]}
     for d in drawn:
-        top = pick(d, "vote", total)
+        top = pick(d, "share", total)
         if top is None:
             bands["none solved"][0] += 1
             continue

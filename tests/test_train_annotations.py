@@ -220,3 +220,44 @@ def test_cli_writes_train_held_out_and_mix(tmp_path: Path, tagged: Path) -> None
                           str(tmp_path / "none.txt"), "--texts", str(tagged), "--out", str(out)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "no label file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_sibling_changes_the_numbers_in_text_and_label_alike() -> None:
+    import random
+
+    text = ("A bakery makes bread and cakes. Bread takes 2 hours and cakes take 1 hour of oven time; there are at "
+            "most 40 hours. At least 30% of the batches are cakes. Profit is $30 per bread and $45 per cake; "
+            "the 2-piece cake tin is not counted.")
+    a = A.parse(_LABEL)[0]
+    rng = random.Random(0)
+    for _ in range(20):
+        got = A.augment(a, text, rng)
+        assert got is not None
+        new_text, b = got
+        assert new_text != text and b.variables == a.variables and len(b.rows) == len(a.rows)
+        assert "2-piece" in new_text                   # a number inside a name is left alone
+        f = A.to_formulation(b)
+        # every number the label now writes is a number of the new text (a pointer target exists)
+        from optsolve.train.numbers import mask_numbers
+
+        values = mask_numbers(new_text).values
+        for t in b.objective[1] if b.objective else []:
+            assert any(abs(A._num(t) - v) < 1e-9 for v in values)
+        assert "% of the batches" in new_text           # a percentage stays one
+        assert f["constraints"]["c2_ratio"]["expr"].startswith("cakes >= 0.")
+
+
+def test_siblings_are_solved_seeded_and_drawn_from_training_records_only(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL, encoding="utf-8")
+    rows, _ = A.records(labels, tagged)
+    sib = A.augmented_records(rows, labels, per_text=3, seed=0)
+    assert 1 <= len(sib) <= 3 and sib == A.augmented_records(rows, labels, per_text=3, seed=0)
+    for s in sib:
+        assert s["source"] == "annotated-augmented" and s["id"].startswith("nl4opt-train-0-aug")
+        res = solve(s["formulation"])
+        assert res.objective == pytest.approx(s["objective"]) and s["text"] != rows[0]["text"]
+    assert A.augmented_records([], labels, per_text=3) == []          # nothing held out leaks in
+    assert A.augmented_records(rows, labels, per_text=0) == []
+    mix = A.training_mix(rows, [{"id": "s"}], repeat=2, n_synthetic=1, seed=0, siblings=sib)
+    assert len(mix) == 2 + len(sib) + 1

@@ -426,3 +426,23 @@ def test_verifier_trains_on_drawn_candidates_ships_beside_the_model_and_ranks(ti
     with pytest.raises(E.InputError):
         VF.load_verifier(other, P.build_model(P.PointerConfig(**{k: v for k, v in cfg.items()
                                                                   if k in P.PointerConfig.__dataclass_fields__})))
+
+
+def test_vote_puts_the_group_that_uses_more_of_the_texts_numbers_first() -> None:
+    from optsolve.train.runtime import Candidate, coverage, vote
+
+    def cand(compact: str, obj: float, greedy: bool = False) -> Candidate:
+        return Candidate(compact, formulation={"objective": {"expr": "x"}}, status="optimal", objective=obj,
+                         greedy=greedy)
+
+    # three candidates agree on 10 but leave <n2> out; one uses all three numbers and gets 12
+    many = [cand("<max> <n0> * <v0> <con> <n1> * <v0> <= <n1>", 10.0, greedy=True) for _ in range(3)]
+    full = cand("<max> <n0> * <v0> <con> <n1> * <v0> <= <n2>", 12.0)
+    assert coverage(full, 3) == 1.0 and coverage(many[0], 3) == 0.67 and coverage(full, 0) == 1.0
+    assert vote([*many, full], n_numbers=3)[0] is full
+    assert vote([*many, full])[0].objective == 10.0            # without the count: the vote alone
+    # equal coverage: the larger group still wins, and a zero optimum still ranks last among solved
+    other = cand("<max> <n0> * <v0> <con> <n2> * <v0> <= <n1>", 9.0)
+    zero = cand("<max> <n0> * <v0> <con> <n1> * <v0> <= <n2>", 0.0)
+    ranked = vote([full, other, other, zero], n_numbers=3)
+    assert ranked[0].objective == 9.0 and ranked[-1] is zero

@@ -258,18 +258,23 @@ def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
 def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str | Path,
                held_path: str | Path, *, held_out: int = 0, seed: int = 0, strict: bool = False,
                synthetic: list[dict[str, Any]] | None = None, repeat: int = 6,
-               n_synthetic: int = 8000) -> dict[str, Any]:
+               n_synthetic: int = 8000, augment: int = 0) -> dict[str, Any]:
     """:func:`records`, :func:`split` and, given ``synthetic`` records, :func:`training_mix`, written as
     the training file and (when ``held_out`` keeps any) the held-out file; returns the counts, with
     ``held_out_file`` only when that file was written (``optsolve train annotations`` and the
-    ``annotated`` stage of ``optsolve train embedded``)."""
+    ``annotated`` stage of ``optsolve train embedded``). ``augment`` adds up to that many
+    number-perturbed siblings of each training text (:func:`augmented_records`) to the mix."""
     from optsolve.train.common import write_jsonl
 
     rows, stats = records(labels_path, texts_path, strict=strict)
     train, held = split(rows, held_out, seed)
     stats["train_texts"] = len(train)
+    siblings = augmented_records(train, labels_path, augment, seed) if augment else []
+    stats["augmented"] = len(siblings)
     if synthetic is not None:
-        train = training_mix(train, synthetic, repeat, n_synthetic, seed)
+        train = training_mix(train, synthetic, repeat, n_synthetic, seed, siblings)
+    else:
+        train = train + siblings
     stats["train_rows"] = write_jsonl(train_path, train)
     stats["out"] = str(train_path)
     if held:
@@ -279,15 +284,145 @@ def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str 
 
 
 def training_mix(annotated: list[dict[str, Any]], synthetic: list[dict[str, Any]], repeat: int,
-                 n_synthetic: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``repeat`` copies of every annotated record and ``n_synthetic`` synthetic records drawn with
-    ``seed`` (so continuing a model on human phrasing does not forget the generated families), shuffled."""
+                 n_synthetic: int, seed: int = 0, siblings: list[dict[str, Any]] | None = None
+                 ) -> list[dict[str, Any]]:
+    """``repeat`` copies of every annotated record, their ``siblings`` (once each) and ``n_synthetic``
+    synthetic records drawn with ``seed`` (so continuing a model on human phrasing does not forget the
+    generated families), shuffled."""
     import random
 
     if repeat < 1:
         raise InputError(f"repeat must be at least 1, got {repeat}")
     rng = random.Random(seed)
     syn = rng.sample(synthetic, min(n_synthetic, len(synthetic)))
-    rows = [r for r in annotated for _ in range(repeat)] + syn
+    rows = [r for r in annotated for _ in range(repeat)] + list(siblings or []) + syn
     rng.shuffle(rows)
     return rows
+
+
+_DIGITS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+
+
+def _new_value(v: float, pct: bool, decimals: int, rng: Any) -> float:
+    """A plausible replacement for ``v``: the same kind (a percentage stays one, an integer stays an
+    integer, decimals keep their places), within a factor of about two."""
+    if pct:
+        return float(rng.randint(1, 19) * 5) / 100.0 if v * 100 == int(v * 100) and int(v * 100) % 5 == 0 \
+            else float(rng.randint(2, 90)) / 100.0
+    if decimals:
+        q = 10 ** decimals
+        return max(1, round(v * q * rng.uniform(0.5, 2.0))) / q
+    n = int(v)
+    if n < 10:
+        return float(rng.randint(1, max(3, 2 * n)))
+    zeros = len(str(n)) - len(str(n).rstrip("0"))
+    step = 10 ** min(zeros, len(str(n)) - 1)
+    return float(max(1, round(n * rng.uniform(0.5, 2.0) / step)) * step)
+
+
+def _write_like(v: float, written: str) -> str:
+    """``v`` written the way ``written`` is: its decimals, thousands separators and percent sign."""
+    pct = written.endswith("%")
+    core = written.rstrip("%")
+    decimals = len(core.split(".")[1]) if "." in core else 0
+    x = v * 100 if pct else v
+    s = f"{x:,.{decimals}f}" if "," in core else f"{x:.{decimals}f}"
+    return s + ("%" if pct else "")
+
+
+def augment(a: Annotation, text: str, rng: Any) -> tuple[str, Annotation] | None:
+    """A sibling of an annotated text with other numbers: every number the label writes in digits and
+    the text states in digits the same way gets a new value of its kind (see :func:`_new_value`), in
+    the text and the label alike. The caller solves the result (a new optimum, or none: then it is
+    dropped). A new value never equals another number of the text (the pointer targets would become
+    ambiguous): a number with no free value near it stays. None when nothing changed."""
+    from optsolve.train.numbers import mask_numbers
+
+    toks: set[str] = set()
+    for t in (a.objective[1] if a.objective else []):
+        toks.add(t)
+    for row in a.rows:
+        for t in _OP.split(row)[::2]:
+            toks.update(t.split())
+    written = sorted(t for t in toks if _DIGITS.match(t) and t not in ("0",))
+    masked = mask_numbers(text)
+    others = set(masked.values)
+    change: dict[str, str] = {}
+    new_text = text
+    for t in written:
+        # the token as the text writes it, alone (not inside a longer number or a name such as "2-piece")
+        pat = re.compile(r"(?<![\w.,])" + re.escape(t) + r"(?![\w%]|[.,]\d|-)")
+        if not pat.search(new_text):
+            continue
+        pct = t.endswith("%")
+        core = t.rstrip("%")
+        v = float(core.replace(",", "")) / (100.0 if pct else 1.0)
+        decimals = len(core.split(".")[1]) if "." in core else 0
+        for _ in range(8):
+            nv = _new_value(v, pct, decimals, rng)
+            if all(abs(nv - o) > 1e-9 * max(1.0, abs(o)) for o in others):
+                break
+        else:
+            continue        # no free value of its kind near it: this number stays as it is
+        others.add(nv)
+        change[t] = _write_like(nv, t)
+        new_text = pat.sub(change[t], new_text)
+    if not change:
+        return None
+
+    def sub(toks: list[str]) -> list[str]:
+        return [change.get(t, t) for t in toks]
+
+    rows = []
+    for row in a.rows:
+        lhs, op, rhs = _OP.split(row)
+        rows.append(f"{' '.join(sub(lhs.split()))} {op} {' '.join(sub(rhs.split()))}")
+    obj = (a.objective[0], sub(a.objective[1])) if a.objective else None
+    return new_text, Annotation(a.index, list(a.variables), obj, rows)
+
+
+def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_text: int, seed: int = 0
+                      ) -> list[dict[str, Any]]:
+    """Up to ``per_text`` number-perturbed siblings (:func:`augment`) of each annotated training record,
+    each rebuilt, solved to a finite optimum and checked (every number of its label is a number of its
+    text, so the pointer formalizer can point at it); a sibling that fails is dropped, never kept
+    unsolved. Built from the training records only, so held-out texts never leak in."""
+    import random
+
+    from optsolve.solvers import solve
+    from optsolve.train.numbers import mask_numbers
+
+    if per_text < 1:
+        return []
+    lp = Path(labels_path)
+    anns = parse(lp.read_text(encoding="utf-8"), lp.name)
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for r in train:
+        m = re.fullmatch(r"nl4opt-train-(\d+)", str(r.get("id", "")))
+        if not m or int(m.group(1)) not in anns:
+            continue
+        a = anns[int(m.group(1))]
+        seen = {r["text"]}
+        for _ in range(3 * per_text):
+            if len(seen) > per_text:
+                break
+            got = augment(a, r["text"], rng)
+            if got is None or got[0] in seen:
+                continue
+            text, b = got
+            try:
+                form = to_formulation(b, name=f"nl4opt_train_{a.index}")
+                res = solve(form)
+            except OptsolveError:
+                continue
+            if not res.status.has_solution or res.objective is None:
+                continue
+            values = mask_numbers(text).values
+            used = [_num(t) for t in (b.objective[1] if b.objective else []) if t not in ("0", "-", "sum")]
+            if any(all(abs(u - v) > 1e-9 * max(1.0, abs(v)) for v in values) for u in used):
+                continue
+            seen.add(text)
+            out.append({"id": f"nl4opt-train-{a.index}-aug{len(seen) - 1}", "text": text, "formulation": form,
+                        "objective": res.objective, "family": "nl4opt_train", "source": "annotated-augmented"})
+    return out

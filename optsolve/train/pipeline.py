@@ -71,6 +71,7 @@ class PipelineOptions:
     annotated_held_out: int = 80       # annotated texts kept out of training (held-out loss, accuracy)
     annotated_repeat: int = 6          # copies of each annotated record in the mix
     annotated_synthetic: int = 8000    # synthetic records drawn into the mix (no forgetting)
+    annotated_augment: int = 0         # number-perturbed siblings of each annotated text in the mix
     annotated_minutes: float = 35.0
     annotated_lr: float = 3e-4
 
@@ -260,13 +261,14 @@ def _annotated(o: PipelineOptions, data: Path, sft_dir: Path, out: Path, texts: 
     stats = write_sets(o.nl4opt_labels or "", texts, ann_data / "train.jsonl", ann_data / "train_held_out.jsonl",
                        held_out=o.annotated_held_out, seed=o.seed,
                        synthetic=read_jsonl(data / "records_train.jsonl"), repeat=o.annotated_repeat,
-                       n_synthetic=o.annotated_synthetic)
+                       n_synthetic=o.annotated_synthetic, augment=o.annotated_augment)
     n_train, n_rows = stats.pop("train_texts"), stats.pop("train_rows")
+    n_aug = stats.get("augmented", 0)
     n_held = stats.pop("held_out", 0)
     held_path = stats.pop("held_out_file", None)
     stats.pop("out")
-    _log(f"continuing SFT on {n_train} annotated texts x {o.annotated_repeat} + "
-         f"{n_rows - n_train * o.annotated_repeat} synthetic records")
+    _log(f"continuing SFT on {n_train} annotated texts x {o.annotated_repeat} + {n_aug} siblings + "
+         f"{n_rows - n_train * o.annotated_repeat - n_aug} synthetic records")
     fitted = fit(ann_data / "train.jsonl", held_path, PointerTrainOptions(
         data="", out=str(out), spec=o.pointer_spec, epochs=3.0, batch_size=o.pointer_batch_size,
         lr=o.annotated_lr, warmup_steps=50, max_minutes=o.annotated_minutes, seed=o.seed, resume=True,

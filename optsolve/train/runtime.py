@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -249,23 +250,40 @@ def objective_groups(objectives: list[float | None], rel: float = 1e-6) -> list[
     return groups
 
 
-def vote(cands: list[Candidate], rel: float = 1e-6) -> list[Candidate]:
+def coverage(c: Candidate, n_numbers: int) -> float:
+    """The share of the text's distinct numbers (``n_numbers`` placeholders) that ``c`` uses, to two
+    places; 1.0 for a text with no number."""
+    if n_numbers <= 0:
+        return 1.0
+    used = {int(k) for k in re.findall(r"<n(\d+)>", c.compact)}
+    return round(len(used) / n_numbers, 2)
+
+
+def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0) -> list[Candidate]:
     """Candidates ranked: solved ones by the size of their objective group (greedy breaks ties), then
-    decodable unsolved ones, then the rest. Sets ``votes`` on each."""
+    decodable unsolved ones, then the rest. Sets ``votes`` on each.
+
+    Given ``n_numbers`` (how many distinct numbers the text states), a group whose formulation uses
+    more of them ranks first, before the vote: a faithful model of a word problem uses the numbers the
+    problem gives, and a candidate that leaves some out has usually bound another one twice or dropped
+    a constraint (measured on the shipped model, docs/embedded.md: NL4Opt dev 25.6 -> 30.0 %, datagen
+    test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %)."""
     groups = [[cands[i] for i in g] for g in objective_groups([c.objective if c.ok else None for c in cands], rel)]
     for g in groups:
         for c in g:
             c.votes = len(g)
     # a model with an objective before one without (every training problem has one), a non-trivial
     # optimum before a zero one (an all-zero plan usually means a constraint or a coefficient went
-    # wrong), then the larger group, then the greedy candidate's group
-    def key(g: list[Candidate]) -> tuple[bool, bool, int, bool]:
+    # wrong), then the more of the text's numbers used, then the larger group, then the greedy
+    # candidate's group
+    def key(g: list[Candidate]) -> tuple[bool, bool, float, int, bool]:
         c = g[0]
         has_obj = bool(c.formulation and c.formulation.get("objective"))
-        return (not has_obj, abs(c.objective or 0.0) < 1e-9, -len(g), not any(x.greedy for x in g))
+        cov = max(coverage(x, n_numbers) for x in g) if n_numbers else 0.0
+        return (not has_obj, abs(c.objective or 0.0) < 1e-9, -cov, -len(g), not any(x.greedy for x in g))
 
     groups.sort(key=key)
-    ranked = [c for g in groups for c in sorted(g, key=lambda c: not c.greedy)]
+    ranked = [c for g in groups for c in sorted(g, key=lambda c: (-coverage(c, n_numbers), not c.greedy))]
     rest = [c for c in cands if not c.ok]
     rest.sort(key=lambda c: (c.formulation is None, not c.greedy))
     return ranked + rest
@@ -299,7 +317,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
     check_all(gen.candidates, values, relax=relax, checked=1)
-    ranked = vote(gen.candidates)
+    ranked = vote(gen.candidates, n_numbers=len(values))
     if verifier:
         ranked = rank_verified(model, text, ranked)
     return ranked, gen
