@@ -261,3 +261,35 @@ def test_siblings_are_solved_seeded_and_drawn_from_training_records_only(tmp_pat
     assert A.augmented_records(rows, labels, per_text=0) == []
     mix = A.training_mix(rows, [{"id": "s"}], repeat=2, n_synthetic=1, seed=0, siblings=sib)
     assert len(mix) == 2 + len(sib) + 1
+
+
+def test_collide_makes_two_roles_share_a_value_in_text_and_label() -> None:
+    import random
+
+    from optsolve.train.numbers import mask_numbers
+
+    text = ("A bakery makes bread and cakes. Bread takes 2 hours and cakes take 1 hour of oven time; there are at "
+            "most 40 hours. At least 30% of the batches are cakes. Profit is $30 per bread and $45 per cake.")
+    a = A.parse(_LABEL)[0]
+    rng = random.Random(3)
+    shared = 0
+    for _ in range(20):
+        got = A.augment(a, text, rng, collide=1.0)
+        assert got is not None
+        new_text, b = got
+        m = mask_numbers(new_text)
+        tokens = [t for t in [*(b.objective[1] if b.objective else []), *" ".join(b.rows).split()]
+                  if t[0].isdigit()]
+        # the label's whole numbers: one value now stands for two of them
+        whole = [t for t in tokens if t.isdigit()]
+        shared += len(set(whole)) < len(whole)
+        for t in tokens:
+            assert any(abs(A._num(t) - v) < 1e-9 for v in m.values)     # still a pointer target
+        assert len(m.mentions) > len(m.values)           # the text repeats that value
+        A.to_formulation(b)
+    assert shared == 20
+    # no collision asked: every value stays distinct
+    for _ in range(10):
+        new_text, _b = A.augment(a, text, rng) or ("", a)
+        m = mask_numbers(new_text)
+        assert len(m.mentions) == len(m.values)

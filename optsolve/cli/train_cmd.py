@@ -233,7 +233,7 @@ def _annotations(args: argparse.Namespace) -> int:
     held_path = args.held_out_file or str(Path(args.out).with_suffix("")) + "_held_out.jsonl"
     stats = write_sets(args.labels, args.texts, args.out, held_path, held_out=args.held_out, seed=args.seed,
                        strict=args.strict, synthetic=read_jsonl(args.mix) if args.mix else None,
-                       repeat=args.repeat, n_synthetic=args.mix_n, augment=args.augment)
+                       repeat=args.repeat, n_synthetic=args.mix_n, augment=args.augment, collide=args.collide)
     _print(stats, args.json)
     return 0
 
@@ -259,7 +259,8 @@ def _embedded(args: argparse.Namespace) -> int:
                            variety=args.variety, arch=args.arch or ("llama" if args.spec else "pointer"))
     for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
                  "pointer_minutes", "eval_items", "nl4opt_labels", "nl4opt_texts", "annotated_minutes",
-                 "annotated_repeat", "annotated_synthetic", "annotated_held_out", "annotated_augment"):
+                 "annotated_repeat", "annotated_synthetic", "annotated_held_out", "annotated_augment",
+                 "annotated_collide"):
         if getattr(args, name) is not None:
             setattr(opts, name, getattr(args, name))
     report = run_pipeline(opts)
@@ -447,6 +448,8 @@ def register(sub: Any) -> None:
     an.add_argument("--repeat", type=int, default=6, help="copies of each annotated record with --mix")
     an.add_argument("--augment", type=int, default=0,
                     help="up to N siblings of each training text with other numbers (solved, checked)")
+    an.add_argument("--collide", type=float, default=0.0,
+                    help="with --augment: the share of siblings in which two whole numbers share a value")
     an.add_argument("--seed", type=int, default=0)
     an.add_argument("--json", action="store_true")
     an.set_defaults(func=_annotations)
@@ -468,6 +471,8 @@ def register(sub: Any) -> None:
     m.add_argument("--annotated-synthetic", type=int, default=None, help="synthetic records mixed in (8000)")
     m.add_argument("--annotated-augment", type=int, default=None,
                    help="number-perturbed siblings of each annotated text (0)")
+    m.add_argument("--annotated-collide", type=float, default=None,
+                   help="share of siblings where two numbers share a value (0)")
     m.add_argument("--annotated-held-out", type=int, default=None, help="annotated texts kept out (80)")
     m.add_argument("--sft-minutes", type=float, default=85.0)
     m.add_argument("--dpo-records", type=int, default=150)

@@ -258,7 +258,7 @@ def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
 def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str | Path,
                held_path: str | Path, *, held_out: int = 0, seed: int = 0, strict: bool = False,
                synthetic: list[dict[str, Any]] | None = None, repeat: int = 6,
-               n_synthetic: int = 8000, augment: int = 0) -> dict[str, Any]:
+               n_synthetic: int = 8000, augment: int = 0, collide: float = 0.0) -> dict[str, Any]:
     """:func:`records`, :func:`split` and, given ``synthetic`` records, :func:`training_mix`, written as
     the training file and (when ``held_out`` keeps any) the held-out file; returns the counts, with
     ``held_out_file`` only when that file was written (``optsolve train annotations`` and the
@@ -269,7 +269,7 @@ def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str 
     rows, stats = records(labels_path, texts_path, strict=strict)
     train, held = split(rows, held_out, seed)
     stats["train_texts"] = len(train)
-    siblings = augmented_records(train, labels_path, augment, seed) if augment else []
+    siblings = augmented_records(train, labels_path, augment, seed, collide) if augment else []
     stats["augmented"] = len(siblings)
     if synthetic is not None:
         train = training_mix(train, synthetic, repeat, n_synthetic, seed, siblings)
@@ -330,12 +330,15 @@ def _write_like(v: float, written: str) -> str:
     return s + ("%" if pct else "")
 
 
-def augment(a: Annotation, text: str, rng: Any) -> tuple[str, Annotation] | None:
+def augment(a: Annotation, text: str, rng: Any, collide: float = 0.0) -> tuple[str, Annotation] | None:
     """A sibling of an annotated text with other numbers: every number the label writes in digits and
     the text states in digits the same way gets a new value of its kind (see :func:`_new_value`), in
     the text and the label alike. The caller solves the result (a new optimum, or none: then it is
     dropped). A new value never equals another number of the text (the pointer targets would become
-    ambiguous): a number with no free value near it stays. None when nothing changed."""
+    ambiguous): a number with no free value near it stays. With probability ``collide`` one whole
+    number instead takes the new value of another whole number of the label, so that one value plays
+    two roles (as "2 hours of oven time and 2 kg of flour" does; the pointer then has two mentions to
+    choose from). None when nothing changed."""
     from optsolve.train.numbers import mask_numbers
 
     toks: set[str] = set()
@@ -345,15 +348,13 @@ def augment(a: Annotation, text: str, rng: Any) -> tuple[str, Annotation] | None
         for t in _OP.split(row)[::2]:
             toks.update(t.split())
     written = sorted(t for t in toks if _DIGITS.match(t) and t not in ("0",))
-    masked = mask_numbers(text)
-    others = set(masked.values)
+    others = set(mask_numbers(text).values)
+    # each token as the text writes it, alone (not inside a longer number or a name such as "2-piece")
+    pats = {t: re.compile(r"(?<![\w.,])" + re.escape(t) + r"(?![\w%]|[.,]\d|-)") for t in written}
+    present = [t for t in written if pats[t].search(text)]
     change: dict[str, str] = {}
-    new_text = text
-    for t in written:
-        # the token as the text writes it, alone (not inside a longer number or a name such as "2-piece")
-        pat = re.compile(r"(?<![\w.,])" + re.escape(t) + r"(?![\w%]|[.,]\d|-)")
-        if not pat.search(new_text):
-            continue
+    values: dict[str, float] = {}
+    for t in present:
         pct = t.endswith("%")
         core = t.rstrip("%")
         v = float(core.replace(",", "")) / (100.0 if pct else 1.0)
@@ -365,10 +366,21 @@ def augment(a: Annotation, text: str, rng: Any) -> tuple[str, Annotation] | None
         else:
             continue        # no free value of its kind near it: this number stays as it is
         others.add(nv)
+        values[t] = nv
         change[t] = _write_like(nv, t)
-        new_text = pat.sub(change[t], new_text)
+    whole = [t for t in values if _write_like(values[t], t).isdigit()]
+    if collide and len(whole) >= 2 and rng.random() < collide:
+        t, u = rng.sample(whole, 2)
+        change[t] = change[u]
     if not change:
         return None
+    # two passes, so that a value written in one step is never rewritten by the next (the marks are
+    # private-use characters: no digit a later pattern could match)
+    new_text = text
+    for i, t in enumerate(change):
+        new_text = pats[t].sub(chr(0xE000 + i), new_text)
+    for i, t in enumerate(change):
+        new_text = new_text.replace(chr(0xE000 + i), change[t])
 
     def sub(toks: list[str]) -> list[str]:
         return [change.get(t, t) for t in toks]
@@ -381,12 +393,13 @@ def augment(a: Annotation, text: str, rng: Any) -> tuple[str, Annotation] | None
     return new_text, Annotation(a.index, list(a.variables), obj, rows)
 
 
-def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_text: int, seed: int = 0
-                      ) -> list[dict[str, Any]]:
+def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_text: int, seed: int = 0,
+                      collide: float = 0.0) -> list[dict[str, Any]]:
     """Up to ``per_text`` number-perturbed siblings (:func:`augment`) of each annotated training record,
     each rebuilt, solved to a finite optimum and checked (every number of its label is a number of its
     text, so the pointer formalizer can point at it); a sibling that fails is dropped, never kept
-    unsolved. Built from the training records only, so held-out texts never leak in."""
+    unsolved. Built from the training records only, so held-out texts never leak in. ``collide``: see
+    :func:`augment`."""
     import random
 
     from optsolve.solvers import solve
@@ -407,7 +420,7 @@ def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_
         for _ in range(3 * per_text):
             if len(seen) > per_text:
                 break
-            got = augment(a, r["text"], rng)
+            got = augment(a, r["text"], rng, collide)
             if got is None or got[0] in seen:
                 continue
             text, b = got

@@ -72,6 +72,7 @@ class PipelineOptions:
     annotated_repeat: int = 6          # copies of each annotated record in the mix
     annotated_synthetic: int = 8000    # synthetic records drawn into the mix (no forgetting)
     annotated_augment: int = 0         # number-perturbed siblings of each annotated text in the mix
+    annotated_collide: float = 0.0     # share of those siblings where two numbers share a value
     annotated_minutes: float = 35.0
     annotated_lr: float = 3e-4
 
@@ -261,7 +262,8 @@ def _annotated(o: PipelineOptions, data: Path, sft_dir: Path, out: Path, texts: 
     stats = write_sets(o.nl4opt_labels or "", texts, ann_data / "train.jsonl", ann_data / "train_held_out.jsonl",
                        held_out=o.annotated_held_out, seed=o.seed,
                        synthetic=read_jsonl(data / "records_train.jsonl"), repeat=o.annotated_repeat,
-                       n_synthetic=o.annotated_synthetic, augment=o.annotated_augment)
+                       n_synthetic=o.annotated_synthetic, augment=o.annotated_augment,
+                       collide=o.annotated_collide)
     n_train, n_rows = stats.pop("train_texts"), stats.pop("train_rows")
     n_aug = stats.get("augmented", 0)
     n_held = stats.pop("held_out", 0)
