@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
 from typing import Any
 
@@ -70,7 +69,7 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
 
 def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[str, Any]:
     from optsolve.train.evaluate import strict_match
-    from optsolve.train.runtime import check_all
+    from optsolve.train.runtime import check_all, numbers_used
 
     text = item["question"]
     g, values = model.generate(text, k=1, seed=0, max_seconds=6.0)
@@ -80,7 +79,7 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[st
         cands += s.candidates
     check_all(cands, values, relax=relax)
     for c in cands:
-        c.used = len({int(x) for x in re.findall(r"<n(\d+)>", c.compact)})
+        c.used = len(numbers_used(c.compact))
         c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
     solved = [c for c in cands if c.ok and c.steps]
     if getattr(model, "verifier", None) is not None and solved:

@@ -301,6 +301,17 @@ def training_mix(annotated: list[dict[str, Any]], synthetic: list[dict[str, Any]
 
 
 _DIGITS = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_NOT_NUMBERS = {"0", "-", "sum", "all", *_LETTERS}    # label tokens that state no number of the text
+
+
+def _label_tokens(a: Annotation) -> list[str]:
+    """Every token of the label's objective and rows, operators left out (variable letters, ``all``,
+    ``sum`` and numbers as the text writes them)."""
+    toks = list(a.objective[1]) if a.objective else []
+    for row in a.rows:
+        for side in _OP.split(row)[::2]:
+            toks += side.split()
+    return toks
 
 
 def _new_value(v: float, pct: bool, decimals: int, rng: Any) -> float:
@@ -341,13 +352,7 @@ def augment(a: Annotation, text: str, rng: Any, collide: float = 0.0) -> tuple[s
     choose from). None when nothing changed."""
     from optsolve.train.numbers import mask_numbers
 
-    toks: set[str] = set()
-    for t in (a.objective[1] if a.objective else []):
-        toks.add(t)
-    for row in a.rows:
-        for t in _OP.split(row)[::2]:
-            toks.update(t.split())
-    written = sorted(t for t in toks if _DIGITS.match(t) and t not in ("0",))
+    written = sorted({t for t in _label_tokens(a) if _DIGITS.match(t) and t != "0"})
     others = set(mask_numbers(text).values)
     # each token as the text writes it, alone (not inside a longer number or a name such as "2-piece")
     pats = {t: re.compile(r"(?<![\w.,])" + re.escape(t) + r"(?![\w%]|[.,]\d|-)") for t in written}
@@ -432,7 +437,7 @@ def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_
             if not res.status.has_solution or res.objective is None:
                 continue
             values = mask_numbers(text).values
-            used = [_num(t) for t in (b.objective[1] if b.objective else []) if t not in ("0", "-", "sum")]
+            used = [_num(t) for t in _label_tokens(b) if t not in _NOT_NUMBERS]
             if any(all(abs(u - v) > 1e-9 * max(1.0, abs(v)) for v in values) for u in used):
                 continue
             seen.add(text)

@@ -250,13 +250,17 @@ def objective_groups(objectives: list[float | None], rel: float = 1e-6) -> list[
     return groups
 
 
+def numbers_used(compact: str) -> set[int]:
+    """The placeholders (``<nK>``: the text's distinct numbers) a compact output uses."""
+    return {int(k) for k in re.findall(r"<n(\d+)>", compact)}
+
+
 def coverage(c: Candidate, n_numbers: int) -> float:
     """The share of the text's distinct numbers (``n_numbers`` placeholders) that ``c`` uses, to two
     places; 1.0 for a text with no number."""
     if n_numbers <= 0:
         return 1.0
-    used = {int(k) for k in re.findall(r"<n(\d+)>", c.compact)}
-    return round(len(used) / n_numbers, 2)
+    return round(len(numbers_used(c.compact)) / n_numbers, 2)
 
 
 def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0) -> list[Candidate]:
@@ -279,7 +283,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0) -> list[
     def key(g: list[Candidate]) -> tuple[bool, bool, float, int, bool]:
         c = g[0]
         has_obj = bool(c.formulation and c.formulation.get("objective"))
-        cov = max(coverage(x, n_numbers) for x in g) if n_numbers else 0.0
+        cov = max(coverage(x, n_numbers) for x in g)      # 1.0 for every group without n_numbers
         return (not has_obj, abs(c.objective or 0.0) < 1e-9, -cov, -len(g), not any(x.greedy for x in g))
 
     groups.sort(key=key)
