@@ -293,3 +293,11 @@ def test_collide_makes_two_roles_share_a_value_in_text_and_label() -> None:
         new_text, _b = A.augment(a, text, rng) or ("", a)
         m = mask_numbers(new_text)
         assert len(m.mentions) == len(m.values)
+
+
+def test_cli_refuses_a_collision_share_outside_zero_to_one(tmp_path: Path, tagged: Path) -> None:
+    run = subprocess.run([sys.executable, "-m", "optsolve", "train", "annotations", "--texts", str(tagged),
+                          "--out", str(tmp_path / "t.jsonl"), "--augment", "2", "--collide", "2"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "outside 0..1" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "t.jsonl").exists()

@@ -448,7 +448,7 @@ def register(sub: Any) -> None:
     an.add_argument("--repeat", type=int, default=6, help="copies of each annotated record with --mix")
     an.add_argument("--augment", type=int, default=0,
                     help="up to N siblings of each training text with other numbers (solved, checked)")
-    an.add_argument("--collide", type=float, default=0.0,
+    an.add_argument("--collide", type=_share, default=0.0,
                     help="with --augment: the share of siblings in which two whole numbers share a value")
     an.add_argument("--seed", type=int, default=0)
     an.add_argument("--json", action="store_true")
@@ -471,7 +471,7 @@ def register(sub: Any) -> None:
     m.add_argument("--annotated-synthetic", type=int, default=None, help="synthetic records mixed in (8000)")
     m.add_argument("--annotated-augment", type=int, default=None,
                    help="number-perturbed siblings of each annotated text (0)")
-    m.add_argument("--annotated-collide", type=float, default=None,
+    m.add_argument("--annotated-collide", type=_share, default=None,
                    help="share of siblings where two numbers share a value (0)")
     m.add_argument("--annotated-held-out", type=int, default=None, help="annotated texts kept out (80)")
     m.add_argument("--sft-minutes", type=float, default=85.0)
