@@ -357,6 +357,31 @@ def test_a_model_that_tunes_the_encoder_trains_ships_its_layers_and_loads(tmp_pa
                       weights_only=False)["feats"][0].shape[-1] == 384
 
 
+
+@needs_minilm
+def test_preparing_in_several_processes_writes_the_shards_one_process_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--workers 2: the same vocabulary and, shard by shard, the same states, flags, steps and ids as
+    one process (encoder=6 reads the embeddings alone: split 0, the GPU recipe's preparation)."""
+    import torch
+
+    monkeypatch.setattr(P, "SHARD", 5)            # 12 records -> 3 shards, 2 processes
+    data = tmp_path / "records.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _records(12, seed=7)), encoding="utf-8")
+    one = P.prepare(data, tmp_path / "one", progress=False, split=0)
+    two = P.prepare(data, tmp_path / "two", progress=False, split=0, workers=2)
+    assert one == two and one["examples"] == 12 and one["minilm_layers"] == 0
+    assert (tmp_path / "one" / "vocab.json").read_text() == (tmp_path / "two" / "vocab.json").read_text()
+    shards = sorted(p.name for p in (tmp_path / "one").glob("shard-*.pt"))
+    assert len(shards) == 3 and shards == sorted(p.name for p in (tmp_path / "two").glob("shard-*.pt"))
+    for name in shards:
+        a = torch.load(tmp_path / "one" / name, weights_only=False)
+        b = torch.load(tmp_path / "two" / name, weights_only=False)
+        assert (a["ids"], a["steps"], a["flags"]) == (b["ids"], b["steps"], b["flags"])
+        assert all(torch.equal(x, y) for x, y in zip(a["feats"], b["feats"], strict=True))
+    # a finished preparation is resumed, not redone, whatever the workers
+    assert P.prepare(data, tmp_path / "two", progress=False, split=0, workers=2) == two
+
 def test_rank_by_score_orders_objective_groups_by_their_best_score() -> None:
     from optsolve.train.verifier import rank_by_score
 

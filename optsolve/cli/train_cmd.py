@@ -118,7 +118,7 @@ def _pointer(args: argparse.Namespace) -> int:
                                init=args.init, device=args.device,
                                seed=args.seed, threads=args.threads, progress=not args.json,
                                **_kw(args, ["spec", "epochs", "batch_size", "lr", "warmup_steps",
-                                            "encoder_lr_scale", "eval_every"]))
+                                            "encoder_lr_scale", "eval_every", "workers"]))
     summary = fit(args.data, args.eval_data, opts)
     summary["model"] = f"{args.out}/model"
     _print(summary, args.json)
@@ -355,6 +355,9 @@ def register(sub: Any) -> None:
                          "weights are copied, added adapter layers start as identities, its vocabulary is used")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    pt.add_argument("--workers", type=int, default=None,
+                    help="processes preparing the encoder states side by side (default 1; a GPU machine's "
+                         "cores make the preparation minutes shorter)")
     pt.add_argument("--json", action="store_true")
     pt.set_defaults(func=_pointer)
 

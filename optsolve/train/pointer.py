@@ -481,11 +481,15 @@ def _targets(records: list[dict[str, Any]]) -> list[str | None]:
 
 
 def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None = None, batch: int = 32,
-            progress: bool = True, split: int = MINILM_LAYERS, device: str | None = None) -> dict[str, Any]:
+            progress: bool = True, split: int = MINILM_LAYERS, device: str | None = None,
+            workers: int = 1) -> dict[str, Any]:
     """Encoder states after MiniLM's first ``split`` layers (fp16 shards) and decoder steps of every
     usable record; resumable (a finished shard is kept, with its counts beside it). Returns a
-    summary; the vocabulary is built from these targets unless given."""
-    import torch
+    summary; the vocabulary is built from these targets unless given. ``workers`` > 1 prepares
+    shards in that many processes side by side (on the CPU, one thread each: a GPU machine's many
+    cores, where one process spends its time in Python), with the same shards as one process."""
+    import multiprocessing as mp
+
     from tqdm import tqdm
 
     from optsolve.train.common import read_jsonl
@@ -498,60 +502,98 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
                          hint="prepare into another directory (or delete this one)")
     (out / "split.json").write_text(json.dumps({"minilm_layers": split}), encoding="utf-8")
     records = read_jsonl(records_path)
-    vocab_file = out / "vocab.json"
-    if vocab is None:
-        # the vocabulary of a resumed run is the one its finished shards were written with
-        vocab = (json.loads(vocab_file.read_text(encoding="utf-8")) if vocab_file.exists()
-                 else build_vocab([t for t in _targets(records) if t]))
-    vocab_file.write_text(json.dumps(vocab), encoding="utf-8")
-    index = {t: i for i, t in enumerate(vocab)}
-    enc: Encoder | None = None
-    kept = skipped = 0
     n_shards = math.ceil(len(records) / SHARD)
-    bar = tqdm(total=len(records), disable=not progress, desc="encode", mininterval=5)
-    for sh in range(n_shards):
-        path = out / f"shard-{sh:04d}.pt"
-        counts_path = path.with_suffix(".json")
-        chunk = records[sh * SHARD:(sh + 1) * SHARD]
-        if path.exists() and counts_path.exists():      # finished earlier: its counts, not its states
-            done = json.loads(counts_path.read_text(encoding="utf-8"))
-            kept += done["examples"]
-            skipped += done["skipped"]
-            bar.update(len(chunk))
-            continue
-        if enc is None:
-            enc = Encoder(split)
-            if device:
-                enc.bert.to(device)
-        items: list[tuple[Source, list[Step], str]] = []
-        for j, (rec, t) in enumerate(zip(chunk, _targets(chunk))):
-            st = None
-            if t is not None:
-                src = make_source(enc.tok, str(rec["text"]))
-                st = steps_for(src, t, index)
-            if st is None:
-                skipped += 1
+    chunks = [records[sh * SHARD:(sh + 1) * SHARD] for sh in range(n_shards)]
+    workers = max(1, min(workers, n_shards))
+    vocab_file = out / "vocab.json"
+    pool = mp.get_context("spawn").Pool(workers) if workers > 1 else None
+    try:
+        if vocab is None:
+            # the vocabulary of a resumed run is the one its finished shards were written with
+            if vocab_file.exists():
+                vocab = json.loads(vocab_file.read_text(encoding="utf-8"))
+            else:
+                targets = ([t for part in pool.map(_targets, chunks) for t in part] if pool is not None
+                           else _targets(records))
+                vocab = build_vocab([t for t in targets if t])
+        vocab_file.write_text(json.dumps(vocab), encoding="utf-8")
+        kept = skipped = 0
+        todo: list[tuple[Any, ...]] = []
+        bar = tqdm(total=len(records), disable=not progress, desc="encode", mininterval=5)
+        for sh, chunk in enumerate(chunks):
+            path = out / f"shard-{sh:04d}.pt"
+            counts_path = path.with_suffix(".json")
+            if path.exists() and counts_path.exists():      # finished earlier: its counts, not its states
+                done = json.loads(counts_path.read_text(encoding="utf-8"))
+                kept += done["examples"]
+                skipped += done["skipped"]
+                bar.update(len(chunk))
                 continue
-            items.append((src, st, str(rec.get("id", sh * SHARD + j))))
-        items.sort(key=lambda it: len(it[0].ids))
-        feats: list[Any] = []
-        for b in range(0, len(items), batch):
-            part = items[b:b + batch]
-            feats += [h.half() for h in enc.states([p[0] for p in part])]
-            bar.update(len(part))
-        bar.update(len(chunk) - len(items))
-        tmp = path.with_suffix(".tmp")
-        torch.save({"feats": feats, "flags": [p[0].num_flags() for p in items],
-                    "steps": [p[1] for p in items], "ids": [p[2] for p in items]}, tmp)
-        os.replace(tmp, path)
-        counts_path.write_text(json.dumps({"examples": len(items), "skipped": len(chunk) - len(items)}),
-                               encoding="utf-8")
-        kept += len(items)
-    bar.close()
+            todo.append((chunk, str(path), vocab, split, batch, device,
+                         1 if pool is not None else None))
+        results = (pool.imap_unordered(_prepare_shard_job, todo) if pool is not None
+                   else (_prepare_shard_job(job, bar) for job in todo))
+        for n_kept, n_skipped in results:
+            kept += n_kept
+            skipped += n_skipped
+            if pool is not None:
+                bar.update(n_kept + n_skipped)
+        bar.close()
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        _ENCODERS.clear()      # this process's encoder, if it loaded one: not kept past the preparation
     summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab),
                "minilm_layers": split}
     (out / "prepared.json").write_text(json.dumps(summary), encoding="utf-8")
     return summary
+
+
+_ENCODERS: dict[tuple[int, str | None], Encoder] = {}   # one per process, loaded on first use
+
+
+def _prepare_shard_job(job: tuple[Any, ...], bar: Any = None) -> tuple[int, int]:
+    """Write one shard (states, flags, steps, ids) and its counts; returns (examples, skipped)."""
+    import torch
+
+    from optsolve.train.common import set_threads
+
+    chunk, path_s, vocab, split, batch, device, threads = job
+    set_threads(threads)
+    path = Path(path_s)
+    enc = _ENCODERS.get((split, device))
+    if enc is None:
+        enc = _ENCODERS[(split, device)] = Encoder(split)
+        if device:
+            enc.bert.to(device)
+    index = {t: i for i, t in enumerate(vocab)}
+    sh = int(path.stem.split("-")[1])
+    items: list[tuple[Source, list[Step], str]] = []
+    for j, (rec, t) in enumerate(zip(chunk, _targets(chunk))):
+        st = None
+        if t is not None:
+            src = make_source(enc.tok, str(rec["text"]))
+            st = steps_for(src, t, index)
+        if st is None:
+            continue
+        items.append((src, st, str(rec.get("id", sh * SHARD + j))))
+    items.sort(key=lambda it: len(it[0].ids))
+    feats: list[Any] = []
+    for b in range(0, len(items), batch):
+        part = items[b:b + batch]
+        feats += [h.half() for h in enc.states([p[0] for p in part])]
+        if bar is not None:
+            bar.update(len(part))
+    if bar is not None:
+        bar.update(len(chunk) - len(items))
+    tmp = path.with_suffix(".tmp")
+    torch.save({"feats": feats, "flags": [p[0].num_flags() for p in items],
+                "steps": [p[1] for p in items], "ids": [p[2] for p in items]}, tmp)
+    os.replace(tmp, path)
+    path.with_suffix(".json").write_text(json.dumps({"examples": len(items), "skipped": len(chunk) - len(items)}),
+                                         encoding="utf-8")
+    return len(items), len(chunk) - len(items)
 
 
 def prepared_split(path: str | Path) -> int:
@@ -657,6 +699,7 @@ class PointerTrainOptions:
     device: str | None = None  # torch device; None: a GPU when there is one, else the CPU
     eval_every: int = 0        # held-out loss and exact share every this many steps (0: at the end only)
     encoder_lr_scale: float = 0.1   # the tuned MiniLM layers learn at lr x this (pretrained weights)
+    workers: int = 1           # processes preparing the encoder-state shards
 
 
 def init_config(init: str | Path) -> dict[str, Any]:
@@ -756,6 +799,9 @@ def train(o: PointerTrainOptions) -> dict[str, Any]:
     torch.manual_seed(o.seed)
     rng = random.Random(o.seed)
     dev = torch.device(o.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True     # TF32 matrix products: same fp32 weights, faster
+        torch.backends.cudnn.allow_tf32 = True
     examples, vocab = load_prepared(o.data)
     cfg = PointerConfig.from_spec(o.spec, vocab)
     for what, path in (("--data", o.data), ("--eval-data", o.eval_data)):
@@ -878,13 +924,14 @@ def fit(records: str | Path, eval_records: str | Path | None, o: PointerTrainOpt
     init_vocab = init_config(o.init)["vocab"] if o.init else None
     split = PointerConfig.from_spec(o.spec, []).split
     dev = o.device or ("cuda" if torch.cuda.is_available() else None)
-    prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress, split=split, device=dev)
+    prep = prepare(records, out / "prepared", vocab=init_vocab, progress=o.progress, split=split, device=dev,
+                   workers=o.workers)
     o.data, o.eval_data = str(out / "prepared"), None
     summary: dict[str, Any] = {"prepare": prep}
     if eval_records:
         vocab = json.loads((out / "prepared" / "vocab.json").read_text(encoding="utf-8"))
         summary["prepare_eval"] = prepare(eval_records, out / "prepared_eval", vocab=vocab, progress=o.progress,
-                                          split=split, device=dev)
+                                          split=split, device=dev, workers=o.workers)
         o.eval_data = str(out / "prepared_eval")
     summary.update(train(o))
     return summary
