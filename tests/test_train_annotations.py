@@ -301,3 +301,15 @@ def test_cli_refuses_a_collision_share_outside_zero_to_one(tmp_path: Path, tagge
                          capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "outside 0..1" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "t.jsonl").exists()
+
+
+@pytest.mark.parametrize("v", [0.15, 0.35, 0.05, 0.6, 0.95])
+def test_a_percentage_on_a_multiple_of_five_keeps_its_new_value_on_one(v: float) -> None:
+    """0.15 * 100 is not 15.0 in floating point: the rounded percent decides, so 15% becomes another
+    multiple of 5, while 12% may become any whole percent."""
+    import random
+
+    for seed in range(30):
+        new = A._new_value(v, True, 0, random.Random(seed))
+        assert round(new * 100) % 5 == 0 and 0 < new < 1
+    assert any(round(A._new_value(0.12, True, 0, random.Random(s)) * 100) % 5 for s in range(30))

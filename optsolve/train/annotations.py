@@ -318,7 +318,8 @@ def _new_value(v: float, pct: bool, decimals: int, rng: Any) -> float:
     """A plausible replacement for ``v``: the same kind (a percentage stays one, an integer stays an
     integer, decimals keep their places), within a factor of about two."""
     if pct:
-        return float(rng.randint(1, 19) * 5) / 100.0 if v * 100 == int(v * 100) and int(v * 100) % 5 == 0 \
+        whole = round(v * 100, 6)          # 0.15 * 100 is 15.000000000000002: compare the rounded percent
+        return float(rng.randint(1, 19) * 5) / 100.0 if whole == int(whole) and int(whole) % 5 == 0 \
             else float(rng.randint(2, 90)) / 100.0
     if decimals:
         q = 10 ** decimals
