@@ -529,7 +529,7 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
                 skipped += done["skipped"]
                 bar.update(len(chunk))
                 continue
-            todo.append((chunk, str(path), vocab, split, batch, device,
+            todo.append((chunk, sh * SHARD, str(path), vocab, split, batch, device,
                          1 if pool is not None else None))
         results = (pool.imap_unordered(_prepare_shard_job, todo) if pool is not None
                    else (_prepare_shard_job(job, bar) for job in todo))
@@ -539,6 +539,10 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
             if pool is not None:
                 bar.update(n_kept + n_skipped)
         bar.close()
+    except BaseException:
+        if pool is not None:
+            pool.terminate()          # a failed shard (or ^C) stops the others: finished shards stay
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -554,12 +558,13 @@ _ENCODERS: dict[tuple[int, str | None], Encoder] = {}   # one per process, loade
 
 
 def _prepare_shard_job(job: tuple[Any, ...], bar: Any = None) -> tuple[int, int]:
-    """Write one shard (states, flags, steps, ids) and its counts; returns (examples, skipped)."""
+    """Write one shard (states, flags, steps, ids; a record without an id gets its index in the
+    file) and its counts; returns (examples, skipped)."""
     import torch
 
     from optsolve.train.common import set_threads
 
-    chunk, path_s, vocab, split, batch, device, threads = job
+    chunk, start, path_s, vocab, split, batch, device, threads = job
     set_threads(threads)
     path = Path(path_s)
     enc = _ENCODERS.get((split, device))
@@ -568,7 +573,6 @@ def _prepare_shard_job(job: tuple[Any, ...], bar: Any = None) -> tuple[int, int]
         if device:
             enc.bert.to(device)
     index = {t: i for i, t in enumerate(vocab)}
-    sh = int(path.stem.split("-")[1])
     items: list[tuple[Source, list[Step], str]] = []
     for j, (rec, t) in enumerate(zip(chunk, _targets(chunk))):
         st = None
@@ -577,7 +581,7 @@ def _prepare_shard_job(job: tuple[Any, ...], bar: Any = None) -> tuple[int, int]
             st = steps_for(src, t, index)
         if st is None:
             continue
-        items.append((src, st, str(rec.get("id", sh * SHARD + j))))
+        items.append((src, st, str(rec.get("id", start + j))))
     items.sort(key=lambda it: len(it[0].ids))
     feats: list[Any] = []
     for b in range(0, len(items), batch):
