@@ -219,6 +219,27 @@ def test_tiny_model_reproduces_its_training_records(tiny_model: Path) -> None:
     assert right >= 4, f"an overfitted model should answer its own training records ({right}/6)"
 
 
+def test_evaluation_over_several_seeds_reports_each_and_their_spread(tiny_model: Path) -> None:
+    """--seeds: the first seed's result is the single-seed evaluation's, each seed's accuracy is listed
+    with their mean, min and max; a seed count below 1 is refused by the CLI."""
+    import subprocess
+    import sys
+
+    from optsolve.train.evaluate import evaluate, evaluate_seeds, items_from
+
+    items = items_from(_records(6, seed=3))[:4]
+    one = evaluate(str(tiny_model), items, k=3, seed=5, progress=False)
+    many = evaluate_seeds(str(tiny_model), items, [5, 6, 7], k=3, progress=False)
+    assert many["accuracy"] == one["accuracy"]
+    assert [r["objective"] for r in many["rows"]] == [r["objective"] for r in one["rows"]]
+    s = many["seeds"]
+    assert s["seeds"] == [5, 6, 7] and len(s["accuracy"]) == 3 and s["accuracy"][0] == one["accuracy"]
+    assert s["min"] <= s["mean"] <= s["max"] and math.isclose(s["mean"], sum(s["accuracy"]) / 3)
+    run = subprocess.run([sys.executable, "-m", "optsolve", "train", "eval", "--model", str(tiny_model),
+                          "--data", "x.jsonl", "--seeds", "0"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "below 1" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_warm_start_with_more_adapter_layers_computes_the_same_at_first(tiny_model: Path,
                                                                          tmp_path: Path) -> None:
     """--init copies every matching tensor and starts added adapter layers as identities: before its

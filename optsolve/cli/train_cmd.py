@@ -98,13 +98,16 @@ def _self_pairs(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from optsolve.train.common import read_jsonl, write_jsonl
-    from optsolve.train.evaluate import evaluate, items_from
+    from optsolve.train.evaluate import evaluate, evaluate_seeds, items_from
 
     rows = read_jsonl(args.data)
     if args.limit:
         rows = rows[: args.limit]
-    res = evaluate(args.model, items_from(rows), k=args.k, temperature=args.temperature, seed=args.seed,
-                   adaptive=args.adaptive)
+    kw = {"k": args.k, "temperature": args.temperature, "adaptive": args.adaptive}
+    if args.seeds > 1:
+        res = evaluate_seeds(args.model, items_from(rows), list(range(args.seed, args.seed + args.seeds)), **kw)
+    else:
+        res = evaluate(args.model, items_from(rows), seed=args.seed, **kw)
     if args.out:
         write_jsonl(args.out, res["rows"])
     _print(res, args.json)
@@ -248,6 +251,16 @@ def _share(v: str) -> float:
     return x
 
 
+def _positive(v: str) -> int:
+    try:
+        n = int(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a whole number (give a count such as 4)") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{v} is below 1 (give a count such as 4)")
+    return n
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from optsolve.train.pipeline import PipelineOptions, run_pipeline
 
@@ -319,7 +332,10 @@ def register(sub: Any) -> None:
     e.add_argument("--k", type=int, default=16, help="candidates per problem (1 = greedy only; 16 as the embedded backend)")
     e.add_argument("--temperature", type=float, default=0.7)
     e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--out", default=None, help="per-item results (JSONL)")
+    e.add_argument("--seeds", type=_positive, default=1,
+                   help="evaluate with N sampling seeds (--seed, --seed+1, ...) and report each seed's "
+                        "accuracy with their mean, min and max: one seed's figure can be a lucky draw")
+    e.add_argument("--out", default=None, help="per-item results (JSONL, the first seed's)")
     e.add_argument("--adaptive", action="store_true",
                    help="draw the k-1 samples only when the greedy candidate does not solve (the fast "
                         "rule; the embedded backend draws 16 and votes by default, as --k 16 does here)")
