@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pointer formalizer at GPU scale: every MiniLM layer trained with the decoder (encoder=6), on the
 # synthetic records, their extra phrasings and the annotated NL4Opt texts with their siblings (see
-# docs/embedded.md, "A GPU run with all six MiniLM layers"). On a CUDA machine with optsolve importable:
+# docs/embedded.md, "Every MiniLM layer at GPU scale"). On a CUDA machine with optsolve importable:
 #
 #   DATA=runs/gpu/mix.jsonl EVAL=runs/gpu/eval.jsonl WORK=runs/ptr-gpu scripts/train_pointer_gpu.sh
 #
@@ -14,7 +14,9 @@
 #   optsolve train annotations --out runs/gpu/mix.jsonl --held-out 80 --mix runs/gpu/synth_all.jsonl \
 #       --mix-n 48640 --repeat 2 --augment 4
 #
-# The trained model lands in WORK/model; install it with `cp WORK/model/* optsolve/embedded/model/`.
+# The trained model lands in WORK/model; install it as the pipeline does (the model and its training
+# summary, so the shipped optsolve_train.json describes it):
+#   python3 -c "from pathlib import Path; from optsolve.train.pipeline import install_pointer; install_pointer(Path('$WORK'))"
 # Every knob is a `optsolve train pointer` flag; SMALL=1 runs the same command at smoke-test scale (CPU).
 set -euo pipefail
 DATA=${DATA:?DATA: the training records (JSONL)}
