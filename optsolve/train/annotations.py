@@ -359,7 +359,6 @@ def augment(a: Annotation, text: str, rng: Any, collide: float = 0.0) -> tuple[s
     pats = {t: re.compile(r"(?<![\w.,])" + re.escape(t) + r"(?![\w%]|[.,]\d|-)") for t in written}
     present = [t for t in written if pats[t].search(text)]
     change: dict[str, str] = {}
-    values: dict[str, float] = {}
     for t in present:
         pct = t.endswith("%")
         core = t.rstrip("%")
@@ -372,9 +371,8 @@ def augment(a: Annotation, text: str, rng: Any, collide: float = 0.0) -> tuple[s
         else:
             continue        # no free value of its kind near it: this number stays as it is
         others.add(nv)
-        values[t] = nv
         change[t] = _write_like(nv, t)
-    whole = [t for t in values if _write_like(values[t], t).isdigit()]
+    whole = [t for t in change if change[t].isdigit()]
     if collide and len(whole) >= 2 and rng.random() < collide:
         t, u = rng.sample(whole, 2)
         change[t] = change[u]
