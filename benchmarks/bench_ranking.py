@@ -14,6 +14,9 @@ compared on identical draws:
 * ``coverage@K``: as vote, but groups whose candidates use every number of the text first;
 * ``share@K``: as vote, but groups by the share of the text's numbers they use first, more first (the
   embedded backend's rule since session 10: :func:`optsolve.train.runtime.vote` given ``n_numbers``);
+* ``grounded@K``: as share, with the share weighed by the bindings of numbers to variables the text's
+  sentences support, then comparisons between two variables the text agrees with, before the vote (the
+  embedded backend's rule since session 12: :func:`optsolve.train.runtime.vote` given ``text``);
 * ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
   sequence log-probability, untempered);
 * ``verifier@K``: the objective group whose best candidate the learned verifier scores highest
@@ -51,7 +54,8 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
         solved = [c for c in cands if c.ok and c.score is not None]
         order = rank_by_score([c.objective for c in solved], [c.score for c in solved])
         return solved[order[0]] if order else None
-    ranked = [c for c in vote(cands, n_numbers=item["n_values"] if rule == "share" else 0) if c.ok]
+    ranked = [c for c in vote(cands, n_numbers=item["n_values"] if rule in ("share", "grounded") else 0,
+                              text=item["text"] if rule == "grounded" else None) if c.ok]
     if not ranked:
         return None
     if rule == "logp":
@@ -67,15 +71,15 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
     return ranked[0]
 
 
-def draw(model: Any, item: dict[str, Any], samples: int, relax: bool) -> dict[str, Any]:
+def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int = 0) -> dict[str, Any]:
     from optsolve.train.evaluate import strict_match
     from optsolve.train.runtime import check_all, numbers_used
 
     text = item["question"]
-    g, values = model.generate(text, k=1, seed=0, max_seconds=6.0)
+    g, values = model.generate(text, k=1, seed=seed, max_seconds=6.0)
     cands = list(g.candidates)
     if samples:
-        s, _ = model.generate(text, k=samples, seed=0, max_seconds=12.0, greedy=False)
+        s, _ = model.generate(text, k=samples, seed=seed, max_seconds=12.0, greedy=False)
         cands += s.candidates
     check_all(cands, values, relax=relax)
     for c in cands:
@@ -95,6 +99,7 @@ def main() -> int:
     ap.add_argument("--data", help="records (text + formulation) or bench rows (question, answer)")
     ap.add_argument("--samples", type=int, default=7, help="samples drawn besides the greedy candidate")
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0, help="sampling seed (the greedy candidate does not depend on it)")
     ap.add_argument("--relax", action="store_true", help="integer variables made continuous (NL4Opt's optima)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--verifier", default=None, help="a verifier directory (`optsolve train verifier --out`) "
@@ -123,7 +128,7 @@ def main() -> int:
         model.verifier = load_verifier(args.verifier, model.model)
     has_verifier = getattr(model, "verifier", None) is not None
     items = items_from(read_jsonl(args.data))[: args.limit]
-    drawn = [draw(model, it, args.samples, args.relax) for it in tqdm(items, desc="draw", mininterval=5)]
+    drawn = [draw(model, it, args.samples, args.relax, args.seed) for it in tqdm(items, desc="draw", mininterval=5)]
     if args.dump:
         with open(args.dump, "w", encoding="utf-8") as f:
             for d in drawn:
@@ -162,12 +167,12 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
     report: dict[str, Any] = {"items": n, "candidates": total, "relax": relax}
     report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
-        for rule in ("vote", "coverage", "share", "logp") + (("verifier",) if verifier else ()):
+        for rule in ("vote", "coverage", "share", "grounded", "logp") + (("verifier",) if verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
     bands: dict[str, list[int]] = {label: [0, 0] for label in [*BANDS, "none solved"]}
     for d in drawn:
-        top = pick(d, "share", total)
+        top = pick(d, "grounded", total)
         if top is None:
             bands["none solved"][0] += 1
             continue

@@ -263,7 +263,7 @@ def coverage(c: Candidate, n_numbers: int) -> float:
     return round(len(numbers_used(c.compact)) / n_numbers, 2)
 
 
-def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0) -> list[Candidate]:
+def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: str | None = None) -> list[Candidate]:
     """Candidates ranked: solved ones by the size of their objective group (greedy breaks ties), then
     decodable unsolved ones, then the rest. Sets ``votes`` on each.
 
@@ -271,23 +271,43 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0) -> list[
     more of them ranks first, before the vote: a faithful model of a word problem uses the numbers the
     problem gives, and a candidate that leaves some out has usually bound another one twice or dropped
     a constraint (measured on the shipped model, docs/embedded.md: NL4Opt dev 25.6 -> 30.0 %, datagen
-    test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %)."""
+    test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %).
+
+    Given ``text`` as well, that share is weighed by the share of the candidate's number-to-variable
+    bindings the text's sentences support, and groups whose comparisons between two variables point the
+    way the text says come next (:mod:`optsolve.train.grounding`; session 12, docs/embedded.md)."""
+    from optsolve.train.grounding import TextReading
+
+    reading = TextReading(text) if text is not None else None
+    memo: dict[str, tuple[float, float]] = {}
+
+    def checks(c: Candidate) -> tuple[float, float]:
+        """(numbers share x binding share, comparison share) of one candidate, larger is better."""
+        if c.compact not in memo:
+            cov = coverage(c, n_numbers)
+            if reading is None:
+                memo[c.compact] = (cov, 1.0)
+            else:
+                memo[c.compact] = (round(cov * reading.binding(c.compact), 2), reading.comparisons(c.compact))
+        return memo[c.compact]
+
     groups = [[cands[i] for i in g] for g in objective_groups([c.objective if c.ok else None for c in cands], rel)]
     for g in groups:
         for c in g:
             c.votes = len(g)
     # a model with an objective before one without (every training problem has one), a non-trivial
     # optimum before a zero one (an all-zero plan usually means a constraint or a coefficient went
-    # wrong), then the more of the text's numbers used, then the larger group, then the greedy
-    # candidate's group
-    def key(g: list[Candidate]) -> tuple[bool, bool, float, int, bool]:
+    # wrong), then the more of the text's numbers used (and bound where the text states them), then
+    # comparisons the text agrees with, then the larger group, then the greedy candidate's group
+    def key(g: list[Candidate]) -> tuple[bool, bool, float, float, int, bool]:
         c = g[0]
         has_obj = bool(c.formulation and c.formulation.get("objective"))
-        cov = max(coverage(x, n_numbers) for x in g)      # 1.0 for every group without n_numbers
-        return (not has_obj, abs(c.objective or 0.0) < 1e-9, -cov, -len(g), not any(x.greedy for x in g))
+        best = max(checks(x) for x in g)
+        return (not has_obj, abs(c.objective or 0.0) < 1e-9, -best[0], -best[1], -len(g),
+                not any(x.greedy for x in g))
 
     groups.sort(key=key)
-    ranked = [c for g in groups for c in sorted(g, key=lambda c: (-coverage(c, n_numbers), not c.greedy))]
+    ranked = [c for g in groups for c in sorted(g, key=lambda c: (-checks(c)[0], -checks(c)[1], not c.greedy))]
     rest = [c for c in cands if not c.ok]
     rest.sort(key=lambda c: (c.formulation is None, not c.greedy))
     return ranked + rest
@@ -321,7 +341,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
     check_all(gen.candidates, values, relax=relax, checked=1)
-    ranked = vote(gen.candidates, n_numbers=len(values))
+    ranked = vote(gen.candidates, n_numbers=len(values), text=text)
     if verifier:
         ranked = rank_verified(model, text, ranked)
     return ranked, gen

@@ -1,0 +1,222 @@
+"""How well a candidate formulation agrees with the sentences of its text: checks for ranking.
+
+The embedded formalizer's right model is among its 16 candidates far more often than the vote picks
+it (docs/embedded.md). Most wrong picks bind a number to the wrong item ("The number of dentists is
+limited to 9" written as a bound on hygienists) or turn a comparison between two items around ("the
+number of logging trucks must exceed the number of vessels" written as trucks <= vessels). Both can be
+read off the text without a model:
+
+* :meth:`TextReading.binding`: of the (number, variable) pairs a candidate writes (``<nK> * <vJ>``, a
+  bound ``<vJ> <= <nK>``, a share ``<vJ> <= <nK> * ( ... )``), the share whose number is stated in a
+  sentence (or table line) that names that variable. Pairs whose number's sentences name no variable
+  at all say nothing and are left out.
+* :meth:`TextReading.comparisons`: of the rows comparing two variables (``<vA> <= <vB>``,
+  ``<vA> >= <nK> * <vB>``), the share whose direction agrees with the sentence naming both, read from
+  its comparison words ("at least", "must not exceed", "fewer than", ...) and which item it names first.
+
+Both are 1.0 when there is nothing to check. A variable is named in a sentence when a word of its name
+that no other variable's name shares appears there (plurals folded). The names are the model's own:
+spans it copied from the text, so they match the text's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cached_property
+
+from optsolve.train.numbers import mask_numbers
+
+# words of a variable name that never tell two items apart
+_STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "units", "to", "for", "in",
+                   "per", "x", "each", "amount", "total"})
+
+# comparison words, "first item OP second item"; a phrase inside a longer one of the other kind is the
+# longer one's ("not exceed", "not less than")
+_GE = ("at least", "not less than", "no less than", "more than", "greater than", "exceed", "larger than",
+       "minimum of", "as many", "as much", "surpass", "outnumber", "higher than", "bigger than")
+_LE = ("at most", "not exceed", "no more than", "not more than", "less than", "fewer than", "cannot exceed",
+       "can't exceed", "never exceed", "smaller than", "lower than", "maximum of", "up to", "not be more than",
+       "not be greater than", "not go above")
+_GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
+_LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
+_WORD = re.compile(r"[A-Za-z]+")
+_VAR = re.compile(r"<v(\d+)>")
+_NUM = re.compile(r"<n(\d+)>")
+# a sentence ends at . ! ? ; followed by a space or the end (not a decimal point), or at a line break
+_END = re.compile(r"[.!?;](?=\s|$)|\n")
+
+
+def fold(word: str) -> str:
+    """A word lower-cased with its plural folded (``batteries`` -> ``battery``, ``boxes`` -> ``box``)."""
+    w = word.lower()
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("es") and len(w) > 4 and w[-3] in "sxz":
+        return w[:-2]
+    if w.endswith("s") and len(w) > 3 and not w.endswith("ss"):
+        return w[:-1]
+    return w
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the text's sentences and lines, covering it."""
+    spans: list[tuple[int, int]] = []
+    s = 0
+    for m in _END.finditer(text):
+        spans.append((s, m.end()))
+        s = m.end()
+    if s < len(text):
+        spans.append((s, len(text)))
+    return spans
+
+
+def relation(sentence: str) -> int | None:
+    """+1 when the sentence says its first-named item is at least the second, -1 at most, None when it
+    has no comparison word or both kinds."""
+    s = sentence.lower()
+    le = [m.span() for m in _LE_RE.finditer(s)]
+    ge = [m.span() for m in _GE_RE.finditer(s)]
+
+    def inside(x: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+        return any(a <= x[0] and x[1] <= b and (a, b) != x for a, b in others)
+
+    # a phrase of one kind inside a longer one of the other is the longer one's ("not more than")
+    le, ge = [x for x in le if not inside(x, ge)], [x for x in ge if not inside(x, le)]
+    if le and not ge:
+        return -1
+    if ge and not le:
+        return 1
+    return None
+
+
+def parse(compact: str) -> tuple[dict[int, str], list[list[str]]]:
+    """The variables (slot -> name) and the sections (``<min>``/``<max>``/``<con>`` and their tokens) of a
+    compact output."""
+    toks = compact.split()
+    names: dict[int, str] = {}
+    secs: list[list[str]] = []
+    cur: list[str] | None = None
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t == "<var>" and i + 2 < len(toks) and (m := _VAR.fullmatch(toks[i + 1])):
+            names[int(m.group(1))] = toks[i + 2]
+            i += 3
+            continue
+        if t in ("<min>", "<max>", "<con>"):
+            cur = [t]
+            secs.append(cur)
+        elif cur is not None:
+            cur.append(t)
+        i += 1
+    return names, secs
+
+
+def number_pairs(section: list[str]) -> list[tuple[int, int]]:
+    """(placeholder, variable slot) pairs a section binds: ``<nK> * <vJ>`` terms, a share
+    ``<vJ> <= <nK> * ( ... )``, or a single bound ``<vJ> <= <nK>``."""
+    body = section[1:]
+    out: list[tuple[int, int]] = []
+    for a in range(len(body) - 2):
+        n, v = _NUM.fullmatch(body[a]), _VAR.fullmatch(body[a + 2])
+        if n and v and body[a + 1] == "*":
+            out.append((int(n.group(1)), int(v.group(1))))
+    for a in range(len(body) - 4):
+        v, n = _VAR.fullmatch(body[a]), _NUM.fullmatch(body[a + 2])
+        if v and n and body[a + 1] in ("<=", ">=") and body[a + 3] == "*" and body[a + 4] == "(":
+            out.append((int(n.group(1)), int(v.group(1))))
+    if not out and section[0] == "<con>" and "(" not in body:
+        vs = [int(m.group(1)) for t in body if (m := _VAR.fullmatch(t))]
+        ns = [int(m.group(1)) for t in body if (m := _NUM.fullmatch(t))]
+        if len(vs) == 1 and len(ns) == 1:
+            out.append((ns[0], vs[0]))
+    return out
+
+
+def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
+    """``(a, op, b)`` for a row comparing variable a with variable b (op +1 for >=, -1 for <=), with at
+    most a number multiplying one side (``<vA> >= <nK> * <vB>``)."""
+    if section[0] != "<con>":
+        return []
+    body = section[1:]
+    ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
+    if len(ops) != 1 or "(" in body or "+" in body or "-" in body:
+        return []
+    i = ops[0]
+    lv = [int(m.group(1)) for t in body[:i] if (m := _VAR.fullmatch(t))]
+    rv = [int(m.group(1)) for t in body[i + 1:] if (m := _VAR.fullmatch(t))]
+    if len(lv) != 1 or len(rv) != 1 or lv[0] == rv[0]:
+        return []
+    return [(lv[0], 1 if body[i] == ">=" else -1, rv[0])]
+
+
+class TextReading:
+    """One text read once (sentences, words, number mentions) to check many candidates against."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = sentences(text)
+        self.words: list[list[tuple[int, str]]] = [[] for _ in self.spans]
+        si = 0
+        for m in _WORD.finditer(text):
+            while si < len(self.spans) - 1 and m.start() >= self.spans[si][1]:
+                si += 1
+            self.words[si].append((m.start(), fold(m.group())))
+        self.word_sets = [{w for _, w in ws} for ws in self.words]
+        # placeholder -> the sentences its mentions stand in
+        self.mention_sentences: dict[int, set[int]] = {}
+        for cs, _, k in mask_numbers(text).mentions:
+            for i, (a, b) in enumerate(self.spans):
+                if a <= cs < b:
+                    self.mention_sentences.setdefault(k, set()).add(i)
+                    break
+
+    @cached_property
+    def relations(self) -> list[int | None]:
+        return [relation(self.text[a:b]) for a, b in self.spans]
+
+    @staticmethod
+    def distinct_words(names: dict[int, str]) -> dict[int, set[str]]:
+        """Each variable's name words that no other variable's name has (all its words when none)."""
+        words = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
+        count = Counter(w for ws in words.values() for w in ws)
+        return {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
+
+    def binding(self, compact: str) -> float:
+        """The share of the candidate's (number, variable) pairs stated in a sentence naming the variable."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        named = [i for i in range(len(self.spans)) if any(ws & self.word_sets[i] for ws in dist.values() if ws)]
+        named_set = set(named)
+        good = seen = 0
+        for sec in secs:
+            for k, j in number_pairs(sec):
+                if not dist.get(j):
+                    continue
+                where = self.mention_sentences.get(k, set()) & named_set
+                if not where:
+                    continue
+                seen += 1
+                good += any(dist[j] & self.word_sets[i] for i in where)
+        return round(good / seen, 2) if seen else 1.0
+
+    def comparisons(self, compact: str) -> float:
+        """The share of the candidate's variable-to-variable rows whose direction the text agrees with."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        good = seen = 0
+        for sec in secs:
+            for a, op, b in comparison_rows(sec):
+                if not dist.get(a) or not dist.get(b):
+                    continue
+                for i, ws in enumerate(self.words):
+                    pa = [p for p, w in ws if w in dist[a]]
+                    pb = [p for p, w in ws if w in dist[b]]
+                    rel = self.relations[i] if pa and pb else None
+                    if rel is None:
+                        continue
+                    seen += 1
+                    good += op == (rel if min(pa) < min(pb) else -rel)
+                    break
+        return round(good / seen, 2) if seen else 1.0

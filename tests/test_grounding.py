@@ -1,0 +1,89 @@
+"""Checks of candidates against their text's sentences (optsolve.train.grounding) and their place in the
+embedded backend's ranking (optsolve.train.runtime.vote)."""
+
+from __future__ import annotations
+
+import pytest
+
+from optsolve.train.grounding import TextReading, fold, relation, sentences
+from optsolve.train.runtime import Candidate, vote
+
+DENTISTS = ("A hospital employs dentists and hygienists. Each dentist earns $1500 and works 8 hours per shift. "
+            "Each hygienist earns $2000.50 and works 9.5 hours per shift. A minimum of 250 hours per shift are "
+            "required. The number of dentists is limited to 9 each day. Minimise labour costs.")
+# the model's compact language: <nK> is the text's K-th distinct number (1500, 8, 2000.5, 9.5, 250, 9)
+HEAD = "<var> <v0> dentists <nint> <var> <v1> hygienists <nint> <min> <n0> * <v0> + <n2> * <v1> " \
+       "<con> <n1> * <v0> + <n3> * <v1> >= <n4> "
+RIGHT = HEAD + "<con> <v0> <= <n5>"
+WRONG = HEAD + "<con> <v1> <= <n5>"           # the bound on dentists written on hygienists
+
+TRUCKS = ("A company ships lumber with logging trucks and carrier vessels. A truck costs $250 a trip and "
+          "moves 1000 lbs; a vessel costs $1000 a trip and moves 6000 lbs. The number of logging trucks must "
+          "exceed the number of carrier vessels. At least 300000 lbs must be moved. Minimise the cost.")
+TRUCK_HEAD = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <min> <n0> * <v0> + <n1> * <v1> " \
+             "<con> <n1> * <v0> + <n2> * <v1> >= <n3> "
+
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    ("The number of rickshaws must not exceed the number of ox carts.", -1),
+    ("The number of logging trucks must exceed the number of vessels.", 1),
+    ("Assistants must be not less than 1.5 times the full-time tutors.", 1),
+    ("There must be no more than 5 vans.", -1),
+    ("It must hire at least as many full-time tutors as volunteers.", 1),
+    ("Vans must be fewer than trucks.", -1),
+    ("Vans cost $5 and trucks cost $8.", None),
+    ("At least 3 vans and at most 4 trucks.", None),          # both kinds: no verdict
+])
+def test_relation_reads_the_comparison_words(sentence: str, want: int | None) -> None:
+    assert relation(sentence) == want
+
+
+def test_sentences_split_at_ends_and_lines_but_not_at_decimal_points() -> None:
+    text = "Tutors earn $2,500.00 and teach 1.5 hours. Volunteers teach 7.\n| a | 1 |\nDone"
+    parts = [text[a:b].strip() for a, b in sentences(text)]
+    assert parts == ["Tutors earn $2,500.00 and teach 1.5 hours.", "Volunteers teach 7.", "", "| a | 1 |", "Done"]
+    assert [fold(w) for w in ("batteries", "boxes", "Dentists", "glass", "bus")] == \
+        ["battery", "box", "dentist", "glass", "bus"]
+
+
+def test_binding_is_the_share_of_numbers_stated_beside_the_variable_they_are_bound_to() -> None:
+    r = TextReading(DENTISTS)
+    assert r.binding(RIGHT) == 1.0
+    # five pairs are checked (the two costs, the two hours, the bound); the bound is on the wrong item
+    assert r.binding(WRONG) == 0.8
+    # a number whose sentences name no variable (250 hours) says nothing: a row on it alone is not counted
+    assert r.binding("<var> <v0> dentists <pos> <var> <v1> hygienists <pos> <min> <v0> <con> <v1> >= <n4>") == 1.0
+    assert r.binding("") == 1.0
+
+
+def test_comparisons_follow_the_text_and_the_order_it_names_the_items_in() -> None:
+    r = TextReading(TRUCKS)
+    assert r.comparisons(TRUCK_HEAD + "<con> <v0> >= <v1>") == 1.0
+    assert r.comparisons(TRUCK_HEAD + "<con> <v1> <= <v0>") == 1.0
+    assert r.comparisons(TRUCK_HEAD + "<con> <v0> <= <v1>") == 0.0
+    assert r.comparisons(TRUCK_HEAD) == 1.0                   # nothing to check
+    # a ratio "A >= k * B" is a comparison of A with B
+    tutors = TextReading("Assistant tutors must be at least 1.5 times the number of full-time tutors. "
+                         "Each assistant tutor teaches 6 hours and each full-time tutor 9 hours.")
+    decl = "<var> <v0> assistant_tutors <nint> <var> <v1> full_time_tutors <nint> <min> <v0> + <v1> "
+    assert tutors.comparisons(decl + "<con> <v0> >= <n0> * <v1>") == 1.0
+    assert tutors.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 0.0
+
+
+def _cand(compact: str, obj: float, greedy: bool = False) -> Candidate:
+    return Candidate(compact, formulation={"objective": {"expr": "x"}}, status="optimal", objective=obj,
+                     greedy=greedy)
+
+
+def test_vote_given_the_text_puts_a_grounded_group_before_a_larger_one() -> None:
+    wrong = [_cand(WRONG, 47500.0, greedy=True) for _ in range(9)]
+    right = [_cand(RIGHT, 51500.0) for _ in range(3)]
+    n = 6
+    assert vote([*wrong, *right], n_numbers=n)[0].objective == 47500.0      # numbers alone: a tie, the vote
+    ranked = vote([*wrong, *right], n_numbers=n, text=DENTISTS)
+    assert ranked[0].objective == 51500.0 and ranked[0].votes == 3
+    # the comparison check: equal numbers and bindings, the way the text compares the items wins
+    against = [_cand(TRUCK_HEAD + "<con> <v0> <= <v1>", 50000.0, greedy=True) for _ in range(4)]
+    along = _cand(TRUCK_HEAD + "<con> <v0> >= <v1>", 53571.43)
+    assert vote([*against, along], n_numbers=4, text=TRUCKS)[0] is along
+    assert vote([*against, along], n_numbers=4)[0].objective == 50000.0
