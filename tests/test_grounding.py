@@ -87,3 +87,29 @@ def test_vote_given_the_text_puts_a_grounded_group_before_a_larger_one() -> None
     along = _cand(TRUCK_HEAD + "<con> <v0> >= <v1>", 53571.43)
     assert vote([*against, along], n_numbers=4, text=TRUCKS)[0] is along
     assert vote([*against, along], n_numbers=4)[0].objective == 50000.0
+
+
+BAKERY = ("A bakery makes bread and cakes. A batch of bread takes 2 hours of oven time and 1 kg of flour, and a "
+          "batch of cakes takes 1 hour of oven time and 2 kg of flour. The oven is available for at most 40 hours "
+          "a week and the bakery receives 50 kg of flour a week. Each batch of bread earns $30 profit and each "
+          "batch of cakes earns $45.")
+
+
+def test_units_are_read_where_a_number_is_stated_and_a_row_must_not_mix_them() -> None:
+    # values: 2 (hours and kg), 1 (kg and hour), 40 hours, 50 kg, $30, $45
+    r = TextReading(BAKERY)
+    assert r.number_units == {0: {"hour", "kg"}, 1: {"kg", "hour"}, 2: {"hour"}, 3: {"kg"}, 4: {"$"}, 5: {"$"}}
+    decl = "<var> <v0> bread <pos> <var> <v1> cakes <pos> <max> <n4> * <v0> + <n5> * <v1> "
+    right = decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2> <con> <n1> * <v0> + <n0> * <v1> <= <n3>"
+    assert r.units(right) == 1.0
+    # 2 and 1 are stated in kg too, so a row of them against the flour limit can be right; a row adding
+    # 50 kg to hours against 40 hours cannot (the bakery model's mistake): 2 of 3 rows agree
+    assert r.units(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n3> <con> <n0> * <v0> + <n3> * <v1> <= <n2>") \
+        == pytest.approx(0.67)
+    assert r.units("<var> <v0> bread <pos> <max> <n4> * <v0> + <n2> * <v0>") == 0.0
+    # a table: the units are the column headers
+    table = TextReading("Pack small and large bags.\n| Item | Orders | Weight (kg) | Cost ($) |\n|---|---|---|---|\n"
+                        "| Small | 10 | 7 | 3 |\n| Large | 13 | 2 | 4 |\nAt most 700 kg may be used. At most $90 may be spent.")
+    assert table.number_units[1] == {"kg"} and table.number_units[2] == {"$"} and table.number_units[6] == {"kg"}
+    assert table.units("<max> <n0> * <v0> + <n3> * <v1> <con> <n1> * <v0> + <n4> * <v1> <= <n6>") == 1.0
+    assert table.units("<max> <n0> * <v0> + <n3> * <v1> <con> <n2> * <v0> + <n5> * <v1> <= <n6>") == 0.5

@@ -14,7 +14,14 @@ read off the text without a model:
   ``<vA> >= <nK> * <vB>``), the share whose direction agrees with the sentence naming both, read from
   its comparison words ("at least", "must not exceed", "fewer than", ...) and which item it names first.
 
-Both are 1.0 when there is nothing to check. A variable is named in a sentence when a word of its name
+* :meth:`TextReading.units`: of the rows (objective and constraints) with two or more numbers whose unit
+  the text shows, the share whose numbers can share one unit. A number's units are read where it is
+  stated: ``$`` before it or a money word after it, ``%``, else the first word after it that is not a
+  filler ("2 hours of oven time" -> hour, "14 units of strawberries" -> strawberry), or in a table the
+  header of its column. A value stated twice has both ("2 hours", "2 kg"). The oven row reads hours
+  and the flour row kilograms; a row adding hours to kilograms was bound from the wrong sentence.
+
+All three are 1.0 when there is nothing to check. A variable is named in a sentence when a word of its name
 that no other variable's name shares appears there (plurals folded). The names are the model's own:
 spans it copied from the text, so they match the text's words.
 """
@@ -41,6 +48,13 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
 _GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
 _LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
 _WORD = re.compile(r"[A-Za-z]+")
+# words that say a number is money, and words after a number that are not its unit
+_MONEY = frozenset({"dollar", "usd", "cost", "wage", "price", "profit", "salary", "revenue", "euro", "cent",
+                    "budget", "$", "pay", "paid", "spend", "earn"})
+_FILLER = frozenset({"per", "each", "a", "an", "the", "and", "or", "to", "for", "in", "of", "at", "is", "are",
+                     "times", "time", "more", "less", "than", "as", "on", "by", "with", "from", "respectively",
+                     "which", "that", "it", "they", "will", "can", "must", "should", "this", "these", "new",
+                     "additional", "extra", "other", "different", "type", "kind", "unit"})
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
 # a sentence ends at . ! ? ; followed by a space or the end (not a decimal point), or at a line break
@@ -48,11 +62,12 @@ _END = re.compile(r"[.!?;](?=\s|$)|\n")
 
 
 def fold(word: str) -> str:
-    """A word lower-cased with its plural folded (``batteries`` -> ``battery``, ``boxes`` -> ``box``)."""
+    """A word lower-cased with its plural folded (``batteries`` -> ``battery``, ``boxes`` -> ``box``,
+    ``batches`` -> ``batch``)."""
     w = word.lower()
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
-    if w.endswith("es") and len(w) > 4 and w[-3] in "sxz":
+    if w.endswith("es") and len(w) > 4 and (w[-3] in "sxz" or w.endswith(("ches", "shes"))):
         return w[:-2]
     if w.endswith("s") and len(w) > 3 and not w.endswith("ss"):
         return w[:-1]
@@ -151,6 +166,49 @@ def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     return [(lv[0], 1 if body[i] == ">=" else -1, rv[0])]
 
 
+def _unit(word: str) -> str:
+    w = fold(word)
+    return "$" if w in _MONEY else w
+
+
+def units_of(text: str) -> dict[int, set[str]]:
+    """Placeholder -> the units its mentions are stated in (see the module's docstring)."""
+    lines = text.split("\n")
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    out: dict[int, set[str]] = {}
+    li = 0
+    for cs, ce, k in mask_numbers(text).mentions:
+        while li < len(lines) - 1 and starts[li + 1] <= cs:
+            li += 1
+        line = lines[li]
+        unit: str | None = None
+        if line.lstrip().startswith("|"):
+            col = line[:cs - starts[li]].count("|") - 1
+            head = li
+            while head > 0 and lines[head - 1].lstrip().startswith("|"):
+                head -= 1
+            cells = [c.strip() for c in lines[head].strip().strip("|").split("|")]
+            if head != li and 0 <= col < len(cells):
+                words = [_unit(w) for w in _WORD.findall(cells[col])]
+                if "$" in cells[col] or "$" in words:
+                    unit = "$"
+                else:
+                    kept = [w for w in words if w not in _FILLER]
+                    unit = kept[-1] if kept else None
+        elif "$" in text[max(0, cs - 2):cs + 1]:        # a mention's span may hold its dollar sign
+            unit = "$"
+        elif text[ce:ce + 3].lstrip().startswith("%"):
+            unit = "%"
+        else:
+            unit = next((_unit(w) for w in _WORD.findall(text[ce:ce + 40])[:3] if fold(w) not in _FILLER), None)
+        if unit:
+            out.setdefault(k, set()).add(unit)
+    return out
+
+
 class TextReading:
     """One text read once (sentences, words, number mentions) to check many candidates against."""
 
@@ -171,6 +229,10 @@ class TextReading:
                 if a <= cs < b:
                     self.mention_sentences.setdefault(k, set()).add(i)
                     break
+
+    @cached_property
+    def number_units(self) -> dict[int, set[str]]:
+        return units_of(self.text)
 
     @cached_property
     def relations(self) -> list[int | None]:
@@ -219,4 +281,18 @@ class TextReading:
                     seen += 1
                     good += op == (rel if min(pa) < min(pb) else -rel)
                     break
+        return round(good / seen, 2) if seen else 1.0
+
+    def units(self, compact: str) -> float:
+        """The share of the candidate's rows whose numbers (two or more with a unit) share a unit."""
+        _, secs = parse(compact)
+        good = seen = 0
+        for sec in secs:
+            if "(" in sec:
+                continue
+            known = [u for t in sec if (m := _NUM.fullmatch(t)) and (u := self.number_units.get(int(m.group(1))))]
+            if len(known) < 2:
+                continue
+            seen += 1
+            good += bool(set.intersection(*known))
         return round(good / seen, 2) if seen else 1.0

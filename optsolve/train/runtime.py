@@ -274,21 +274,24 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %).
 
     Given ``text`` as well, that share is weighed by the share of the candidate's number-to-variable
-    bindings the text's sentences support, and groups whose comparisons between two variables point the
-    way the text says come next (:mod:`optsolve.train.grounding`; session 12, docs/embedded.md)."""
+    bindings the text's sentences support and by the share of its rows whose numbers share a unit, and
+    groups whose comparisons between two variables point the way the text says come next
+    (:mod:`optsolve.train.grounding`; session 12, docs/embedded.md)."""
     from optsolve.train.grounding import TextReading
 
     reading = TextReading(text) if text is not None else None
     memo: dict[str, tuple[float, float]] = {}
 
     def checks(c: Candidate) -> tuple[float, float]:
-        """(numbers share x binding share, comparison share) of one candidate, larger is better."""
+        """(numbers share x binding share x units share, comparison share) of one candidate, larger is
+        better."""
         if c.compact not in memo:
             cov = coverage(c, n_numbers)
             if reading is None:
                 memo[c.compact] = (cov, 1.0)
             else:
-                memo[c.compact] = (round(cov * reading.binding(c.compact), 2), reading.comparisons(c.compact))
+                fit = cov * reading.binding(c.compact) * reading.units(c.compact)
+                memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
         return memo[c.compact]
 
     groups = [[cands[i] for i in g] for g in objective_groups([c.objective if c.ok else None for c in cands], rel)]
