@@ -16,12 +16,16 @@ compared on identical draws:
   embedded backend's rule since session 10: :func:`optsolve.train.runtime.vote` given ``n_numbers``);
 * ``grounded@K``: as share, with the share weighed by the bindings of numbers to variables the text's
   sentences support, then comparisons between two variables the text agrees with, before the vote (the
-  embedded backend's rule since session 12: :func:`optsolve.train.runtime.vote` given ``text``);
+  embedded backend's ranking since session 12: :func:`optsolve.train.runtime.vote` given ``text``);
+* ``repaired@K``: as grounded, with the candidates' text-guided repairs added first (a comparison the text
+  states the other way round, a bound on the wrong item; :func:`optsolve.train.runtime.repaired_candidates`,
+  the embedded backend's rule since session 12), each solved once;
 * ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
   sequence log-probability, untempered);
 * ``verifier@K``: the objective group whose best candidate the learned verifier scores highest
   (``optsolve train verifier``; only when the model ships one, or with ``--verifier DIR``);
-* ``oracle@K``: some candidate among the first K is right (the ceiling of any ranking).
+* ``oracle@K``: some candidate among the first K is right (the ceiling of any ranking); ``oracle+repaired@K``
+  with their repairs.
 
 ``--dump FILE`` keeps the candidates (JSONL) for other rules; ``--replay FILE`` reads such a dump
 instead of drawing (no model is loaded).
@@ -54,8 +58,10 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
         solved = [c for c in cands if c.ok and c.score is not None]
         order = rank_by_score([c.objective for c in solved], [c.score for c in solved])
         return solved[order[0]] if order else None
-    ranked = [c for c in vote(cands, n_numbers=item["n_values"] if rule in ("share", "grounded") else 0,
-                              text=item["text"] if rule == "grounded" else None) if c.ok]
+    if rule == "repaired":
+        cands = cands + repairs(item, cands)
+    ranked = [c for c in vote(cands, n_numbers=item["n_values"] if rule in ("share", "grounded", "repaired") else 0,
+                              text=item["text"] if rule in ("grounded", "repaired") else None) if c.ok]
     if not ranked:
         return None
     if rule == "logp":
@@ -69,6 +75,27 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
 
         ranked.sort(key=key)
     return ranked[0]
+
+
+def repairs(item: dict[str, Any], cands: list[Any]) -> list[Any]:
+    """The text-guided repairs of ``cands`` (the embedded backend's
+    :func:`optsolve.train.runtime.repaired_candidates`), each solved once per problem and marked right or
+    wrong."""
+    from optsolve.train.evaluate import strict_match
+    from optsolve.train.runtime import repaired_candidates
+
+    cache = item.setdefault("_repairs", {})
+    out = []
+    for c in cands:
+        if c.compact not in cache:
+            fixed = repaired_candidates([c], item["text"], item["values"])
+            for r in fixed:
+                r.right = strict_match(r.objective if r.ok else None, float(item["answer"]))
+            cache[c.compact] = fixed[0] if fixed else None
+        r = cache[c.compact]
+        if r is not None and all(r.compact != x.compact for x in [*cands, *out]):
+            out.append(r)
+    return out
 
 
 def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int = 0) -> dict[str, Any]:
@@ -167,16 +194,18 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
     report: dict[str, Any] = {"items": n, "candidates": total, "relax": relax}
     report["adaptive"] = sum(bool((p := pick(d, "adaptive", total)) and p.right) for d in drawn) / n
     for k in ks:
-        for rule in ("vote", "coverage", "share", "grounded", "logp") + (("verifier",) if verifier else ()):
+        for rule in ("vote", "coverage", "share", "grounded", "repaired", "logp") + (("verifier",) if verifier else ()):
             report[f"{rule}@{k}"] = sum(bool((p := pick(d, rule, k)) and p.right) for d in drawn) / n
         report[f"oracle@{k}"] = sum(any(c.right for c in d["cands"][:k]) for d in drawn) / n
+        report[f"oracle+repaired@{k}"] = sum(any(c.right for c in d["cands"][:k] + repairs(d, d["cands"][:k]))
+                                             for d in drawn) / n
     bands: dict[str, list[int]] = {label: [0, 0] for label in [*BANDS, "none solved"]}
     for d in drawn:
-        top = pick(d, "grounded", total)
+        top = pick(d, "repaired", total)
         if top is None:
             bands["none solved"][0] += 1
             continue
-        share = top.votes / len(d["cands"][:total])
+        share = min(1.0, top.votes / len(d["cands"][:total]))
         band = bands[next(label for label, (lo, hi) in BANDS.items() if lo <= share < hi)]
         band[0] += 1
         band[1] += bool(top.right)

@@ -113,3 +113,44 @@ def test_units_are_read_where_a_number_is_stated_and_a_row_must_not_mix_them() -
     assert table.number_units[1] == {"kg"} and table.number_units[2] == {"$"} and table.number_units[6] == {"kg"}
     assert table.units("<max> <n0> * <v0> + <n3> * <v1> <con> <n1> * <v0> + <n4> * <v1> <= <n6>") == 1.0
     assert table.units("<max> <n0> * <v0> + <n3> * <v1> <con> <n2> * <v0> + <n5> * <v1> <= <n6>") == 0.5
+
+
+def test_repair_rewrites_only_the_rows_the_text_contradicts() -> None:
+    assert TextReading(DENTISTS).repair(WRONG) == RIGHT
+    assert TextReading(DENTISTS).repair(RIGHT) is None
+    trucks = TextReading(TRUCKS)
+    assert trucks.repair(TRUCK_HEAD + "<con> <v0> <= <v1>") == TRUCK_HEAD + "<con> <v1> <= <v0>"
+    assert trucks.repair(TRUCK_HEAD + "<con> <v0> >= <v1>") is None
+    tutors = TextReading("Assistant tutors must be at least 1.5 times the number of full-time tutors. "
+                         "Each assistant tutor teaches 6 hours and each full-time tutor 9 hours.")
+    decl = "<var> <v0> assistant_tutors <nint> <var> <v1> full_time_tutors <nint> <min> <v0> + <v1> "
+    assert tutors.repair(decl + "<con> <v1> >= <n0> * <v0>") == decl + "<con> <v0> >= <n0> * <v1>"
+    # a share of the total on the wrong item moves to the item its sentence names
+    bags = TextReading("A shop packs small bags and large bags. Large bags must make up at least 30% of the "
+                       "bags. Small bags hold 2 kg and large bags 5 kg.")
+    decl = "<var> <v0> small_bags <pos> <var> <v1> large_bags <pos> <max> <n1> * <v0> + <n2> * <v1> "
+    assert bags.repair(decl + "<con> <v0> >= <n0> * ( <v0> + <v1> )") == decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )"
+    # a sentence naming both items says nothing about which one a bound is on
+    assert TextReading("Vans and trucks: at most 9 of them are vans or trucks.").repair(
+        "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> <con> <v1> <= <n0>") is None
+
+
+def test_repaired_candidates_are_solved_and_win_the_ranking_with_the_text() -> None:
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.runtime import check_candidate, repaired_candidates
+
+    values = mask_numbers(DENTISTS).values
+    drawn = []
+    for i in range(4):
+        c = Candidate(WRONG, greedy=i == 0)
+        check_candidate(c, values)
+        drawn.append(c)
+    right = Candidate(RIGHT)
+    check_candidate(right, values)
+    assert drawn[0].ok and right.ok and drawn[0].objective != pytest.approx(right.objective)
+    fixed = repaired_candidates(drawn, DENTISTS, values)
+    assert len(fixed) == 1 and fixed[0].repaired and fixed[0].compact == RIGHT
+    assert fixed[0].ok and fixed[0].objective == pytest.approx(right.objective)
+    top = vote(drawn + fixed, n_numbers=len(values), text=DENTISTS)[0]
+    assert top.repaired and top.objective == pytest.approx(right.objective)
+    assert repaired_candidates(fixed, DENTISTS, values) == []              # nothing left to repair

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cached_property
+from itertools import pairwise
 
 from optsolve.train.numbers import mask_numbers
 
@@ -263,6 +264,19 @@ class TextReading:
                 good += any(dist[j] & self.word_sets[i] for i in where)
         return round(good / seen, 2) if seen else 1.0
 
+    def direction(self, a: set[str], b: set[str]) -> int | None:
+        """The way the text compares two items named by the words ``a`` and ``b``: +1 when it says the
+        first is at least the second, -1 at most, None when no sentence naming both compares them."""
+        for i, ws in enumerate(self.words):
+            rel = self.relations[i]
+            if rel is None:
+                continue
+            pa = [p for p, w in ws if w in a]
+            pb = [p for p, w in ws if w in b]
+            if pa and pb:
+                return rel if min(pa) < min(pb) else -rel
+        return None
+
     def comparisons(self, compact: str) -> float:
         """The share of the candidate's variable-to-variable rows whose direction the text agrees with."""
         names, secs = parse(compact)
@@ -270,18 +284,57 @@ class TextReading:
         good = seen = 0
         for sec in secs:
             for a, op, b in comparison_rows(sec):
-                if not dist.get(a) or not dist.get(b):
-                    continue
-                for i, ws in enumerate(self.words):
-                    pa = [p for p, w in ws if w in dist[a]]
-                    pb = [p for p, w in ws if w in dist[b]]
-                    rel = self.relations[i] if pa and pb else None
-                    if rel is None:
-                        continue
+                if dist.get(a) and dist.get(b) and (want := self.direction(dist[a], dist[b])) is not None:
                     seen += 1
-                    good += op == (rel if min(pa) < min(pb) else -rel)
-                    break
+                    good += op == want
         return round(good / seen, 2) if seen else 1.0
+
+    def repair(self, compact: str) -> str | None:
+        """The candidate with the rows the text contradicts rewritten, or None when none is:
+
+        * a comparison of two variables the text states the other way round has its two variables
+          swapped (``<v0> <= <v1>`` -> ``<v1> <= <v0>``; ``<v1> >= <nK> * <v0>`` -> ``<v0> >= <nK> * <v1>``);
+        * a bound or share on one variable (``<vJ> <= <nK>``, ``<vJ> >= <nK> * ( ... )``) whose number's
+          sentences name exactly one other variable is moved onto that one.
+
+        The rewritten candidate is solved and ranked with the others (:func:`optsolve.train.runtime.
+        verified_candidates`): the text proposes the edit, the solver and the ranking decide."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        dist = self.distinct_words(names)
+        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+        changed = False
+        for a, b in pairwise(starts):
+            if toks[a] != "<con>":
+                continue
+            sec = toks[a:b]
+            body = sec[1:]
+            for x, op, y in comparison_rows(sec):
+                if dist.get(x) and dist.get(y) and (want := self.direction(dist[x], dist[y])) is not None \
+                        and op != want:
+                    sx, sy = f"<v{x}>", f"<v{y}>"
+                    toks[a + 1:b] = [sy if t == sx else sx if t == sy else t for t in toks[a + 1:b]]
+                    changed = True
+            subject: int | None = None          # index in toks of the bound or share's variable
+            k = -1
+            vs = [t for t in body if _VAR.fullmatch(t)]
+            ns = [t for t in body if _NUM.fullmatch(t)]
+            if "(" not in body and len(ns) == 1 and len(set(vs)) == 1 and len(vs) == 1:
+                subject, k = a + 1 + body.index(vs[0]), int(ns[0][2:-1])
+            elif "(" in body and len(body) > 4 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") \
+                    and (n := _NUM.fullmatch(body[2])) and body[3] == "*":
+                subject, k = a + 1, int(n.group(1))
+            if subject is None:
+                continue
+            j = int(toks[subject][2:-1])
+            if not dist.get(j):
+                continue
+            named = {jj for i in self.mention_sentences.get(k, set())
+                     for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
+            if len(named) == 1 and j not in named:
+                toks[subject] = f"<v{named.pop()}>"
+                changed = True
+        return " ".join(toks) if changed else None
 
     def units(self, compact: str) -> float:
         """The share of the candidate's rows whose numbers (two or more with a unit) share a unit."""

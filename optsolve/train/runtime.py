@@ -43,6 +43,7 @@ class Candidate:
     steps: list[tuple[int, int]] | None = None    # the pointer model's decoder outputs (kind, value)
     logp: float | None = None    # the pointer model's log-probability of its output (untempered, constrained)
     score: float | None = None   # the learned verifier's score, where the model ships one (higher: likelier right)
+    repaired: bool = False       # not drawn: a drawn candidate with the rows its text contradicts rewritten
 
     @property
     def ok(self) -> bool:
@@ -316,15 +317,44 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     return ranked + rest
 
 
+def repaired_candidates(cands: list[Candidate], text: str, values: list[float], relax: bool = False
+                        ) -> list[Candidate]:
+    """The solved candidates' repairs (:meth:`optsolve.train.grounding.TextReading.repair`: a comparison
+    the text states the other way round, a bound put on the wrong item), each distinct new one checked
+    once, marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12):
+    the right model is among the candidates more often (validation 377 -> 424 of 600) and is picked more
+    often (284 -> 316)."""
+    from optsolve.train.grounding import TextReading
+
+    reading = TextReading(text)
+    seen = {c.compact for c in cands}
+    out: list[Candidate] = []
+    for c in cands:
+        if not c.ok:
+            continue
+        fixed = reading.repair(c.compact)
+        if fixed is None or fixed in seen:
+            continue
+        seen.add(fixed)
+        r = Candidate(fixed, repaired=True)
+        check_candidate(r, values, relax=relax)
+        out.append(r)
+    return out
+
+
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
                         max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False,
-                        adaptive: bool = False, verify: bool = True) -> tuple[list[Candidate], Generation]:
+                        adaptive: bool = False, verify: bool = True, repair: bool = True
+                        ) -> tuple[list[Candidate], Generation]:
     """Up to ``k`` candidates for ``text``, checked by the solver and ranked by :func:`vote`.
 
     The greedy candidate is decoded and checked first, alone (one row decodes fastest), then the
     ``k - 1`` samples in the time left of ``max_seconds``: a slow or loaded machine cuts the samples,
     never the greedy answer. ``adaptive`` draws the samples only when the greedy candidate does not
     solve (the fast path for interactive use; voting needs the samples).
+
+    ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`) before the
+    ranking.
 
     When the model ships a learned verifier (:mod:`optsolve.train.verifier`) and ``verify`` is on, the
     samples are always drawn and the solved candidates are ranked by the verifier's scores (objective
@@ -344,7 +374,8 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
     check_all(gen.candidates, values, relax=relax, checked=1)
-    ranked = vote(gen.candidates, n_numbers=len(values), text=text)
+    cands = gen.candidates + (repaired_candidates(gen.candidates, text, values, relax=relax) if repair else [])
+    ranked = vote(cands, n_numbers=len(values), text=text)
     if verifier:
         ranked = rank_verified(model, text, ranked)
     return ranked, gen
