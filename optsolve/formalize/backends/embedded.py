@@ -2,8 +2,10 @@
 
 It reads only ``request.problem_text`` (a small model has no use for the long instruction prompt),
 draws several candidates at once (one greedy, the rest sampled), decodes each from the model's compact
-language into Formulation v1, compiles and solves it, and returns the candidates ranked by the share of
-the text's numbers they use, then by solver agreement (:func:`optsolve.train.runtime.verified_candidates`). A self-correction round
+language into Formulation v1, compiles and solves it, adds the text-guided repairs of the solved ones,
+and returns the candidates ranked by what the text supports (numbers used, bound beside their items, in
+one unit per row; comparisons the way the text states them), then by solver agreement
+(:func:`optsolve.train.runtime.verified_candidates`, :mod:`optsolve.train.grounding`). A self-correction round
 (``request.feedback`` set) gets the next-ranked candidates of the same draw rather than the same ones
 again. Decoding is bounded in tokens and seconds, so unfamiliar text returns quickly; when nothing
 decodes, the raw outputs are returned and the formalizer's loop reports "could not formalize" with
