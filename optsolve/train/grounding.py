@@ -14,8 +14,9 @@ read off the text without a model:
   ``<vA> >= <nK> * <vB>``), the share whose direction agrees with the sentence naming both, read from
   its comparison words ("at least", "must not exceed", "fewer than", ...) and which item it names first.
 
-* :meth:`TextReading.units`: of the rows (objective and constraints) with two or more numbers whose unit
-  the text shows, the share whose numbers can share one unit. A number's units are read where it is
+* :meth:`TextReading.units`: over the rows (objective and constraints) with two or more numbers the text
+  describes, 0 for a row whose numbers cannot share one unit, else 0.5 + 0.5 x how far the phrases after
+  its numbers agree. A number's units are read where it is
   stated: ``$`` before it or a money word after it, ``%``, else the first word after it that is not a
   filler ("2 hours of oven time" -> hour, "14 units of strawberries" -> strawberry), or in a table the
   header of its column. A value stated twice has both ("2 hours", "2 kg"). The oven row reads hours
@@ -210,6 +211,27 @@ def units_of(text: str) -> dict[int, set[str]]:
     return out
 
 
+# where the phrase after a number ends: punctuation, a conjunction, the next number
+_PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
+
+
+def phrases_of(text: str, units: dict[int, set[str]] | None = None) -> dict[int, set[str]]:
+    """Placeholder -> the words describing what its mentions count: the content words of the (at most
+    four) words after each mention, up to punctuation, a conjunction or the next number, with its units
+    (``"2 hours of oven time"`` -> hour, oven, time)."""
+    units = units_of(text) if units is None else units
+    out: dict[int, set[str]] = {}
+    for _, ce, k in mask_numbers(text).mentions:
+        after = text[ce:ce + 60]
+        if (cut := _PHRASE_END.search(after)) is not None:
+            after = after[:cut.start()]
+        words = {_unit(w) for w in _WORD.findall(after)[:4]} - _FILLER - _STOP
+        words |= units.get(k, set())
+        if words:
+            out.setdefault(k, set()).update(words)
+    return out
+
+
 class TextReading:
     """One text read once (sentences, words, number mentions) to check many candidates against."""
 
@@ -336,16 +358,28 @@ class TextReading:
                 changed = True
         return " ".join(toks) if changed else None
 
+    @cached_property
+    def number_phrases(self) -> dict[int, set[str]]:
+        return phrases_of(self.text, self.number_units)
+
     def units(self, compact: str) -> float:
-        """The share of the candidate's rows whose numbers (two or more with a unit) share a unit."""
+        """How well the candidate's rows keep to one kind of quantity, from 0 to 1: the mean over rows with
+        two or more numbers the text describes of 0 when their units cannot agree, else 0.5 + 0.5 x the
+        overlap (shared words over all words) of the phrases after them ("2 hours of human labor" and
+        "100 hours of human labor" agree fully; "5 hours of machine work" with them only on "hour")."""
         _, secs = parse(compact)
-        good = seen = 0
+        total = 0.0
+        seen = 0
         for sec in secs:
             if "(" in sec:
                 continue
-            known = [u for t in sec if (m := _NUM.fullmatch(t)) and (u := self.number_units.get(int(m.group(1))))]
-            if len(known) < 2:
+            nums = [int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))]
+            phrases = [p for k in nums if (p := self.number_phrases.get(k))]
+            if len(phrases) < 2:
                 continue
             seen += 1
-            good += bool(set.intersection(*known))
-        return round(good / seen, 2) if seen else 1.0
+            units = [u for k in nums if (u := self.number_units.get(k))]
+            if len(units) >= 2 and not set.intersection(*units):
+                continue
+            total += 0.5 + 0.5 * len(set.intersection(*phrases)) / len(set.union(*phrases))
+        return round(total / seen, 2) if seen else 1.0
