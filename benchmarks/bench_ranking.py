@@ -18,7 +18,8 @@ compared on identical draws:
   sentences support, then comparisons between two variables the text agrees with, before the vote (the
   embedded backend's ranking since session 12: :func:`optsolve.train.runtime.vote` given ``text``);
 * ``repaired@K``: as grounded, with the candidates' text-guided repairs added first (a comparison the text
-  states the other way round, a bound on the wrong item; :func:`optsolve.train.runtime.repaired_candidates`,
+  states the other way round, a bound on the wrong item, a coefficient another number of the same item
+  fits its row better; :func:`optsolve.train.runtime.repaired_candidates`,
   the embedded backend's rule since session 12), each solved once;
 * ``logp@K``: the objective group holding the candidate the formalizer itself finds likeliest (its
   sequence log-probability, untempered);
@@ -85,16 +86,16 @@ def repairs(item: dict[str, Any], cands: list[Any]) -> list[Any]:
     from optsolve.train.runtime import repaired_candidates
 
     cache = item.setdefault("_repairs", {})
-    out = []
+    out: list[Any] = []
     for c in cands:
         if c.compact not in cache:
             fixed = repaired_candidates([c], item["text"], item["values"])
             for r in fixed:
                 r.right = strict_match(r.objective if r.ok else None, float(item["answer"]))
-            cache[c.compact] = fixed[0] if fixed else None
-        r = cache[c.compact]
-        if r is not None and all(r.compact != x.compact for x in [*cands, *out]):
-            out.append(r)
+            cache[c.compact] = fixed
+        for r in cache[c.compact]:
+            if all(r.compact != x.compact for x in [*cands, *out]):
+                out.append(r)
     return out
 
 

@@ -162,3 +162,22 @@ def test_repaired_candidates_are_solved_and_win_the_ranking_with_the_text() -> N
     top = vote(drawn + fixed, n_numbers=len(values), text=DENTISTS)[0]
     assert top.repaired and top.objective == pytest.approx(right.objective)
     assert repaired_candidates(fixed, DENTISTS, values) == []              # nothing left to repair
+
+
+def test_reassign_numbers_takes_the_number_of_the_same_item_whose_phrase_fits_the_limit() -> None:
+    rice = TextReading("Rice needs 2 hours of human labor and 3 hours of machine work. Corn needs 6 hours of "
+                       "human labor and 5 hours of machine work. There are 100 hours of human labor.")
+    decl = "<var> <v0> rice <pos> <var> <v1> corn <pos> <max> <v0> + <v1> "
+    # corn's machine hours (5) in the human-labor row: corn's human hours (6) fit the limit better
+    assert rice.reassign_numbers(decl + "<con> <n0> * <v0> + <n3> * <v1> <= <n4>") == \
+        decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>"
+    assert rice.reassign_numbers(decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>") is None
+    # only numbers of a sentence naming that item alone are offered: the bakery's sentences name both
+    bakery = TextReading(BAKERY)
+    row = "<var> <v0> bread <pos> <var> <v1> cakes <pos> <max> <n4> * <v0> + <n5> * <v1> " \
+          "<con> <n0> * <v0> + <n3> * <v1> <= <n2>"
+    assert bakery.reassign_numbers(row) is None
+    # repairs() offers each rewrite once
+    assert rice.repairs(decl + "<con> <n0> * <v0> + <n3> * <v1> <= <n4>") == \
+        [decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>"]
+    assert rice.repairs(decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>") == []

@@ -358,6 +358,63 @@ class TextReading:
                 changed = True
         return " ".join(toks) if changed else None
 
+    def reassign_numbers(self, compact: str) -> str | None:
+        """The candidate with each coefficient that fits its row's limit worse than another number would
+        replaced by that number, or None when none is: in a row ``... + <nK> * <vJ> + ... <= <nR>``, the
+        numbers stated in a sentence (or line) naming variable J and no other, in a unit the limit's
+        can share, are compared by how far the phrases after them agree with the limit's (shared words
+        over all words); the single best one replaces K when it agrees better ("Corn needs 1 hour of
+        human labor and 5 hours of machine work": the human-labor row takes 1, not 5)."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        dist = self.distinct_words(names)
+        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+
+        def overlap(k: int, limit: set[str]) -> float:
+            p = self.number_phrases.get(k, set())
+            return len(p & limit) / len(p | limit) if p else 0.0
+
+        changed = False
+        for a, b in pairwise(starts):
+            body = toks[a + 1:b]
+            ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
+            if toks[a] != "<con>" or "(" in body or len(ops) != 1 or ops[0] != len(body) - 2:
+                continue
+            if (m := _NUM.fullmatch(body[-1])) is None:
+                continue
+            r = int(m.group(1))
+            limit, limit_units = self.number_phrases.get(r), self.number_units.get(r)
+            if not limit:
+                continue
+            for t in range(len(body) - 2):
+                n, v = _NUM.fullmatch(body[t]), _VAR.fullmatch(body[t + 2])
+                if not (n and v and body[t + 1] == "*"):
+                    continue
+                k, j = int(n.group(1)), int(v.group(1))
+                if not dist.get(j):
+                    continue
+                options = sorted(
+                    ((overlap(kk, limit), kk) for kk, sents in self.mention_sentences.items()
+                     if kk != r and not (limit_units and (u := self.number_units.get(kk)) and not u & limit_units)
+                     and any(dist[j] & self.word_sets[i]
+                             and not any(ws & self.word_sets[i] for jj, ws in dist.items() if jj != j and ws)
+                             for i in sents)),
+                    reverse=True)
+                if not options:
+                    continue
+                best, kk = options[0]
+                if kk != k and best > overlap(k, limit) and (len(options) == 1 or options[1][0] < best):
+                    toks[a + 1 + t] = f"<n{kk}>"
+                    changed = True
+        return " ".join(toks) if changed else None
+
+    def repairs(self, compact: str) -> list[str]:
+        """The distinct rewrites of a candidate to try: :meth:`repair`, :meth:`reassign_numbers`, and
+        both one after the other."""
+        fixed = self.repair(compact)
+        out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None]
+        return [x for i, x in enumerate(out) if x is not None and x not in out[:i]]
+
     @cached_property
     def number_phrases(self) -> dict[int, set[str]]:
         return phrases_of(self.text, self.number_units)

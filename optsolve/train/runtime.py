@@ -319,11 +319,12 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
 
 def repaired_candidates(cands: list[Candidate], text: str, values: list[float], relax: bool = False
                         ) -> list[Candidate]:
-    """The solved candidates' repairs (:meth:`optsolve.train.grounding.TextReading.repair`: a comparison
-    the text states the other way round, a bound put on the wrong item), each distinct new one checked
-    once, marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12):
-    the right model is among the candidates more often (validation 377 -> 424 of 600) and is picked more
-    often (284 -> 316)."""
+    """The solved candidates' repairs (:meth:`optsolve.train.grounding.TextReading.repairs`: a comparison
+    the text states the other way round, a bound put on the wrong item, a coefficient that fits its
+    row's limit worse than a number stated beside the same item), each distinct new one checked once,
+    marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
+    right model is among the candidates more often and is picked more often (validation 284 -> 326 of
+    600)."""
     from optsolve.train.grounding import TextReading
 
     reading = TextReading(text)
@@ -332,13 +333,13 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     for c in cands:
         if not c.ok:
             continue
-        fixed = reading.repair(c.compact)
-        if fixed is None or fixed in seen:
-            continue
-        seen.add(fixed)
-        r = Candidate(fixed, repaired=True)
-        check_candidate(r, values, relax=relax)
-        out.append(r)
+        for fixed in reading.repairs(c.compact):
+            if fixed in seen:
+                continue
+            seen.add(fixed)
+            r = Candidate(fixed, repaired=True)
+            check_candidate(r, values, relax=relax)
+            out.append(r)
     return out
 
 
