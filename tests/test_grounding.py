@@ -155,6 +155,7 @@ def test_repaired_candidates_are_solved_and_win_the_ranking_with_the_text() -> N
     top = vote(drawn + fixed, n_numbers=len(values), text=DENTISTS)[0]
     assert top.repaired and top.objective == pytest.approx(right.objective)
     assert repaired_candidates(fixed, DENTISTS, values) == []              # nothing left to repair
+    assert repaired_candidates(drawn, DENTISTS, values, until=0.0) == []    # past the time bound: none tried
 
 
 def test_reassign_numbers_takes_the_number_of_the_same_item_whose_phrase_fits_the_limit() -> None:

@@ -317,14 +317,14 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     return ranked + rest
 
 
-def repaired_candidates(cands: list[Candidate], text: str, values: list[float], relax: bool = False
-                        ) -> list[Candidate]:
+def repaired_candidates(cands: list[Candidate], text: str, values: list[float], relax: bool = False,
+                        until: float | None = None) -> list[Candidate]:
     """The solved candidates' repairs (:meth:`optsolve.train.grounding.TextReading.repairs`: a comparison
     the text states the other way round, a bound put on the wrong item, a coefficient that fits its
     row's limit worse than a number stated beside the same item), each distinct new one checked once,
     marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
-    right model is among the candidates more often and is picked more often (validation 284 -> 326 of
-    600)."""
+    right model is among the candidates more often and is picked more often (validation 284 -> 327 of
+    600). ``until`` (a ``time.perf_counter()`` value) stops trying rewrites once passed."""
     from optsolve.train.grounding import TextReading
 
     reading = TextReading(text)
@@ -333,6 +333,8 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     for c in cands:
         if not c.ok:
             continue
+        if until is not None and time.perf_counter() > until:
+            break
         for fixed in reading.repairs(c.compact):
             if fixed in seen:
                 continue
@@ -375,7 +377,9 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
     check_all(gen.candidates, values, relax=relax, checked=1)
-    cands = gen.candidates + (repaired_candidates(gen.candidates, text, values, relax=relax) if repair else [])
+    # the repairs share the draw's time bound: a slow machine cuts them, never the drawn candidates
+    fixed = repaired_candidates(gen.candidates, text, values, relax=relax, until=t0 + max_seconds) if repair else []
+    cands = gen.candidates + fixed
     ranked = vote(cands, n_numbers=len(values), text=text)
     if verifier:
         ranked = rank_verified(model, text, ranked)
