@@ -175,3 +175,16 @@ def test_reassign_numbers_takes_the_number_of_the_same_item_whose_phrase_fits_th
     assert rice.repairs(decl + "<con> <n0> * <v0> + <n3> * <v1> <= <n4>") == \
         [decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>"]
     assert rice.repairs(decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4>") == []
+
+
+def test_reassign_numbers_weighs_each_mention_of_a_repeated_value_on_its_own() -> None:
+    # 1 is stated twice ("1 hour of human labor", "1 hour of resting"); the resting row keeps corn's 1
+    rice = TextReading("Rice needs 2 hours of human labor and 4 hours of resting. Corn needs 1 hour of human "
+                       "labor, 5 hours of machine work and 1 hour of resting. There are 100 hours of human labor "
+                       "and 75 hours of resting.")
+    # each mention keeps its own phrase (a union would let "resting" count toward the labor row)
+    assert [p for _, p in rice.mention_phrase_list[2]] == [{"hour", "human", "labor"}, {"hour", "resting"}]
+    decl = "<var> <v0> rice <pos> <var> <v1> corn <pos> <max> <v0> + <v1> "
+    # values: 2, 4, 1, 5, 100, 75; corn's machine hours (5) in the human-labor row become its 1
+    assert rice.reassign_numbers(decl + "<con> <n0> * <v0> + <n3> * <v1> <= <n4> <con> <n1> * <v0> + <n2> * <v1> <= <n5>") \
+        == decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4> <con> <n1> * <v0> + <n2> * <v1> <= <n5>"

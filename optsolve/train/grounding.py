@@ -174,12 +174,21 @@ def _unit(word: str) -> str:
 
 def units_of(text: str) -> dict[int, set[str]]:
     """Placeholder -> the units its mentions are stated in (see the module's docstring)."""
+    out: dict[int, set[str]] = {}
+    for _, _, k, unit in mention_units(text):
+        if unit:
+            out.setdefault(k, set()).add(unit)
+    return out
+
+
+def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
+    """(start, end, placeholder, unit or None) of every number mention, in order."""
     lines = text.split("\n")
     starts, pos = [], 0
     for line in lines:
         starts.append(pos)
         pos += len(line) + 1
-    out: dict[int, set[str]] = {}
+    out: list[tuple[int, int, int, str | None]] = []
     li = 0
     for cs, ce, k in mask_numbers(text).mentions:
         while li < len(lines) - 1 and starts[li + 1] <= cs:
@@ -205,8 +214,7 @@ def units_of(text: str) -> dict[int, set[str]]:
             unit = "%"
         else:
             unit = next((_unit(w) for w in _WORD.findall(text[ce:ce + 40])[:3] if fold(w) not in _FILLER), None)
-        if unit:
-            out.setdefault(k, set()).add(unit)
+        out.append((cs, ce, k, unit))
     return out
 
 
@@ -228,6 +236,21 @@ def phrases_of(text: str, units: dict[int, set[str]] | None = None) -> dict[int,
         words |= units.get(k, set())
         if words:
             out.setdefault(k, set()).update(words)
+    return out
+
+
+def mention_phrases(text: str) -> list[tuple[int, int, set[str]]]:
+    """(start, placeholder, words) of every number mention: the phrase of :func:`phrases_of` for that
+    mention alone, with that mention's unit (a value stated twice keeps its two phrases apart)."""
+    out: list[tuple[int, int, set[str]]] = []
+    for cs, ce, k, unit in mention_units(text):
+        after = text[ce:ce + 60]
+        if (cut := _PHRASE_END.search(after)) is not None:
+            after = after[:cut.start()]
+        words = {_unit(w) for w in _WORD.findall(after)[:4]} - _FILLER - _STOP
+        if unit:
+            words.add(unit)
+        out.append((cs, k, words))
     return out
 
 
@@ -369,10 +392,17 @@ class TextReading:
         dist = self.distinct_words(names)
         starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
 
-        def overlap(k: int, limit: set[str]) -> float:
-            p = self.number_phrases.get(k, set())
-            return len(p & limit) / len(p | limit) if p else 0.0
+        def overlap(k: int, limit: set[str], j: int) -> float:
+            """The best agreement with the limit's phrase of a mention of k in a sentence naming j alone
+            (of any mention of k when none is there)."""
+            own = [p for i, p in self.mention_phrase_list.get(k, []) if i in alone[j]]
+            ps = own or [p for _, p in self.mention_phrase_list.get(k, [])]
+            return max((len(p & limit) / len(p | limit) for p in ps if p), default=0.0)
 
+        # variable -> the sentences naming it and no other variable
+        alone = {j: {i for i, words in enumerate(self.word_sets)
+                     if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
+                 for j, ws in dist.items() if ws}
         changed = False
         for a, b in pairwise(starts):
             body = toks[a + 1:b]
@@ -390,19 +420,17 @@ class TextReading:
                 if not (n and v and body[t + 1] == "*"):
                     continue
                 k, j = int(n.group(1)), int(v.group(1))
-                if not dist.get(j):
+                if j not in alone:
                     continue
                 options = sorted(
-                    ((overlap(kk, limit), kk) for kk, sents in self.mention_sentences.items()
+                    ((overlap(kk, limit, j), kk) for kk, sents in self.mention_sentences.items()
                      if kk != r and not (limit_units and (u := self.number_units.get(kk)) and not u & limit_units)
-                     and any(dist[j] & self.word_sets[i]
-                             and not any(ws & self.word_sets[i] for jj, ws in dist.items() if jj != j and ws)
-                             for i in sents)),
+                     and sents & alone[j]),
                     reverse=True)
                 if not options:
                     continue
                 best, kk = options[0]
-                if kk != k and best > overlap(k, limit) and (len(options) == 1 or options[1][0] < best):
+                if kk != k and best > overlap(k, limit, j) and (len(options) == 1 or options[1][0] < best):
                     toks[a + 1 + t] = f"<n{kk}>"
                     changed = True
         return " ".join(toks) if changed else None
@@ -413,6 +441,15 @@ class TextReading:
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None]
         return [x for i, x in enumerate(out) if x is not None and x not in out[:i]]
+
+    @cached_property
+    def mention_phrase_list(self) -> dict[int, list[tuple[int, set[str]]]]:
+        """Placeholder -> (sentence, phrase) of each of its mentions."""
+        out: dict[int, list[tuple[int, set[str]]]] = {}
+        for cs, k, words in mention_phrases(self.text):
+            i = next((i for i, (a, b) in enumerate(self.spans) if a <= cs < b), -1)
+            out.setdefault(k, []).append((i, words))
+        return out
 
     @cached_property
     def number_phrases(self) -> dict[int, set[str]]:
