@@ -176,7 +176,7 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as f:
         for line in f:
             d = json.loads(line)
-            d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, **c}, votes=0)
+            d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, "repaired": False, **c}, votes=0)
                           for c in d["cands"]]
             out.append(d)
     return out[:limit]

@@ -98,11 +98,12 @@ def test_greedy_candidate_comes_first_and_adaptive_skips_samples() -> None:
 
     model = load_formalizer(default_model_dir())
     full, _ = verified_candidates(model, BAKERY, k=4, max_seconds=120.0)
-    assert len(full) == 4 and sum(c.greedy for c in full) == 1
+    drawn = [c for c in full if not c.repaired]          # text-guided repairs come on top of the 4 drawn
+    assert len(drawn) == 4 and sum(c.greedy for c in full) == 1 and all(c.ok for c in full if c.repaired)
     greedy = next(c for c in full if c.greedy)
     quick, _ = verified_candidates(model, BAKERY, k=4, max_seconds=120.0, adaptive=True)
     # the greedy draw is deterministic; samples are drawn only when it does not solve
-    assert len(quick) == (1 if greedy.ok else 4)
+    assert len([c for c in quick if not c.repaired]) == (1 if greedy.ok else 4)
     assert any(c.greedy and c.compact == greedy.compact for c in quick)
     # a tiny time budget still returns the greedy answer: samples are what a slow machine loses
     cut, _ = verified_candidates(model, BAKERY, k=4, max_seconds=0.05)
