@@ -29,8 +29,9 @@ spans it copied from the text, so they match the text's words.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from optsolve.train.numbers import mask_numbers
@@ -129,6 +130,13 @@ def parse(compact: str) -> tuple[dict[int, str], list[list[str]]]:
     return names, secs
 
 
+def section_bounds(toks: list[str]) -> list[tuple[int, int]]:
+    """(start, end) token indices of each ``<con>`` section of a split compact output (the start is the
+    ``<con>`` token itself)."""
+    starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+    return [(a, b) for a, b in pairwise(starts) if toks[a] == "<con>"]
+
+
 def number_pairs(section: list[str]) -> list[tuple[int, int]]:
     """(placeholder, variable slot) pairs a section binds: ``<nK> * <vJ>`` terms, a share
     ``<vJ> <= <nK> * ( ... )``, or a single bound ``<vJ> <= <nK>``."""
@@ -172,15 +180,6 @@ def _unit(word: str) -> str:
     return "$" if w in _MONEY else w
 
 
-def units_of(text: str) -> dict[int, set[str]]:
-    """Placeholder -> the units its mentions are stated in (see the module's docstring)."""
-    out: dict[int, set[str]] = {}
-    for _, _, k, unit in mention_units(text):
-        if unit:
-            out.setdefault(k, set()).add(unit)
-    return out
-
-
 def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
     """(start, end, placeholder, unit or None) of every number mention, in order."""
     lines = text.split("\n")
@@ -222,28 +221,14 @@ def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
 
 
-def phrases_of(text: str, units: dict[int, set[str]] | None = None) -> dict[int, set[str]]:
-    """Placeholder -> the words describing what its mentions count: the content words of the (at most
-    four) words after each mention, up to punctuation, a conjunction or the next number, with its units
-    (``"2 hours of oven time"`` -> hour, oven, time)."""
-    units = units_of(text) if units is None else units
-    out: dict[int, set[str]] = {}
-    for _, ce, k in mask_numbers(text).mentions:
-        after = text[ce:ce + 60]
-        if (cut := _PHRASE_END.search(after)) is not None:
-            after = after[:cut.start()]
-        words = {_unit(w) for w in _WORD.findall(after)[:4]} - _FILLER - _STOP
-        words |= units.get(k, set())
-        if words:
-            out.setdefault(k, set()).update(words)
-    return out
-
-
-def mention_phrases(text: str) -> list[tuple[int, int, set[str]]]:
-    """(start, placeholder, words) of every number mention: the phrase of :func:`phrases_of` for that
-    mention alone, with that mention's unit (a value stated twice keeps its two phrases apart)."""
+def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]]
+                    ) -> list[tuple[int, int, set[str]]]:
+    """(start, placeholder, words) of every number mention (``mentions`` as :func:`mention_units` reads
+    them): the content words of the (at most four) words after it, up to punctuation, a conjunction or
+    the next number, with its unit (``"2 hours of oven time"`` -> hour, oven; a value stated twice keeps
+    its two phrases apart)."""
     out: list[tuple[int, int, set[str]]] = []
-    for cs, ce, k, unit in mention_units(text):
+    for cs, ce, k, unit in mentions:
         after = text[ce:ce + 60]
         if (cut := _PHRASE_END.search(after)) is not None:
             after = after[:cut.start()]
@@ -267,17 +252,24 @@ class TextReading:
                 si += 1
             self.words[si].append((m.start(), fold(m.group())))
         self.word_sets = [{w for _, w in ws} for ws in self.words]
+        self.mentions = mention_units(text)          # (start, end, placeholder, unit) of every number
         # placeholder -> the sentences its mentions stand in
         self.mention_sentences: dict[int, set[int]] = {}
-        for cs, _, k in mask_numbers(text).mentions:
-            for i, (a, b) in enumerate(self.spans):
-                if a <= cs < b:
-                    self.mention_sentences.setdefault(k, set()).add(i)
-                    break
+        for cs, _, k, _ in self.mentions:
+            self.mention_sentences.setdefault(k, set()).add(self.sentence_of(cs))
+
+    def sentence_of(self, pos: int) -> int:
+        """The index of the sentence holding character ``pos``."""
+        return max(0, bisect_right([a for a, _ in self.spans], pos) - 1)
 
     @cached_property
     def number_units(self) -> dict[int, set[str]]:
-        return units_of(self.text)
+        """Placeholder -> the units its mentions are stated in (see the module's docstring)."""
+        out: dict[int, set[str]] = {}
+        for _, _, k, unit in self.mentions:
+            if unit:
+                out.setdefault(k, set()).add(unit)
+        return out
 
     @cached_property
     def relations(self) -> list[int | None]:
@@ -294,14 +286,13 @@ class TextReading:
         """The share of the candidate's (number, variable) pairs stated in a sentence naming the variable."""
         names, secs = parse(compact)
         dist = self.distinct_words(names)
-        named = [i for i in range(len(self.spans)) if any(ws & self.word_sets[i] for ws in dist.values() if ws)]
-        named_set = set(named)
+        named = {i for i, words in enumerate(self.word_sets) if any(ws & words for ws in dist.values() if ws)}
         good = seen = 0
         for sec in secs:
             for k, j in number_pairs(sec):
                 if not dist.get(j):
                     continue
-                where = self.mention_sentences.get(k, set()) & named_set
+                where = self.mention_sentences.get(k, set()) & named
                 if not where:
                     continue
                 seen += 1
@@ -346,11 +337,8 @@ class TextReading:
         toks = compact.split()
         names, _ = parse(compact)
         dist = self.distinct_words(names)
-        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
         changed = False
-        for a, b in pairwise(starts):
-            if toks[a] != "<con>":
-                continue
+        for a, b in section_bounds(toks):
             sec = toks[a:b]
             body = sec[1:]
             for x, op, y in comparison_rows(sec):
@@ -363,7 +351,7 @@ class TextReading:
             k = -1
             vs = [t for t in body if _VAR.fullmatch(t)]
             ns = [t for t in body if _NUM.fullmatch(t)]
-            if "(" not in body and len(ns) == 1 and len(set(vs)) == 1 and len(vs) == 1:
+            if "(" not in body and len(ns) == 1 and len(vs) == 1:
                 subject, k = a + 1 + body.index(vs[0]), int(ns[0][2:-1])
             elif "(" in body and len(body) > 4 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") \
                     and (n := _NUM.fullmatch(body[2])) and body[3] == "*":
@@ -390,7 +378,6 @@ class TextReading:
         toks = compact.split()
         names, _ = parse(compact)
         dist = self.distinct_words(names)
-        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
 
         def overlap(k: int, limit: set[str], j: int) -> float:
             """The best agreement with the limit's phrase of a mention of k in a sentence naming j alone
@@ -404,10 +391,10 @@ class TextReading:
                      if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
                  for j, ws in dist.items() if ws}
         changed = False
-        for a, b in pairwise(starts):
+        for a, b in section_bounds(toks):
             body = toks[a + 1:b]
             ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
-            if toks[a] != "<con>" or "(" in body or len(ops) != 1 or ops[0] != len(body) - 2:
+            if "(" in body or len(ops) != 1 or ops[0] != len(body) - 2:
                 continue
             if (m := _NUM.fullmatch(body[-1])) is None:
                 continue
@@ -446,14 +433,18 @@ class TextReading:
     def mention_phrase_list(self) -> dict[int, list[tuple[int, set[str]]]]:
         """Placeholder -> (sentence, phrase) of each of its mentions."""
         out: dict[int, list[tuple[int, set[str]]]] = {}
-        for cs, k, words in mention_phrases(self.text):
-            i = next((i for i, (a, b) in enumerate(self.spans) if a <= cs < b), -1)
-            out.setdefault(k, []).append((i, words))
+        for cs, k, words in mention_phrases(self.text, self.mentions):
+            out.setdefault(k, []).append((self.sentence_of(cs), words))
         return out
 
     @cached_property
     def number_phrases(self) -> dict[int, set[str]]:
-        return phrases_of(self.text, self.number_units)
+        """Placeholder -> the words of all its mentions' phrases (when there are any)."""
+        out: dict[int, set[str]] = {}
+        for k, phrases in self.mention_phrase_list.items():
+            if words := set().union(*(p for _, p in phrases)):
+                out[k] = words
+        return out
 
     def units(self, compact: str) -> float:
         """The share of the candidate's rows whose numbers (two or more with a unit) can share a unit.
@@ -471,3 +462,9 @@ class TextReading:
             seen += 1
             good += bool(set.intersection(*known))
         return round(good / seen, 2) if seen else 1.0
+
+
+@lru_cache(maxsize=32)
+def read(text: str) -> TextReading:
+    """The text's :class:`TextReading`, read once for the repairs and the ranking of the same draw."""
+    return TextReading(text)

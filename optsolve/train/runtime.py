@@ -279,9 +279,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     bindings the text's sentences support and by the share of its rows whose numbers share a unit, and
     groups whose comparisons between two variables point the way the text says come next
     (:mod:`optsolve.train.grounding`; session 12, docs/embedded.md)."""
-    from optsolve.train.grounding import TextReading
+    from optsolve.train.grounding import read
 
-    reading = TextReading(text) if text is not None else None
+    reading = read(text) if text is not None else None
     memo: dict[str, tuple[float, float]] = {}
 
     def checks(c: Candidate) -> tuple[float, float]:
@@ -327,9 +327,9 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
     right model is among the candidates more often and is picked more often (validation 284 -> 329 of
     600). ``until`` (a ``time.perf_counter()`` value) stops trying rewrites once passed."""
-    from optsolve.train.grounding import TextReading
+    from optsolve.train.grounding import read
 
-    reading = TextReading(text)
+    reading = read(text)
     seen = {c.compact for c in cands}
     out: list[Candidate] = []
     for c in cands:
