@@ -15,7 +15,8 @@ compared on identical draws:
 * ``share@K``: as vote, but groups by the share of the text's numbers they use first, more first (the
   embedded backend's rule since session 10: :func:`optsolve.train.runtime.vote` given ``n_numbers``);
 * ``grounded@K``: as share, with the share weighed by the bindings of numbers to variables the text's
-  sentences support, then comparisons between two variables the text agrees with, before the vote (the
+  sentences support and by the rows whose numbers share a unit, then comparisons between two variables
+  the text agrees with, before the vote (the
   embedded backend's ranking since session 12: :func:`optsolve.train.runtime.vote` given ``text``);
 * ``repaired@K``: as grounded, with the candidates' text-guided repairs added first (a comparison the text
   states the other way round, a bound on the wrong item, a coefficient another number of the same item
@@ -206,7 +207,7 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
         if top is None:
             bands["none solved"][0] += 1
             continue
-        share = min(1.0, top.votes / len(d["cands"][:total]))
+        share = top.votes / len(d["cands"][:total])          # votes count drawn candidates only
         band = bands[next(label for label, (lo, hi) in BANDS.items() if lo <= share < hi)]
         band[0] += 1
         band[1] += bool(top.right)
