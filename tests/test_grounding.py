@@ -188,3 +188,42 @@ def test_reassign_numbers_weighs_each_mention_of_a_repeated_value_on_its_own() -
     # values: 2, 4, 1, 5, 100, 75; corn's machine hours (5) in the human-labor row become its 1
     assert rice.reassign_numbers(decl + "<con> <n0> * <v0> + <n3> * <v1> <= <n4> <con> <n1> * <v0> + <n2> * <v1> <= <n5>") \
         == decl + "<con> <n0> * <v0> + <n2> * <v1> <= <n4> <con> <n1> * <v0> + <n2> * <v1> <= <n5>"
+
+
+def test_complete_writes_the_row_a_candidate_lacks_from_a_limit_and_the_numbers_beside_each_item() -> None:
+    # values: 2, 1, 40, 50, 30, 45, 5; the oven row is there, the flour row (1 kg, 2 kg, 50 kg) is not
+    bakery = TextReading(BAKERY)
+    head = "<var> <v0> bread <pos> <var> <v1> cakes <pos> <max> <n4> * <v0> + <n5> * <v1> " \
+           "<con> <n0> * <v0> + <n1> * <v1> <= <n2> <con> <v0> >= <n6>"
+    assert bakery.complete(head) == head + " <con> <n1> * <v0> + <n0> * <v1> <= <n3>"
+    assert bakery.complete(head + " <con> <n1> * <v0> + <n0> * <v1> <= <n3>") is None      # nothing lacking
+    assert head + " <con> <n1> * <v0> + <n0> * <v1> <= <n3>" in bakery.repairs(head)
+    # a requirement ("minimum requirements of 120 units of fiber") is a row to reach, not a capacity
+    packs = TextReading("A pack of fruit has 4 units of vitamin and 7.5 units of fiber. A pack of greens has "
+                        "7 units of vitamin and 5 units of fiber. The client must meet weekly minimum "
+                        "requirements of 100 units of vitamin and 120 units of fiber.")
+    decl = "<var> <v0> fruit <pos> <var> <v1> greens <pos> <min> <v0> + <v1> "
+    assert packs.complete(decl + "<con> <n0> * <v0> + <n2> * <v1> >= <n4>") == \
+        decl + "<con> <n0> * <v0> + <n2> * <v1> >= <n4> <con> <n1> * <v0> + <n3> * <v1> >= <n5>"
+    # a number stated beside an item is no limit; one variable is no row
+    assert TextReading("Vans carry 5 boxes. Trucks carry 9 boxes and 20 crates.").complete(
+        "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <n0> * <v0> + <n1> * <v1>") is None
+    assert bakery.complete("<var> <v0> bread <pos> <max> <n4> * <v0>") is None
+
+
+def test_complete_gives_the_objective_the_numbers_of_what_the_text_optimizes() -> None:
+    # values: 20, 8, 5, 1, 300; "whereas a bike": 5 and 1 are the bike's, 20 and 8 the van's
+    florist = TextReading("A florist ships flowers by van or by bike. A van carries 20 bouquets and burns 8 "
+                          "litres of fuel per trip, whereas a bike carries 5 bouquets and burns 1 litre of fuel "
+                          "per trip. At least 300 bouquets must be shipped. How many trips of each should be "
+                          "made to minimize the fuel burned?")
+    assert florist.goal_words == {"fuel", "burned"}
+    decl = "<var> <v0> van <pos> <var> <v1> bike <pos> "
+    row = " <con> <n0> * <v0> + <n2> * <v1> >= <n4>"
+    want = decl + "<min> <n1> * <v0> + <n3> * <v1>" + row
+    assert florist.complete(decl + "<min> <v0> + <v1>" + row) == want              # a plain sum
+    assert florist.complete(decl + "<min> <n0> * <v0> + <n2> * <v1>" + row) == want  # bouquets, not fuel
+    assert florist.complete(want) is None
+    # a goal naming only the items themselves ("the number of vans and bikes") leaves the objective alone
+    count = TextReading("A van carries 20 bouquets and a bike 5 bouquets. Minimize the number of vans and bikes.")
+    assert count.complete("<var> <v0> van <pos> <var> <v1> bike <pos> <min> <v0> + <v1>") is None

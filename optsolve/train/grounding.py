@@ -57,6 +57,13 @@ _FILLER = frozenset({"per", "each", "a", "an", "the", "and", "or", "to", "for", 
                      "times", "time", "more", "less", "than", "as", "on", "by", "with", "from", "respectively",
                      "which", "that", "it", "they", "will", "can", "must", "should", "this", "these", "new",
                      "additional", "extra", "other", "different", "type", "kind", "unit"})
+# words of a goal that never say what is optimized
+_GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity", "value", "how", "many",
+                      "much", "what", "should", "be", "made", "produced", "he", "she", "we", "you", "his",
+                      "her", "their", "its", "our"})
+# words before a limit with no comparison word that make it a requirement to reach, not a capacity
+_NEED = frozenset({"minimum", "need", "require", "required", "requirement", "demand", "demanded", "meet"})
+_GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
 # a sentence ends at . ! ? ; followed by a space or the end (not a decimal point), or at a line break
@@ -424,10 +431,137 @@ class TextReading:
 
     def repairs(self, compact: str) -> list[str]:
         """The distinct rewrites of a candidate to try: :meth:`repair`, :meth:`reassign_numbers`, and
-        both one after the other."""
+        both one after the other; then each of those and the candidate itself completed
+        (:meth:`complete`) where the text states an objective or a row it lacks."""
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None]
-        return [x for i, x in enumerate(out) if x is not None and x not in out[:i]]
+        out += [self.complete(x) for x in [compact, *out] if x is not None]
+        return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
+
+    def owner(self, pos: int, dist: dict[int, set[str]]) -> int | None:
+        """The variable a number mentioned at ``pos`` belongs to: the one named last before it in its
+        sentence, else the first named after it; None when its sentence names none ("A truck takes 30
+        units and produces 80 units of pollution whereas boats take 50 ... and 60 ...": 80 is the
+        truck's, 60 the boats')."""
+        before: int | None = None
+        after: int | None = None
+        for p, w in self.words[self.sentence_of(pos)]:
+            for j, ws in dist.items():
+                if w in ws:
+                    if p < pos:
+                        before = j
+                    elif after is None:
+                        after = j
+        return before if before is not None else after
+
+    def _in_table(self, pos: int) -> bool:
+        """Whether character ``pos`` stands on a table line (``| ... |``)."""
+        return self.text[self.text.rfind("\n", 0, pos) + 1:pos].lstrip().startswith("|")
+
+    @cached_property
+    def mention_words(self) -> list[set[str]]:
+        """The phrase (:func:`mention_phrases`) of each mention of :attr:`mentions`, in order."""
+        return [words for _, _, words in mention_phrases(self.text, self.mentions)]
+
+    @cached_property
+    def goal_words(self) -> set[str]:
+        """The words of what the text asks to optimize: after its first "maximize"/"minimize" (any form)
+        to the end of that sentence, content words only ("minimize the total amount of gas used" -> gas,
+        used)."""
+        if (m := _GOAL.search(self.text)) is None:
+            return set()
+        end = self.spans[self.sentence_of(m.start())][1]
+        return {_unit(w) for w in _WORD.findall(self.text[m.end():end])} - _FILLER - _STOP - _GENERIC
+
+    def _owned(self, dist: dict[int, set[str]], want: set[str], units: set[str] | None = None
+               ) -> dict[int, int]:
+        """Variable -> the number stated beside it (:meth:`owner`) whose phrase agrees best with the
+        words ``want`` (shared words over all; in a unit ``units`` allows), for the variables where one
+        number does so strictly better than any other."""
+        best: dict[int, dict[int, float]] = {}
+        for (cs, _, k, unit), words in zip(self.mentions, self.mention_words, strict=True):
+            if not words or (units and unit and unit not in units):
+                continue
+            score = len(words & want) / len(words | want)
+            if score <= 0 or (j := self.owner(cs, dist)) is None:
+                continue
+            best.setdefault(j, {})
+            best[j][k] = max(best[j].get(k, 0.0), score)
+        out: dict[int, int] = {}
+        for j, scores in best.items():
+            ranked = sorted(scores.items(), key=lambda x: -x[1])
+            if len(ranked) == 1 or ranked[1][1] < ranked[0][1]:
+                out[j] = ranked[0][0]
+        return out
+
+    def complete(self, compact: str) -> str | None:
+        """The candidate with what the text states and it lacks written in, or None when nothing is:
+
+        * **the objective**: when every variable has a number stated beside it whose phrase names what
+          the text optimizes ("minimize the total amount of gas used"; "a car ... uses 10 units of gas")
+          and the candidate's objective agrees less with it (a plain sum, or numbers of another kind),
+          the objective becomes those numbers times their variables, in the same sense;
+        * **a row**: a number the candidate does not use, stated in a sentence naming no variable ("the
+          bakery receives 50 kg of flour a week"), becomes the limit of a row over the variables with a
+          number of its kind stated beside them ("1 kg of flour", "2 kg of flour"), at least two of
+          them; ``>=`` when the words before it say "at least" (or the like), else ``<=``.
+
+        As for the other repairs, the solver and the ranking decide whether the rewrite is kept."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        if len(names) < 2:
+            return None
+        dist = self.distinct_words(names)
+        changed = False
+        # the objective
+        name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
+        want = self.goal_words - name_words
+        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
+        if want and obj is not None:
+            fill = self._owned(dist, want)
+            if len(fill) == len(names):
+                end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>", "<min>", "<max>")),
+                           len(toks))
+
+                def agreement(pairs: list[tuple[int, int]]) -> float:
+                    scores = {j: 0.0 for j in names}
+                    for k, j in pairs:
+                        for (cs, _, kk, _), words in zip(self.mentions, self.mention_words, strict=True):
+                            if kk == k and words and self.owner(cs, dist) == j:
+                                scores[j] = max(scores[j], len(words & want) / len(words | want))
+                    return sum(scores.values()) / len(scores)
+
+                new = [(k, j) for j, k in sorted(fill.items())]
+                if agreement(new) > agreement(number_pairs(toks[obj:end])):
+                    body = " + ".join(f"<n{k}> * <v{j}>" for k, j in new).split()
+                    toks[obj + 1:end] = body
+                    changed = True
+        # rows
+        used = {int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t))}
+        prev_end = 0
+        added: set[int] = set()
+        for (cs, ce, r, unit), words in zip(self.mentions, self.mention_words, strict=True):
+            start, prev_end = prev_end, ce
+            if r in used or r in added or not words or self.owner(cs, dist) is not None \
+                    or self._in_table(cs):
+                continue
+            coefs = self._owned(dist, words, {unit} if unit else None)
+            coefs = {j: k for j, k in coefs.items() if k != r}
+            if len(coefs) < 2:
+                continue
+            first = self.spans[self.sentence_of(cs)][0]
+            # the words since the previous number, else since the sentence's start ("a minimum of 80
+            # grams of protein, 50 grams of fat")
+            rel = relation(self.text[max(start, first):cs])
+            rel = rel if rel is not None else relation(self.text[first:cs])
+            if rel is None and _NEED.intersection(w for p, w in self.words[self.sentence_of(cs)] if p < cs):
+                rel = 1             # "the client must meet their weekly minimum requirements of 100 units"
+            op = ">=" if rel == 1 else "<="
+            row = " + ".join(f"<n{k}> * <v{j}>" for j, k in sorted(coefs.items()))
+            toks += ["<con>", *row.split(), op, f"<n{r}>"]
+            added.add(r)
+            changed = True
+        return " ".join(toks) if changed else None
 
     @cached_property
     def mention_phrase_list(self) -> dict[int, list[tuple[int, set[str]]]]:
