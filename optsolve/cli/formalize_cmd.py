@@ -175,6 +175,8 @@ def agreement_words(agreement: dict[str, Any] | None, confidence: float, samples
     """"7/16 candidates agree" or "2/3 sample(s) agree": what the confidence counts."""
     if agreement:
         what = "candidates" if agreement.get("basis") == "candidates" else "sample(s)"
+        if what == "candidates" and agreement["votes"] == 0:
+            return f"0/{agreement['of']} candidates agree: one of them rewritten from the text"
         return f"{agreement['votes']}/{agreement['of']} {what} agree"
     n = max(1, samples)
     return f"{round(confidence * n)}/{n} sample(s) agree"
@@ -185,6 +187,10 @@ def low_agreement(agreement: dict[str, Any] | None) -> str | None:
     the embedded model's held-out problems such answers were right 2 times in 32: docs/formalize.md)."""
     if not agreement or agreement.get("basis") != "candidates" or agreement["votes"] * 4 >= agreement["of"]:
         return None
+    if agreement["votes"] == 0:
+        return (f"optsolve: warning: low agreement: none of the {agreement['of']} candidates drawn reach this "
+                "optimum; the formulation shown is one of them rewritten where the text's sentences contradict "
+                "or complete it (such answers were right about 3 times in 10 on held-out problems): check it")
     return (f"optsolve: warning: low agreement: only {agreement['votes']} of the {agreement['of']} candidates "
             "reach this optimum, so it is likely wrong")
 

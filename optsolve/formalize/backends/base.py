@@ -41,8 +41,9 @@ class LLMBackend(ABC):
     def agreement(self, completion: str) -> tuple[int, int] | None:
         """For a backend that draws several candidates itself and votes among them (the embedded
         model): how many of the candidates it drew agree with ``completion`` (a string it returned
-        for the latest problems) and how many it drew. ``None`` for every other backend, whose
-        agreement is measured by the formalizer's own ``--samples``."""
+        for the latest problems) and how many it drew. None agree (0) when ``completion`` is not one it
+        drew but one it rewrote from the text (the embedded model's repairs). ``None`` for every other
+        backend, whose agreement is measured by the formalizer's own ``--samples``."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing

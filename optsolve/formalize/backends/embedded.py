@@ -89,9 +89,10 @@ class EmbeddedBackend(LLMBackend):
                                        max_new_tokens=self.max_new_tokens, max_seconds=max_s,
                                        adaptive=self.adaptive and k == self.samples)
         out = [c.to_text() for c in cands]
-        # agreement over the candidates drawn: a repaired one (rewritten from the text) is not a vote
+        # agreement over the candidates drawn: a repaired one (rewritten from the text) is not a vote, and
+        # one no drawn candidate agrees with reports 0
         drawn = sum(not c.repaired for c in cands)
-        return out, {t: (max(1, c.votes), drawn) for c, t in zip(cands, out) if c.ok}
+        return out, {t: (c.votes, drawn) for c, t in zip(cands, out) if c.ok}
 
     def agreement(self, completion: str) -> tuple[int, int] | None:
         """The solved candidates in ``completion``'s objective group, of all drawn for its problem."""

@@ -51,9 +51,9 @@ class ScriptedBackend(LLMBackend):
                 ag = item.get("agreement")
                 if ag is not None:
                     if not (isinstance(ag, list) and len(ag) == 2 and all(isinstance(x, int) for x in ag)
-                            and 0 < ag[0] <= ag[1]):
+                            and 0 <= ag[0] <= ag[1] and ag[1] > 0):
                         raise ConfigError(f"scripted agreement {ag!r} is not [votes, drawn] with "
-                                          "0 < votes <= drawn", hint='e.g. "agreement": [7, 16]')
+                                          "0 <= votes <= drawn, drawn > 0", hint='e.g. "agreement": [7, 16]')
                     self._agreement.update({t: (ag[0], ag[1]) for t in texts})
             else:
                 self._queue.append(_reply_text(item))
