@@ -63,6 +63,7 @@ _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity",
                       "her", "their", "its", "our"})
 # words before a limit with no comparison word that make it a requirement to reach, not a capacity
 _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "demand", "demanded", "meet"})
+_DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
@@ -219,7 +220,10 @@ def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
         elif text[ce:ce + 3].lstrip().startswith("%"):
             unit = "%"
         else:
-            unit = next((_unit(w) for w in _WORD.findall(text[ce:ce + 40])[:3] if fold(w) not in _FILLER), None)
+            after = text[ce:ce + 40]
+            if (stop := _END.search(after)) is not None:     # not past the sentence ("cannot exceed 80. A ...")
+                after = after[:stop.start()]
+            unit = next((_unit(w) for w in _WORD.findall(after)[:3] if fold(w) not in _FILLER), None)
         out.append((cs, ce, k, unit))
     return out
 
@@ -471,7 +475,11 @@ class TextReading:
         if (m := _GOAL.search(self.text)) is None:
             return set()
         end = self.spans[self.sentence_of(m.start())][1]
-        return {_unit(w) for w in _WORD.findall(self.text[m.end():end])} - _FILLER - _STOP - _GENERIC
+        raw = _WORD.findall(self.text[m.end():end])
+        words = {_unit(w) for w in raw} - _FILLER - _STOP - _GENERIC
+        if any(w.lower() == "time" for w in raw):       # "the total time spent": minutes, hours (not "times")
+            words |= _DURATIONS
+        return words
 
     def _owned(self, dist: dict[int, set[str]], want: set[str], units: set[str] | None = None
                ) -> dict[int, int]:
@@ -536,6 +544,25 @@ class TextReading:
                     body = " + ".join(f"<n{k}> * <v{j}>" for k, j in new).split()
                     toks[obj + 1:end] = body
                     changed = True
+        # a row summing plain variables against a limit whose phrase the numbers beside each item share
+        # ("Truck A requires 3 workers while truck B requires 4 workers ... has employed 150 workers":
+        # truck_a + truck_b <= 150 becomes 3 truck_a + 4 truck_b <= 150)
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if len(body) < 5 or body[-2] not in ("<=", ">=") or (m := _NUM.fullmatch(body[-1])) is None:
+                continue
+            lhs = body[:-2]
+            if lhs[1::2] != ["+"] * (len(lhs) // 2) or not all(_VAR.fullmatch(t) for t in lhs[::2]):
+                continue
+            r = int(m.group(1))
+            slots = [int(t[2:-1]) for t in lhs[::2]]
+            phrase, units = self.number_phrases.get(r), self.number_units.get(r)
+            if not phrase:
+                continue
+            coefs = self._owned(dist, phrase, units)
+            if all(j in coefs and coefs[j] != r for j in slots):
+                toks[a + 1:b] = [*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in slots).split(), *body[-2:]]
+                changed = True
         # rows
         used = {int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t))}
         prev_end = 0
@@ -596,6 +623,15 @@ class TextReading:
             seen += 1
             good += bool(set.intersection(*known))
         return round(good / seen, 2) if seen else 1.0
+
+
+_LP = re.compile(r"\bLPs?\b|\b(?i:linear program)")
+
+
+def declares_lp(text: str) -> bool:
+    """Whether the text asks for a linear program ("Formulate a LP", "as a linear programming problem"):
+    its variables are then continuous, whatever the model declares."""
+    return _LP.search(text) is not None
 
 
 @lru_cache(maxsize=32)
