@@ -227,3 +227,22 @@ def test_complete_gives_the_objective_the_numbers_of_what_the_text_optimizes() -
     # a goal naming only the items themselves ("the number of vans and bikes") leaves the objective alone
     count = TextReading("A van carries 20 bouquets and a bike 5 bouquets. Minimize the number of vans and bikes.")
     assert count.complete("<var> <v0> van <pos> <var> <v1> bike <pos> <min> <v0> + <v1>") is None
+
+
+def test_complete_fills_a_plain_sum_row_and_reads_time_as_durations() -> None:
+    # values: 3, 4, 40, 50, 150; the workers' row was written as a plain sum
+    crews = TextReading("A depot runs vans and trucks. A van needs 3 workers while a truck needs 4 workers. A van "
+                        "moves 40 parcels and a truck moves 50 parcels. The depot has 150 workers. Maximize the "
+                        "parcels moved.")
+    decl = "<var> <v0> van <pos> <var> <v1> truck <pos> <max> <n2> * <v0> + <n3> * <v1> "
+    assert crews.complete(decl + "<con> <v0> + <v1> <= <n4>") == decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n4>"
+    # a plain sum whose limit names no number beside the items (a count of containers) stays
+    boxes = TextReading("Boxes hold 3 kg and crates hold 14 kg. The number of containers cannot exceed 80. "
+                        "Kg shipped are to be maximized.")
+    assert 2 not in boxes.number_units            # 80 has no unit ("80. Maximize the kg" gave it kg)
+    assert boxes.complete("<var> <v0> boxes <pos> <var> <v1> crates <pos> <max> <n0> * <v0> + <n1> * <v1> "
+                          "<con> <v0> + <v1> <= <n2>") is None
+    tea = TextReading("Black tea takes 2 minutes to brew and green tea 3 minutes. Minimize the total time spent.")
+    assert {"minute", "hour", "spent"} <= tea.goal_words
+    assert tea.complete("<var> <v0> black <pos> <var> <v1> green <pos> <min> <v0> + <v1>") == \
+        "<var> <v0> black <pos> <var> <v1> green <pos> <min> <n0> * <v0> + <n1> * <v1>"
