@@ -625,15 +625,6 @@ class TextReading:
         return round(good / seen, 2) if seen else 1.0
 
 
-_LP = re.compile(r"\bLPs?\b|\b(?i:linear program)")
-
-
-def declares_lp(text: str) -> bool:
-    """Whether the text asks for a linear program ("Formulate a LP", "as a linear programming problem"):
-    its variables are then continuous, whatever the model declares."""
-    return _LP.search(text) is not None
-
-
 @lru_cache(maxsize=32)
 def read(text: str) -> TextReading:
     """The text's :class:`TextReading`, read once for the repairs and the ranking of the same draw."""
