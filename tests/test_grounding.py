@@ -33,6 +33,8 @@ TRUCK_HEAD = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <
     ("Vans must be fewer than trucks.", -1),
     ("Vans cost $5 and trucks cost $8.", None),
     ("At least 3 vans and at most 4 trucks.", None),          # both kinds: no verdict
+    ("The number of clerks cannot be larger than the number of nurses.", -1),   # not "larger than"
+    ("Vans must not be fewer than trucks.", 1),
 ])
 def test_relation_reads_the_comparison_words(sentence: str, want: int | None) -> None:
     assert relation(sentence) == want
@@ -246,3 +248,13 @@ def test_complete_fills_a_plain_sum_row_and_reads_time_as_durations() -> None:
     assert {"minute", "hour", "spent"} <= tea.goal_words
     assert tea.complete("<var> <v0> black <pos> <var> <v1> green <pos> <min> <v0> + <v1>") == \
         "<var> <v0> black <pos> <var> <v1> green <pos> <min> <n0> * <v0> + <n1> * <v1>"
+
+
+def test_a_difference_between_two_items_is_a_comparison_too() -> None:
+    # "at most 50 more regular packages than premium packages": regular <= premium + 50
+    packs = TextReading("A company makes premium packages and regular packages. It can make at most 50 more "
+                        "regular packages than premium packages.")
+    decl = "<var> <v0> premium_packages <nint> <var> <v1> regular_packages <nint> <max> <v0> + <v1> "
+    assert packs.comparisons(decl + "<con> <v1> <= <v0> + <n0>") == 1.0
+    assert packs.comparisons(decl + "<con> <v0> <= <v1> + <n0>") == 0.0
+    assert packs.repair(decl + "<con> <v0> <= <v1> + <n0>") == decl + "<con> <v1> <= <v0> + <n0>"

@@ -43,10 +43,15 @@ _STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "
 # comparison words, "first item OP second item"; a phrase inside a longer one of the other kind is the
 # longer one's ("not exceed", "not less than")
 _GE = ("at least", "not less than", "no less than", "more than", "greater than", "exceed", "larger than",
-       "minimum of", "as many", "as much", "surpass", "outnumber", "higher than", "bigger than")
+       "minimum of", "as many", "as much", "surpass", "outnumber", "higher than", "bigger than",
+       "not be less than", "not be fewer than", "no fewer than", "not fewer than", "not be smaller than",
+       "not smaller than", "no smaller than", "not be lower than", "not lower than", "no lower than")
 _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "fewer than", "cannot exceed",
        "can't exceed", "never exceed", "smaller than", "lower than", "maximum of", "up to", "not be more than",
-       "not be greater than", "not go above")
+       "not be greater than", "not go above", "not be larger than", "not larger than", "no larger than",
+       "not greater than", "no greater than", "not be higher than", "not higher than", "no higher than",
+       "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
+       "can't be greater than")
 _GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
 _LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
 _WORD = re.compile(r"[A-Za-z]+")
@@ -168,10 +173,14 @@ def number_pairs(section: list[str]) -> list[tuple[int, int]]:
 
 def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     """``(a, op, b)`` for a row comparing variable a with variable b (op +1 for >=, -1 for <=), with at
-    most a number multiplying one side (``<vA> >= <nK> * <vB>``)."""
+    most a number multiplying one side (``<vA> >= <nK> * <vB>``) or added to the right one
+    (``<vA> <= <vB> + <nK>``: "at most 50 more A than B")."""
     if section[0] != "<con>":
         return []
     body = section[1:]
+    if len(body) == 5 and body[1] in ("<=", ">=") and body[3] == "+" and (a := _VAR.fullmatch(body[0])) \
+            and (b := _VAR.fullmatch(body[2])) and _NUM.fullmatch(body[4]) and a.group(1) != b.group(1):
+        return [(int(a.group(1)), 1 if body[1] == ">=" else -1, int(b.group(1)))]
     ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
     if len(ops) != 1 or "(" in body or "+" in body or "-" in body:
         return []
