@@ -258,3 +258,18 @@ def test_a_difference_between_two_items_is_a_comparison_too() -> None:
     assert packs.comparisons(decl + "<con> <v1> <= <v0> + <n0>") == 1.0
     assert packs.comparisons(decl + "<con> <v0> <= <v1> + <n0>") == 0.0
     assert packs.repair(decl + "<con> <v0> <= <v1> + <n0>") == decl + "<con> <v1> <= <v0> + <n0>"
+
+
+def test_limits_find_two_rows_whose_limits_trade_places() -> None:
+    # values: 42, 8, 9, 74, 20, 8.5, 200, 450
+    diet = TextReading("An athlete eats protein bars and bananas.\n"
+                       "- Protein bars: cost $42, 8 grams of carbohydrates, 9 grams of fiber\n"
+                       "- Bananas: cost $74, 20 grams of carbohydrates, 8.5 grams of fiber\n"
+                       "No less than 200 grams of fiber are required. There must be at least 450 grams of "
+                       "carbohydrates.")
+    decl = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
+    right = decl + "<con> <n1> * <v0> + <n4> * <v1> >= <n7> <con> <n2> * <v0> + <n5> * <v1> >= <n6>"
+    wrong = decl + "<con> <n1> * <v0> + <n4> * <v1> >= <n6> <con> <n2> * <v0> + <n5> * <v1> >= <n7>"
+    assert diet.limits(right) == 1.0 and diet.limits(wrong) == 0.0
+    assert diet.swap_limits(wrong) == right and diet.swap_limits(right) is None
+    assert right in diet.repairs(wrong)

@@ -447,7 +447,8 @@ class TextReading:
         both one after the other; then each of those and the candidate itself completed
         (:meth:`complete`) where the text states an objective or a row it lacks."""
         fixed = self.repair(compact)
-        out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None]
+        out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
+               self.swap_limits(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -598,6 +599,72 @@ class TextReading:
             added.add(r)
             changed = True
         return " ".join(toks) if changed else None
+
+    def _limit_rows(self, toks: list[str]) -> list[tuple[int, int, list[int], int]]:
+        """(start, end, coefficient placeholders, limit placeholder) of each ``<con>`` row
+        ``... <nK> * <vJ> ... op <nR>`` with two or more coefficients and no parentheses."""
+        out = []
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if "(" in body or len(body) < 3 or body[-2] not in ("<=", ">=") or \
+                    (m := _NUM.fullmatch(body[-1])) is None or any(t in ("<=", ">=") for t in body[:-2]):
+                continue
+            ks = [int(n.group(1)) for t in range(len(body) - 4)
+                  if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
+            if len(ks) >= 2:
+                out.append((a, b, ks, int(m.group(1))))
+        return out
+
+    def _fit(self, ks: list[int], r: int) -> float:
+        """How far the phrases of the numbers ``ks`` agree with limit ``r``'s (mean of each one's best
+        mention, shared words over all words)."""
+        limit = self.number_phrases.get(r)
+        if not limit:
+            return 0.0
+        return sum(max((len(p & limit) / len(p | limit) for _, p in self.mention_phrase_list.get(k, []) if p),
+                       default=0.0) for k in ks) / len(ks)
+
+    def _swaps(self, toks: list[str]) -> list[tuple[int, int]]:
+        """Pairs (i, j) of :meth:`_limit_rows` whose coefficients fit each other's limit better than their
+        own (the sum of both fits grows by more than a tenth when the limits trade places)."""
+        rows = self._limit_rows(toks)
+        out = []
+        for i, (_, _, ki, ri) in enumerate(rows):
+            for j in range(i + 1, len(rows)):
+                kj, rj = rows[j][2], rows[j][3]
+                if ri != rj and self._fit(ki, rj) + self._fit(kj, ri) > self._fit(ki, ri) + self._fit(kj, rj) + 0.1:
+                    out.append((i, j))
+        return out
+
+    def limits(self, compact: str) -> float:
+        """The share of the candidate's rows (two or more coefficients against a number) whose limit no
+        other row's coefficients fit better in trade for its own: a row of carbohydrate grams against
+        "200 grams of fiber" beside a row of fiber grams against "450 grams of carbohydrates" has the
+        two limits the wrong way round."""
+        toks = compact.split()
+        rows = self._limit_rows(toks)
+        if not rows:
+            return 1.0
+        bad = {x for pair in self._swaps(toks) for x in pair}
+        return round(1 - len(bad) / len(rows), 2)
+
+    def swap_limits(self, compact: str) -> str | None:
+        """The candidate with the limits (and their comparison signs) of each pair :meth:`_swaps` finds
+        traded, or None when there is none."""
+        toks = compact.split()
+        rows = self._limit_rows(toks)
+        pairs = self._swaps(toks)
+        if not pairs:
+            return None
+        out = list(toks)
+        done: set[int] = set()
+        for i, j in pairs:
+            if i in done or j in done:
+                continue
+            (_, bi, _, _), (_, bj, _, _) = rows[i], rows[j]
+            out[bi - 2:bi], out[bj - 2:bj] = toks[bj - 2:bj], toks[bi - 2:bi]
+            done |= {i, j}
+        return " ".join(out)
 
     @cached_property
     def mention_phrase_list(self) -> dict[int, list[tuple[int, set[str]]]]:
