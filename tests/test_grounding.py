@@ -273,3 +273,20 @@ def test_limits_find_two_rows_whose_limits_trade_places() -> None:
     assert diet.limits(right) == 1.0 and diet.limits(wrong) == 0.0
     assert diet.swap_limits(wrong) == right and diet.swap_limits(right) is None
     assert right in diet.repairs(wrong)
+
+
+def test_totals_write_a_total_over_all_the_variables() -> None:
+    # values: 350, 1000, 40; the total bound was put on one item, the count objective given the wages
+    firm = TextReading("A firm hires drafters and interns. A drafter earns $350 and an intern $1000. The total "
+                       "number of employees must be no less than 40. Minimize the staff size.")
+    decl = "<var> <v0> drafters <nint> <var> <v1> interns <nint> "
+    assert firm.totals(decl + "<min> <v0> + <v1> <con> <v1> >= <n2>") == \
+        decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>"
+    assert firm.totals(decl + "<min> <n0> * <v0> + <n1> * <v1> <con> <v0> + <v1> >= <n2>") == \
+        decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>"
+    assert firm.totals(decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>") is None
+    # a bound whose sentence names the item, and a count some number's phrase measures, stay
+    vans = TextReading("A van carries 20 parcels and a bike 5 parcels. At most 4 vans in total. Maximize the "
+                       "number of parcels.")
+    assert vans.totals("<var> <v0> van <pos> <var> <v1> bike <pos> <max> <n0> * <v0> + <n1> * <v1> "
+                       "<con> <v0> <= <n2>") is None

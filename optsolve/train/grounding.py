@@ -68,6 +68,9 @@ _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity",
                       "her", "their", "its", "our"})
 # words before a limit with no comparison word that make it a requirement to reach, not a capacity
 _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "demand", "demanded", "meet"})
+# words of a sentence about all the items together, and of a goal that counts them
+_TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
+_COUNT = re.compile(r"\bnumber of\b|\bstaff size\b|\bheadcount\b|\bsize of the (?:staff|workforce|team)\b")
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
@@ -448,9 +451,44 @@ class TextReading:
         (:meth:`complete`) where the text states an objective or a row it lacks."""
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
-               self.swap_limits(compact)]
+               self.swap_limits(compact), self.totals(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
+
+    def totals(self, compact: str) -> str | None:
+        """The candidate with what the text says of a total written over all the variables, or None when
+        nothing is: a bound on one variable whose number's sentences name no variable but speak of a total
+        ("The total number of employees must be no less than 40": interns >= 40 becomes the sum >= 40),
+        and an objective with coefficients where the text asks to optimize a plain count ("minimize the
+        staff size", "the total number of workers") that no number's phrase measures."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        if len(names) < 2:
+            return None
+        dist = self.distinct_words(names)
+        total = " + ".join(f"<v{j}>" for j in sorted(names)).split()
+        changed = False
+        for a, b in reversed(section_bounds(toks)):
+            body = toks[a + 1:b]
+            if len(body) != 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">=") \
+                    or (m := _NUM.fullmatch(body[2])) is None:
+                continue
+            sents = self.mention_sentences.get(int(m.group(1)), set())
+            if sents and all(not any(ws & self.word_sets[i] for ws in dist.values() if ws)
+                             and self.word_sets[i] & _TOTAL for i in sents):
+                toks[a + 1:b] = [*total, *body[1:]]
+                changed = True
+        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
+        if obj is not None and (m := _GOAL.search(self.text)) is not None:
+            end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks))
+            goal = self.text[m.end():self.spans[self.sentence_of(m.start())][1]].lower()
+            name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
+            want = self.goal_words - name_words - _DURATIONS
+            measured = any(p & want for p in self.mention_words)
+            if _COUNT.search(goal) and not measured and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
+                toks[obj + 1:end] = total
+                changed = True
+        return " ".join(toks) if changed else None
 
     def owner(self, pos: int, dist: dict[int, set[str]]) -> int | None:
         """The variable a number mentioned at ``pos`` belongs to: the one named last before it in its
