@@ -38,7 +38,7 @@ from optsolve.train.numbers import mask_numbers
 
 # words of a variable name that never tell two items apart
 _STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "units", "to", "for", "in",
-                   "per", "x", "each", "amount", "total"})
+                   "per", "each", "amount", "total"})
 
 # comparison words, "first item OP second item"; a phrase inside a longer one of the other kind is the
 # longer one's ("not exceed", "not less than")
