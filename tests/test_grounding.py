@@ -290,3 +290,9 @@ def test_totals_write_a_total_over_all_the_variables() -> None:
                        "number of parcels.")
     assert vans.totals("<var> <v0> van <pos> <var> <v1> bike <pos> <max> <n0> * <v0> + <n1> * <v1> "
                        "<con> <v0> <= <n2>") is None
+    assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v1> >= <n2>") == 0.5
+    assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>") == 1.0
+    # a count of something other than the items or the staff ("patients helped") is not a plain count
+    lab = TextReading("A lab makes gel and cream. Gel treats 20 people and cream 25 people. Maximize the number "
+                      "of patients helped.")
+    assert lab.totals("<var> <v0> gel <pos> <var> <v1> cream <pos> <max> <n0> * <v0> + <n1> * <v1>") is None

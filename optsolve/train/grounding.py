@@ -71,6 +71,8 @@ _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "dem
 # words of a sentence about all the items together, and of a goal that counts them
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\bnumber of\b|\bstaff size\b|\bheadcount\b|\bsize of the (?:staff|workforce|team)\b")
+_STAFF = frozenset({"staff", "size", "worker", "employee", "member", "personnel", "workforce", "team", "people",
+                    "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
@@ -455,6 +457,11 @@ class TextReading:
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
+    def total_check(self, compact: str) -> float:
+        """1.0, or 0.5 when :meth:`totals` would rewrite the candidate (a total written on one item, or
+        a count the text asks for written with coefficients)."""
+        return 0.5 if self.totals(compact) is not None else 1.0
+
     def totals(self, compact: str) -> str | None:
         """The candidate with what the text says of a total written over all the variables, or None when
         nothing is: a bound on one variable whose number's sentences name no variable but speak of a total
@@ -483,9 +490,11 @@ class TextReading:
             end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks))
             goal = self.text[m.end():self.spans[self.sentence_of(m.start())][1]].lower()
             name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
-            want = self.goal_words - name_words - _DURATIONS
-            measured = any(p & want for p in self.mention_words)
-            if _COUNT.search(goal) and not measured and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
+            want = self.goal_words - name_words
+            # a count of the items themselves or of the staff ("the total number of workers"), which no
+            # number's phrase measures ("3 workers per truck" would)
+            counted = want <= _STAFF and not any(p & want for p in self.mention_words)
+            if _COUNT.search(goal) and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
                 toks[obj + 1:end] = total
                 changed = True
         return " ".join(toks) if changed else None

@@ -292,7 +292,8 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
             if reading is None:
                 memo[c.compact] = (cov, 1.0)
             else:
-                fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact)
+                fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact) \
+                    * reading.total_check(c.compact)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
         return memo[c.compact]
 
