@@ -296,3 +296,28 @@ def test_totals_write_a_total_over_all_the_variables() -> None:
     lab = TextReading("A lab makes gel and cream. Gel treats 20 people and cream 25 people. Maximize the number "
                       "of patients helped.")
     assert lab.totals("<var> <v0> gel <pos> <var> <v1> cream <pos> <max> <n0> * <v0> + <n1> * <v1>") is None
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("The quantities must be non-negative integers.", True),
+    ("Fractional workers are not allowed.", True),
+    ("Only whole numbers of each can be chosen.", True),
+    ("At most a fraction of the land is farmed.", False),
+    ("Formulate an LP.", False),
+])
+def test_declares_integers(text: str, want: bool) -> None:
+    from optsolve.train.grounding import declares_integers
+
+    assert declares_integers(text) is want
+
+
+def test_a_text_that_says_whole_numbers_has_its_candidates_solved_in_integers() -> None:
+    from optsolve.train.runtime import check_candidate
+
+    # max 3 x + 2 y, 2 x + 2 y <= 5: 7.5 in reals (x = 2.5), 6 in integers (x = 2)
+    compact = "<var> <v0> x <pos> <var> <v1> y <pos> <max> <n0> * <v0> + <n1> * <v1> <con> <n1> * <v0> + <n1> * <v1> <= <n2>"
+    real, whole = Candidate(compact), Candidate(compact)
+    check_candidate(real, [3.0, 2.0, 5.0])
+    check_candidate(whole, [3.0, 2.0, 5.0], integral=True)
+    assert real.objective == pytest.approx(7.5) and whole.objective == pytest.approx(6.0)
+    assert whole.formulation["variables"]["x"]["domain"] == "nonnegative_integers"

@@ -748,6 +748,16 @@ class TextReading:
         return round(good / seen, 2) if seen else 1.0
 
 
+_INTEGRAL = re.compile(r"\binteger|\bwhole (?:number|unit)|\bfractional\b[^.]{0,40}\bnot\b|\bcannot be fraction|"
+                       r"\bno fraction|\bindivisible\b", re.IGNORECASE)
+
+
+def declares_integers(text: str) -> bool:
+    """Whether the text says its quantities are whole numbers ("The quantities must be non-negative
+    integers", "Fractional workers are not allowed", "Only whole numbers of each can be chosen")."""
+    return _INTEGRAL.search(text) is not None
+
+
 @lru_cache(maxsize=32)
 def read(text: str) -> TextReading:
     """The text's :class:`TextReading`, read once for the repairs and the ranking of the same draw."""

@@ -173,6 +173,7 @@ class EmbeddedModel:
 
 
 RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
+INTEGRAL = {"reals": "integers", "nonnegative_reals": "nonnegative_integers"}
 
 
 def relax_integers(formulation: dict[str, Any]) -> dict[str, Any]:
@@ -182,11 +183,13 @@ def relax_integers(formulation: dict[str, Any]) -> dict[str, Any]:
     return formulation
 
 
-def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, relax: bool = False) -> None:
+def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, relax: bool = False,
+                    integral: bool = False) -> None:
     """Decode, compile and solve one candidate in place (sets formulation/status/objective/error).
 
     ``relax`` (a diagnostic for benchmarks whose reference optimum is an LP optimum) makes integer
-    variables continuous before solving."""
+    variables continuous before solving; ``integral`` (the text says the quantities are whole
+    numbers: :func:`optsolve.train.grounding.declares_integers`) makes continuous ones integer."""
     if c.error is not None and c.error.startswith("output cut"):
         # salvage a run-on output (a small model may repeat itself to the bound): keep its complete
         # statements, the last one dropped
@@ -200,6 +203,9 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
             c.error = exc.message
         if relax and c.formulation is not None:
             relax_integers(c.formulation)
+        elif integral and c.formulation is not None:
+            for v in c.formulation["variables"].values():
+                v["domain"] = INTEGRAL.get(v["domain"], v["domain"])
     if c.formulation is None:
         return
     try:
@@ -220,7 +226,8 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
         c.status = "error"
 
 
-def check_all(cands: list[Candidate], values: list[float], relax: bool = False, checked: int = 0) -> None:
+def check_all(cands: list[Candidate], values: list[float], relax: bool = False, checked: int = 0,
+              integral: bool = False) -> None:
     """:func:`check_candidate` on every candidate, each distinct output solved once (identical outputs
     solve identically); the first ``checked`` candidates are already checked."""
     seen = {c.compact: c for c in cands[:checked]}
@@ -229,7 +236,7 @@ def check_all(cands: list[Candidate], values: list[float], relax: bool = False, 
             d = seen[c.compact]
             c.formulation, c.error, c.status, c.objective = d.formulation, d.error, d.status, d.objective
             continue
-        check_candidate(c, values, relax=relax)
+        check_candidate(c, values, relax=relax, integral=integral)
         seen[c.compact] = c
 
 
@@ -328,8 +335,9 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
     right model is among the candidates more often and is picked more often (validation 284 -> 329 of
     600). ``until`` (a ``time.perf_counter()`` value) stops trying rewrites once passed."""
-    from optsolve.train.grounding import read
+    from optsolve.train.grounding import declares_integers, read
 
+    integral = declares_integers(text)
     reading = read(text)
     seen = {c.compact for c in cands}
     out: list[Candidate] = []
@@ -343,7 +351,7 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
                 continue
             seen.add(fixed)
             r = Candidate(fixed, repaired=True)
-            check_candidate(r, values, relax=relax)
+            check_candidate(r, values, relax=relax, integral=integral)
             out.append(r)
     return out
 
@@ -360,18 +368,22 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     solve (the fast path for interactive use; voting needs the samples).
 
     ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`) before the
-    ranking.
+    ranking. When the text says its quantities are whole numbers, every candidate is solved with integer
+    variables, whatever it declares.
 
     When the model ships a learned verifier (:mod:`optsolve.train.verifier`) and ``verify`` is on, the
     samples are always drawn and the solved candidates are ranked by the verifier's scores (objective
     groups by their best score) instead of by votes; ``adaptive`` is then ignored.
     """
+    from optsolve.train.grounding import declares_integers
+
     verifier = verify and getattr(model, "verifier", None) is not None
     adaptive = adaptive and not verifier
+    integral = declares_integers(text)      # "The quantities must be non-negative integers"
     t0 = time.perf_counter()
     gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
-    check_candidate(gen.candidates[0], values, relax=relax)
+    check_candidate(gen.candidates[0], values, relax=relax, integral=integral)
     left = max_seconds - (time.perf_counter() - t0)
     if k > 1 and left > 0.2 and not (adaptive and gen.candidates[0].ok):
         more, _ = model.generate(text, k=k - 1, temperature=temperature, seed=seed,
@@ -379,7 +391,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         gen.candidates += more.candidates
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
-    check_all(gen.candidates, values, relax=relax, checked=1)
+    check_all(gen.candidates, values, relax=relax, checked=1, integral=integral)
     # the repairs share the draw's time bound: a slow machine cuts them, never the drawn candidates
     fixed = repaired_candidates(gen.candidates, text, values, relax=relax, until=t0 + max_seconds) if repair else []
     cands = gen.candidates + fixed
