@@ -321,3 +321,12 @@ def test_a_text_that_says_whole_numbers_has_its_candidates_solved_in_integers() 
     check_candidate(whole, [3.0, 2.0, 5.0], integral=True)
     assert real.objective == pytest.approx(7.5) and whole.objective == pytest.approx(6.0)
     assert whole.formulation["variables"]["x"]["domain"] == "nonnegative_integers"
+
+
+def test_the_item_named_after_the_comparison_words_is_its_object() -> None:
+    # vessels are named first, but after "exceed" only vessels are: trucks >= vessels
+    ships = TextReading("Because scheduling trips for carrier vessels is hard, the manager asks that the number "
+                        "of logging trucks must exceed the number of carrier vessels.")
+    decl = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <min> <v0> + <v1> "
+    assert ships.comparisons(decl + "<con> <v1> <= <v0>") == 1.0
+    assert ships.repair(decl + "<con> <v0> <= <v1>") == decl + "<con> <v1> <= <v0>"

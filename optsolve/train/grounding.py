@@ -300,6 +300,16 @@ class TextReading:
     def relations(self) -> list[int | None]:
         return [relation(self.text[a:b]) for a, b in self.spans]
 
+    @cached_property
+    def comparison_at(self) -> list[int]:
+        """Where each sentence's first comparison phrase starts (its offset in the sentence; 0 when none)."""
+        out = []
+        for a, b in self.spans:
+            low = self.text[a:b].lower()
+            hits = [m.start() for r in (_GE_RE, _LE_RE) if (m := r.search(low))]
+            out.append(min(hits, default=0))
+        return out
+
     @staticmethod
     def distinct_words(names: dict[int, str]) -> dict[int, set[str]]:
         """Each variable's name words that no other variable's name has (all its words when none)."""
@@ -334,6 +344,13 @@ class TextReading:
             pa = [p for p, w in ws if w in a]
             pb = [p for p, w in ws if w in b]
             if pa and pb:
+                # the item named after the comparison words, when only one is, is the object ("... trips
+                # for lumber carrier vessels, ... the number of logging trucks must exceed the number of
+                # vessels": vessels, though named first)
+                at = self.spans[i][0] + self.comparison_at[i]
+                after_a, after_b = any(p > at for p in pa), any(p > at for p in pb)
+                if after_a != after_b:
+                    return rel if after_b else -rel
                 return rel if min(pa) < min(pb) else -rel
         return None
 
