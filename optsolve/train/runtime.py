@@ -283,24 +283,27 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %).
 
     Given ``text`` as well, that share is weighed by the share of the candidate's number-to-variable
-    bindings the text's sentences support and by the share of its rows whose numbers share a unit, and
-    groups whose comparisons between two variables point the way the text says come next
-    (:mod:`optsolve.train.grounding`; session 12, docs/embedded.md)."""
+    bindings the text's sentences support, by the share of its rows whose numbers share a unit, by the
+    share of its rows whose limits no other row fits better, and by a half for each of "a total written
+    on one item or a count written with coefficients" and "a bound on an item its sentence does not
+    name or a comparison the text states the other way round" (:mod:`optsolve.train.grounding`), and
+    groups whose comparisons between two variables point the way the text says come next (sessions 12
+    and 13, docs/embedded.md)."""
     from optsolve.train.grounding import read
 
     reading = read(text) if text is not None else None
     memo: dict[str, tuple[float, float]] = {}
 
     def checks(c: Candidate) -> tuple[float, float]:
-        """(numbers share x binding share x units share, comparison share) of one candidate, larger is
-        better."""
+        """(numbers share x the text's checks, comparison share) of one candidate, larger is better."""
         if c.compact not in memo:
             cov = coverage(c, n_numbers)
             if reading is None:
                 memo[c.compact] = (cov, 1.0)
             else:
                 fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact) \
-                    * reading.total_check(c.compact)
+                    * reading.total_check(c.compact) \
+                    * (0.5 if reading.repair(c.compact) is not None else 1.0)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
         return memo[c.compact]
 
