@@ -330,3 +330,18 @@ def test_the_item_named_after_the_comparison_words_is_its_object() -> None:
     decl = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <min> <v0> + <v1> "
     assert ships.comparisons(decl + "<con> <v1> <= <v0>") == 1.0
     assert ships.repair(decl + "<con> <v0> <= <v1>") == decl + "<con> <v1> <= <v0>"
+
+
+def test_a_row_with_a_multiple_has_the_texts_subject_alone_on_one_side() -> None:
+    # "twice as many private planes as commercial planes": private >= 2 commercial, not commercial <= 2 private
+    # (the two are different rows); the bound sentence naming both items is no comparison of them
+    planes = TextReading("An airport may use at most 40 commercial planes or 90 private planes. There must be "
+                         "twice as many private planes as commercial planes.")
+    decl = "<var> <v0> commercial_planes <pos> <var> <v1> private_planes <pos> <min> <v0> + <v1> "
+    right = decl + "<con> <v1> >= <n2> * <v0>"
+    assert planes.roles({"private"}, {"commercial"}) == (1, 0)
+    assert planes.comparisons(right) == 1.0
+    assert planes.comparisons(decl + "<con> <v0> <= <n2> * <v1>") == 0.0
+    assert planes.comparisons(decl + "<con> <n2> * <v0> <= <v1>") == 1.0          # the same row, written the other way
+    assert planes.repair(decl + "<con> <v0> <= <n2> * <v1>") == right
+    assert planes.repair(decl + "<con> <v0> >= <n2> * <v1>") == right

@@ -55,6 +55,8 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
 _GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
 _LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
 _WORD = re.compile(r"[A-Za-z]+")
+_COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
+                          r"\bthrice\b|\bhalf\b|\bthird\b|\bquarter\b", re.IGNORECASE)
 # words that say a number is money, and words after a number that are not its unit
 _MONEY = frozenset({"dollar", "usd", "cost", "wage", "price", "profit", "salary", "revenue", "euro", "cent",
                     "budget", "$", "pay", "paid", "spend", "earn"})
@@ -180,12 +182,19 @@ def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     """``(a, op, b)`` for a row comparing variable a with variable b (op +1 for >=, -1 for <=), with at
     most a number multiplying one side (``<vA> >= <nK> * <vB>``) or added to the right one
     (``<vA> <= <vB> + <nK>``: "at most 50 more A than B")."""
+    return [(a, op, b) for a, op, b, _ in comparison_forms(section)]
+
+
+def comparison_forms(section: list[str]) -> list[tuple[int, int, int, str | None]]:
+    """As :func:`comparison_rows`, with the row's form: None for ``<vA> op <vB>``, ``"right"`` for
+    ``<vA> op <nK> * <vB>`` or ``<vA> op <vB> + <nK>`` (the number goes with b), ``"left"`` for
+    ``<nK> * <vA> op <vB>`` (with a)."""
     if section[0] != "<con>":
         return []
     body = section[1:]
     if len(body) == 5 and body[1] in ("<=", ">=") and body[3] == "+" and (a := _VAR.fullmatch(body[0])) \
             and (b := _VAR.fullmatch(body[2])) and _NUM.fullmatch(body[4]) and a.group(1) != b.group(1):
-        return [(int(a.group(1)), 1 if body[1] == ">=" else -1, int(b.group(1)))]
+        return [(int(a.group(1)), 1 if body[1] == ">=" else -1, int(b.group(1)), "right")]
     ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
     if len(ops) != 1 or "(" in body or "+" in body or "-" in body:
         return []
@@ -194,7 +203,9 @@ def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     rv = [int(m.group(1)) for t in body[i + 1:] if (m := _VAR.fullmatch(t))]
     if len(lv) != 1 or len(rv) != 1 or lv[0] == rv[0]:
         return []
-    return [(lv[0], 1 if body[i] == ">=" else -1, rv[0])]
+    form = "right" if any(_NUM.fullmatch(t) for t in body[i + 1:]) else \
+        "left" if any(_NUM.fullmatch(t) for t in body[:i]) else None
+    return [(lv[0], 1 if body[i] == ">=" else -1, rv[0], form)]
 
 
 def _unit(word: str) -> str:
@@ -301,6 +312,11 @@ class TextReading:
         return [relation(self.text[a:b]) for a, b in self.spans]
 
     @cached_property
+    def comparative(self) -> list[bool]:
+        """Whether each sentence has a word comparing two things ("than", "as many", "exceed", "twice")."""
+        return [_COMPARATIVE.search(self.text[a:b]) is not None for a, b in self.spans]
+
+    @cached_property
     def comparison_at(self) -> list[int]:
         """Where each sentence's first comparison phrase starts (its offset in the sentence; 0 when none)."""
         out = []
@@ -337,22 +353,55 @@ class TextReading:
     def direction(self, a: set[str], b: set[str]) -> int | None:
         """The way the text compares two items named by the words ``a`` and ``b``: +1 when it says the
         first is at least the second, -1 at most, None when no sentence naming both compares them."""
-        for i, ws in enumerate(self.words):
+        roles = self.roles(a, b)
+        if roles is None:
+            return None
+        rel, first = roles
+        return rel if first == 0 else -rel
+
+    def roles(self, a: set[str], b: set[str]) -> tuple[int, int] | None:
+        """(relation, subject) of the first sentence comparing the items named by ``a`` and ``b``: +1 when
+        it says its subject is at least the other, -1 at most; subject 0 for a, 1 for b. The subject is the
+        item not named after the comparison words when the other is ("... trips for carrier vessels, ...
+        the number of logging trucks must exceed the number of vessels": trucks, though named second),
+        else the one named before them when only one is, else the first named after them ("twice as many
+        private planes as commercial planes": private), else the first named."""
+        # sentences with a word that compares two things ("than", "as many", "twice") first: "at most
+        # 110 large boxes or 150 small boxes" bounds each, it compares neither
+        order = sorted(range(len(self.words)), key=lambda i: not self.comparative[i])
+        for i in order:
+            ws = self.words[i]
             rel = self.relations[i]
             if rel is None:
                 continue
             pa = [p for p, w in ws if w in a]
             pb = [p for p, w in ws if w in b]
             if pa and pb:
-                # the item named after the comparison words, when only one is, is the object ("... trips
-                # for lumber carrier vessels, ... the number of logging trucks must exceed the number of
-                # vessels": vessels, though named first)
                 at = self.spans[i][0] + self.comparison_at[i]
                 after_a, after_b = any(p > at for p in pa), any(p > at for p in pb)
+                before_a, before_b = any(p < at for p in pa), any(p < at for p in pb)
                 if after_a != after_b:
-                    return rel if after_b else -rel
-                return rel if min(pa) < min(pb) else -rel
+                    return rel, 0 if after_b else 1
+                if before_a != before_b:
+                    return rel, 0 if before_a else 1
+                if after_a:
+                    return rel, 0 if min(p for p in pa if p > at) < min(p for p in pb if p > at) else 1
+                return rel, 0 if min(pa) < min(pb) else 1
         return None
+
+    def _comparison_fits(self, a: int, op: int, b: int, form: str | None, dist: dict[int, set[str]]
+                         ) -> bool | None:
+        """Whether the row ``a op b`` of ``form`` (:func:`comparison_forms`) says what the text does; None
+        when the text does not compare the two. A row with a number on one side must also have its
+        subject alone on the other ("twice as many P as C" is P >= 2 C, not C <= 2 P)."""
+        if not (dist.get(a) and dist.get(b)) or (roles := self.roles(dist[a], dist[b])) is None:
+            return None
+        rel, subject = roles
+        if form is None:
+            return op == (rel if subject == 0 else -rel)
+        if form == "right":
+            return subject == 0 and op == rel
+        return subject == 1 and -op == rel
 
     def comparisons(self, compact: str) -> float:
         """The share of the candidate's variable-to-variable rows whose direction the text agrees with."""
@@ -360,10 +409,10 @@ class TextReading:
         dist = self.distinct_words(names)
         good = seen = 0
         for sec in secs:
-            for a, op, b in comparison_rows(sec):
-                if dist.get(a) and dist.get(b) and (want := self.direction(dist[a], dist[b])) is not None:
+            for a, op, b, form in comparison_forms(sec):
+                if (fits := self._comparison_fits(a, op, b, form, dist)) is not None:
                     seen += 1
-                    good += op == want
+                    good += fits
         return round(good / seen, 2) if seen else 1.0
 
     def repair(self, compact: str) -> str | None:
@@ -383,12 +432,20 @@ class TextReading:
         for a, b in section_bounds(toks):
             sec = toks[a:b]
             body = sec[1:]
-            for x, op, y in comparison_rows(sec):
-                if dist.get(x) and dist.get(y) and (want := self.direction(dist[x], dist[y])) is not None \
-                        and op != want:
+            for x, op, y, form in comparison_forms(sec):
+                if self._comparison_fits(x, op, y, form, dist) is not False:
+                    continue
+                if form is None:
                     sx, sy = f"<v{x}>", f"<v{y}>"
                     toks[a + 1:b] = [sy if t == sx else sx if t == sy else t for t in toks[a + 1:b]]
-                    changed = True
+                else:
+                    # written as the text says it: subject, relation, the number with the other item
+                    rel, subject = self.roles(dist[x], dist[y]) or (op, 0)
+                    s_, o_ = (x, y) if subject == 0 else (y, x)
+                    k = next(t for t in body if _NUM.fullmatch(t))
+                    rhs = [k, "*", f"<v{o_}>"] if "+" not in body else [f"<v{o_}>", "+", k]
+                    toks[a + 1:b] = [f"<v{s_}>", ">=" if rel == 1 else "<=", *rhs]
+                changed = True
             subject: int | None = None          # index in toks of the bound or share's variable
             k = -1
             vs = [t for t in body if _VAR.fullmatch(t)]
