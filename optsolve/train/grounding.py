@@ -442,8 +442,8 @@ class TextReading:
                     # written as the text says it: subject, relation, the number with the other item
                     rel, subject = self.roles(dist[x], dist[y]) or (op, 0)
                     s_, o_ = (x, y) if subject == 0 else (y, x)
-                    k = next(t for t in body if _NUM.fullmatch(t))
-                    rhs = [k, "*", f"<v{o_}>"] if "+" not in body else [f"<v{o_}>", "+", k]
+                    num = next(t for t in body if _NUM.fullmatch(t))
+                    rhs = [num, "*", f"<v{o_}>"] if "+" not in body else [f"<v{o_}>", "+", num]
                     toks[a + 1:b] = [f"<v{s_}>", ">=" if rel == 1 else "<=", *rhs]
                 changed = True
             subject: int | None = None          # index in toks of the bound or share's variable
