@@ -440,8 +440,8 @@ class TextReading:
                     toks[a + 1:b] = [sy if t == sx else sx if t == sy else t for t in toks[a + 1:b]]
                 else:
                     # written as the text says it: subject, relation, the number with the other item
-                    rel, subject = self.roles(dist[x], dist[y]) or (op, 0)
-                    s_, o_ = (x, y) if subject == 0 else (y, x)
+                    rel, first = self.roles(dist[x], dist[y]) or (op, 0)
+                    s_, o_ = (x, y) if first == 0 else (y, x)
                     num = next(t for t in body if _NUM.fullmatch(t))
                     rhs = [num, "*", f"<v{o_}>"] if "+" not in body else [f"<v{o_}>", "+", num]
                     toks[a + 1:b] = [f"<v{s_}>", ">=" if rel == 1 else "<=", *rhs]
