@@ -72,9 +72,11 @@ _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity",
 _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "demand", "demanded", "meet"})
 # words of a sentence about all the items together, and of a goal that counts them
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
-_COUNT = re.compile(r"\bnumber of\b|\bstaff size\b|\bheadcount\b|\bsize of the (?:staff|workforce|team)\b")
+_COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
+                    r"\bsize of the (?:staff|workforce|team)\b")
 _STAFF = frozenset({"staff", "size", "worker", "employee", "member", "personnel", "workforce", "team", "people",
-                    "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed"})
+                    "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed", "need",
+                    "make", "use", "they", "it", "them", "buy", "bought", "order", "ordered"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
