@@ -345,3 +345,15 @@ def test_a_row_with_a_multiple_has_the_texts_subject_alone_on_one_side() -> None
     assert planes.comparisons(decl + "<con> <n2> * <v0> <= <v1>") == 1.0          # the same row, written the other way
     assert planes.repair(decl + "<con> <v0> <= <n2> * <v1>") == right
     assert planes.repair(decl + "<con> <v0> >= <n2> * <v1>") == right
+
+
+def test_a_bound_goes_to_the_item_its_number_counts() -> None:
+    # one sentence names both items; 5 counts the electric jacks, 8 the manual ones
+    jacks = TextReading("The company can use at most 8 manual pallet jacks and at least 5 electric pallet jacks.")
+    decl = "<var> <v0> manual_pallet <pos> <var> <v1> electric_pallet <pos> <max> <v0> + <v1> "
+    dist = jacks.distinct_words({0: "manual_pallet", 1: "electric_pallet"})
+    assert jacks.counted_items(1, dist) == {1} and jacks.counted_items(0, dist) == {0}
+    assert jacks.repair(decl + "<con> <v0> <= <n0> <con> <v0> >= <n1>") == \
+        decl + "<con> <v0> <= <n0> <con> <v1> >= <n1>"
+    bread = TextReading("The bakery must bake at least 10 batches of bread and sells cakes.")
+    assert bread.counted_items(0, bread.distinct_words({0: "bread", 1: "cakes"})) == {0}

@@ -55,6 +55,7 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
 _GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
 _LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
 _WORD = re.compile(r"[A-Za-z]+")
+_MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
                           r"\bthrice\b|\bhalf\b|\bthird\b|\bquarter\b", re.IGNORECASE)
 # words that say a number is money, and words after a number that are not its unit
@@ -464,10 +465,32 @@ class TextReading:
                 continue
             named = {jj for i in self.mention_sentences.get(k, set())
                      for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
-            if len(named) == 1 and j not in named:
+            counted = self.counted_items(k, dist)      # "at least 5 electric pallet jacks": electric
+            if len(counted) == 1 and j not in counted:
+                toks[subject] = f"<v{counted.pop()}>"
+                changed = True
+            elif not counted and len(named) == 1 and j not in named:
                 toks[subject] = f"<v{named.pop()}>"
                 changed = True
         return " ".join(toks) if changed else None
+
+    def counted_items(self, k: int, dist: dict[int, set[str]]) -> set[int]:
+        """The variables a mention of placeholder ``k`` counts: named by the word right after it (past
+        "more", "additional", ...) or by the word after its "of" ("at most 8 manual pallet jacks and at
+        least 5 electric pallet jacks": 5 counts the electric ones; "10 batches of bread": bread; "9 of
+        them are vans or trucks": none)."""
+        out: set[int] = set()
+        for _, ce, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            after = self.text[ce:ce + 60]
+            if (cut := _PHRASE_END.search(after)) is not None:
+                after = after[:cut.start()]
+            words = [fold(w) for w in _WORD.findall(after)[:5]]
+            words = [w for w in words if w not in _MODIFIER] or [""]
+            heads = {words[0]} | ({words[2]} if len(words) > 2 and words[1] == "of" else set())
+            out |= {j for j, ws in dist.items() if ws and ws & heads}
+        return out
 
     def reassign_numbers(self, compact: str) -> str | None:
         """The candidate with each coefficient that fits its row's limit worse than another number would
