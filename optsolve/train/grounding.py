@@ -658,6 +658,35 @@ class TextReading:
                 out[j] = ranked[0][0]
         return out
 
+    def objective_fill(self, toks: list[str], names: dict[int, str], dist: dict[int, set[str]]
+                       ) -> tuple[int, int, list[str]] | None:
+        """(start, end, new body) of the objective section of ``toks`` when every variable has a number
+        stated beside it whose phrase names what the text optimizes and the objective agrees less with
+        it; None otherwise (see :meth:`complete`)."""
+        name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
+        want = self.goal_words - name_words
+        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
+        if not want or obj is None:
+            return None
+        fill = self._owned(dist, want)
+        if len(fill) != len(names):
+            return None
+        end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>", "<min>", "<max>")),
+                   len(toks))
+
+        def agreement(pairs: list[tuple[int, int]]) -> float:
+            scores = {j: 0.0 for j in names}
+            for k, j in pairs:
+                for (cs, _, kk, _), words in zip(self.mentions, self.mention_words, strict=True):
+                    if kk == k and words and self.owner(cs, dist) == j:
+                        scores[j] = max(scores[j], len(words & want) / len(words | want))
+            return sum(scores.values()) / len(scores)
+
+        new = [(k, j) for j, k in sorted(fill.items())]
+        if agreement(new) <= agreement(number_pairs(toks[obj:end])):
+            return None
+        return obj, end, " + ".join(f"<n{k}> * <v{j}>" for k, j in new).split()
+
     def complete(self, compact: str) -> str | None:
         """The candidate with what the text states and it lacks written in, or None when nothing is:
 
@@ -678,28 +707,10 @@ class TextReading:
         dist = self.distinct_words(names)
         changed = False
         # the objective
-        name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
-        want = self.goal_words - name_words
-        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
-        if want and obj is not None:
-            fill = self._owned(dist, want)
-            if len(fill) == len(names):
-                end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>", "<min>", "<max>")),
-                           len(toks))
-
-                def agreement(pairs: list[tuple[int, int]]) -> float:
-                    scores = {j: 0.0 for j in names}
-                    for k, j in pairs:
-                        for (cs, _, kk, _), words in zip(self.mentions, self.mention_words, strict=True):
-                            if kk == k and words and self.owner(cs, dist) == j:
-                                scores[j] = max(scores[j], len(words & want) / len(words | want))
-                    return sum(scores.values()) / len(scores)
-
-                new = [(k, j) for j, k in sorted(fill.items())]
-                if agreement(new) > agreement(number_pairs(toks[obj:end])):
-                    body = " + ".join(f"<n{k}> * <v{j}>" for k, j in new).split()
-                    toks[obj + 1:end] = body
-                    changed = True
+        if (fill := self.objective_fill(toks, names, dist)) is not None:
+            obj, end, body = fill
+            toks[obj + 1:end] = body
+            changed = True
         # a row summing plain variables against a limit whose phrase the numbers beside each item share
         # ("Truck A requires 3 workers while truck B requires 4 workers ... has employed 150 workers":
         # truck_a + truck_b <= 150 becomes 3 truck_a + 4 truck_b <= 150)
