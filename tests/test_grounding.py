@@ -357,3 +357,13 @@ def test_a_bound_goes_to_the_item_its_number_counts() -> None:
         decl + "<con> <v0> <= <n0> <con> <v1> >= <n1>"
     bread = TextReading("The bakery must bake at least 10 batches of bread and sells cakes.")
     assert bread.counted_items(0, bread.distinct_words({0: "bread", 1: "cakes"})) == {0}
+
+
+def test_a_respectively_sentence_gives_the_kth_number_to_the_kth_item() -> None:
+    # values: 10, 3, 8, 800; the objective fill reads the k-th number as the k-th item's
+    lab = TextReading("Gel, cream and spray need 10 units of water, 3 units of water and 8 units of water each, "
+                      "respectively. Minimize the water used.")
+    decl = "<var> <v0> gel <pos> <var> <v1> cream <pos> <var> <v2> spray <pos> "
+    dist = lab.distinct_words({0: "gel", 1: "cream", 2: "spray"})
+    assert [lab.owner(cs, dist) for cs, _, _, _ in lab.mentions] == [0, 1, 2]
+    assert lab.complete(decl + "<min> <v0> + <v1> + <v2>") == decl + "<min> <n0> * <v0> + <n1> * <v1> + <n2> * <v2>"

@@ -315,6 +315,11 @@ class TextReading:
         return [relation(self.text[a:b]) for a, b in self.spans]
 
     @cached_property
+    def respectively(self) -> list[bool]:
+        """Whether each sentence pairs its items with its numbers in order ("..., respectively")."""
+        return ["respectively" in ws for ws in self.word_sets]
+
+    @cached_property
     def comparative(self) -> list[bool]:
         """Whether each sentence has a word comparing two things ("than", "as many", "exceed", "twice")."""
         return [_COMPARATIVE.search(self.text[a:b]) is not None for a, b in self.spans]
@@ -603,9 +608,20 @@ class TextReading:
         sentence, else the first named after it; None when its sentence names none ("A truck takes 30
         units and produces 80 units of pollution whereas boats take 50 ... and 60 ...": 80 is the
         truck's, 60 the boats')."""
+        i = self.sentence_of(pos)
+        if self.respectively[i]:
+            # "A, B and C require 10, 3 and 8 units each, respectively": the k-th number is the k-th item's
+            order: list[int] = []
+            for _, w in self.words[i]:
+                for j, ws in dist.items():
+                    if w in ws and j not in order:
+                        order.append(j)
+            nums = [cs for cs, _, _, _ in self.mentions if self.sentence_of(cs) == i]
+            if len(order) > 1 and len(nums) == len(order) and pos in nums:
+                return order[nums.index(pos)]
         before: int | None = None
         after: int | None = None
-        for p, w in self.words[self.sentence_of(pos)]:
+        for p, w in self.words[i]:
             for j, ws in dist.items():
                 if w in ws:
                     if p < pos:
