@@ -367,3 +367,17 @@ def test_a_respectively_sentence_gives_the_kth_number_to_the_kth_item() -> None:
     dist = lab.distinct_words({0: "gel", 1: "cream", 2: "spray"})
     assert [lab.owner(cs, dist) for cs, _, _, _ in lab.mentions] == [0, 1, 2]
     assert lab.complete(decl + "<min> <v0> + <v1> + <v2>") == decl + "<min> <n0> * <v0> + <n1> * <v1> + <n2> * <v2>"
+
+
+def test_rebuild_rows_writes_each_row_from_the_numbers_beside_each_item() -> None:
+    # values: 42, 8, 9, 74, 20, 8.5, 200, 450 (the diet of test_limits_...): both rows mixed up
+    diet = TextReading("An athlete eats protein bars and bananas.\n"
+                       "- Protein bars: cost $42, 8 grams of carbohydrates, 9 grams of fiber\n"
+                       "- Bananas: cost $74, 20 grams of carbohydrates, 8.5 grams of fiber\n"
+                       "No less than 200 grams of fiber are required. There must be at least 450 grams of "
+                       "carbohydrates.")
+    decl = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
+    right = decl + "<con> <n2> * <v0> + <n5> * <v1> >= <n6> <con> <n1> * <v0> + <n4> * <v1> >= <n7>"
+    assert diet.rebuild_rows(decl + "<con> <n1> * <v0> + <n5> * <v1> >= <n6> <con> <n2> * <v0> + <n4> * <v1> >= <n7>") \\
+        == right
+    assert diet.rebuild_rows(right) is None

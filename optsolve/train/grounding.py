@@ -557,7 +557,7 @@ class TextReading:
         (:meth:`complete`) where the text states an objective or a row it lacks."""
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
-               self.swap_limits(compact), self.totals(compact)]
+               self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -600,6 +600,32 @@ class TextReading:
             counted = want <= _STAFF and not any(p & want for p in self.mention_words)
             if _COUNT.search(goal) and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
                 toks[obj + 1:end] = total
+                changed = True
+        return " ".join(toks) if changed else None
+
+    def rebuild_rows(self, compact: str) -> str | None:
+        """The candidate with each row against a stated limit (``... <= <nR>``, two or more terms) written
+        anew from the text: every variable with a number stated beside it (:meth:`owner`) whose phrase
+        agrees best with the limit's, in a unit it allows, gets that number; None when no row changes or
+        some variable of the row has no such number."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        if len(names) < 2:
+            return None
+        dist = self.distinct_words(names)
+        changed = False
+        for a, b, _, r in reversed(self._limit_rows(toks)):
+            body = toks[a + 1:b]
+            phrase, units = self.number_phrases.get(r), self.number_units.get(r)
+            if not phrase:
+                continue
+            coefs = {j: k for j, k in self._owned(dist, phrase, units).items() if k != r}
+            slots = [int(m.group(1)) for t in body[:-2] if (m := _VAR.fullmatch(t))]
+            if len(coefs) < 2 or not set(slots) <= set(coefs):
+                continue
+            row = [*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(), *body[-2:]]
+            if row != body:
+                toks[a + 1:b] = row
                 changed = True
         return " ".join(toks) if changed else None
 
