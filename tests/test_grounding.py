@@ -378,6 +378,6 @@ def test_rebuild_rows_writes_each_row_from_the_numbers_beside_each_item() -> Non
                        "carbohydrates.")
     decl = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
     right = decl + "<con> <n2> * <v0> + <n5> * <v1> >= <n6> <con> <n1> * <v0> + <n4> * <v1> >= <n7>"
-    assert diet.rebuild_rows(decl + "<con> <n1> * <v0> + <n5> * <v1> >= <n6> <con> <n2> * <v0> + <n4> * <v1> >= <n7>") \\
-        == right
+    mixed = decl + "<con> <n1> * <v0> + <n5> * <v1> >= <n6> <con> <n2> * <v0> + <n4> * <v1> >= <n7>"
+    assert diet.rebuild_rows(mixed) == right
     assert diet.rebuild_rows(right) is None
