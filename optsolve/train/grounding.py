@@ -367,16 +367,19 @@ class TextReading:
         rel, first = roles
         return rel if first == 0 else -rel
 
-    def roles(self, a: set[str], b: set[str]) -> tuple[int, int] | None:
+    def roles(self, a: set[str], b: set[str], k: int | None = None) -> tuple[int, int] | None:
         """(relation, subject) of the first sentence comparing the items named by ``a`` and ``b``: +1 when
         it says its subject is at least the other, -1 at most; subject 0 for a, 1 for b. The subject is the
         item not named after the comparison words when the other is ("... trips for carrier vessels, ...
         the number of logging trucks must exceed the number of vessels": trucks, though named second),
         else the one named before them when only one is, else the first named after them ("twice as many
-        private planes as commercial planes": private), else the first named."""
+        private planes as commercial planes": private), else the first named. Given the placeholder ``k``
+        of the row's number, a sentence stating it is read first ("at least two times" and "at most three
+        times" the same two items)."""
         # sentences with a word that compares two things ("than", "as many", "twice") first: "at most
         # 110 large boxes or 150 small boxes" bounds each, it compares neither
-        order = sorted(range(len(self.words)), key=lambda i: not self.comparative[i])
+        stating = self.mention_sentences.get(k, set()) if k is not None else set()
+        order = sorted(range(len(self.words)), key=lambda i: (i not in stating, not self.comparative[i]))
         for i in order:
             ws = self.words[i]
             rel = self.relations[i]
@@ -397,12 +400,12 @@ class TextReading:
                 return rel, 0 if min(pa) < min(pb) else 1
         return None
 
-    def _comparison_fits(self, a: int, op: int, b: int, form: str | None, dist: dict[int, set[str]]
-                         ) -> bool | None:
+    def _comparison_fits(self, a: int, op: int, b: int, form: str | None, dist: dict[int, set[str]],
+                         k: int | None = None) -> bool | None:
         """Whether the row ``a op b`` of ``form`` (:func:`comparison_forms`) says what the text does; None
         when the text does not compare the two. A row with a number on one side must also have its
         subject alone on the other ("twice as many P as C" is P >= 2 C, not C <= 2 P)."""
-        if not (dist.get(a) and dist.get(b)) or (roles := self.roles(dist[a], dist[b])) is None:
+        if not (dist.get(a) and dist.get(b)) or (roles := self.roles(dist[a], dist[b], k)) is None:
             return None
         rel, subject = roles
         if form is None:
@@ -417,8 +420,9 @@ class TextReading:
         dist = self.distinct_words(names)
         good = seen = 0
         for sec in secs:
+            k = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for a, op, b, form in comparison_forms(sec):
-                if (fits := self._comparison_fits(a, op, b, form, dist)) is not None:
+                if (fits := self._comparison_fits(a, op, b, form, dist, k)) is not None:
                     seen += 1
                     good += fits
         return round(good / seen, 2) if seen else 1.0
@@ -440,15 +444,16 @@ class TextReading:
         for a, b in section_bounds(toks):
             sec = toks[a:b]
             body = sec[1:]
+            kk = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for x, op, y, form in comparison_forms(sec):
-                if self._comparison_fits(x, op, y, form, dist) is not False:
+                if self._comparison_fits(x, op, y, form, dist, kk) is not False:
                     continue
                 if form is None:
                     sx, sy = f"<v{x}>", f"<v{y}>"
                     toks[a + 1:b] = [sy if t == sx else sx if t == sy else t for t in toks[a + 1:b]]
                 else:
                     # written as the text says it: subject, relation, the number with the other item
-                    rel, first = self.roles(dist[x], dist[y]) or (op, 0)
+                    rel, first = self.roles(dist[x], dist[y], kk) or (op, 0)
                     s_, o_ = (x, y) if first == 0 else (y, x)
                     num = next(t for t in body if _NUM.fullmatch(t))
                     rhs = [num, "*", f"<v{o_}>"] if "+" not in body else [f"<v{o_}>", "+", num]
