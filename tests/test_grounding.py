@@ -35,6 +35,8 @@ TRUCK_HEAD = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <
     ("At least 3 vans and at most 4 trucks.", None),          # both kinds: no verdict
     ("The number of clerks cannot be larger than the number of nurses.", -1),   # not "larger than"
     ("Vans must not be fewer than trucks.", 1),
+    ("There should be no more cooks than waiters.", -1),
+    ("There must be no fewer vans than trucks.", 1),
 ])
 def test_relation_reads_the_comparison_words(sentence: str, want: int | None) -> None:
     assert relation(sentence) == want

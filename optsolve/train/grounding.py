@@ -52,8 +52,11 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "not greater than", "no greater than", "not be higher than", "not higher than", "no higher than",
        "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
        "can't be greater than")
-_GE_RE = re.compile("|".join(re.escape(p) for p in _GE))
-_LE_RE = re.compile("|".join(re.escape(p) for p in _LE))
+# "no more cooks than waiters", "no fewer vans than trucks": the comparison words around the first item
+_GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,3} than\b",
+                              r"\bnot (?:fewer|less)(?: [a-z-]+){1,3} than\b"]))
+_LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,3} than\b",
+                              r"\bnot more(?: [a-z-]+){1,3} than\b"]))
 _WORD = re.compile(r"[A-Za-z]+")
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
