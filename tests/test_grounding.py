@@ -383,3 +383,16 @@ def test_rebuild_rows_writes_each_row_from_the_numbers_beside_each_item() -> Non
     mixed = decl + "<con> <n1> * <v0> + <n5> * <v1> >= <n6> <con> <n2> * <v0> + <n4> * <v1> >= <n7>"
     assert diet.rebuild_rows(mixed) == right
     assert diet.rebuild_rows(right) is None
+
+
+def test_count_rows_sum_the_items_a_limit_counts_together() -> None:
+    # values: 1000, 60, 0.2, 10, 0.3, 20
+    shop = TextReading("The company must make at least 1000 t-shirts or hoodies, in any combination. The printer "
+                       "must run at least 60 hours. A t-shirt takes 0.2 hours and costs $10. A hoodie takes 0.3 "
+                       "hours and costs $20.")
+    decl = "<var> <v0> t_shirts <pos> <var> <v1> hoodies <pos> <min> <n3> * <v0> + <n5> * <v1> "
+    assert shop.count_rows(decl + "<con> <n2> * <v0> + <n4> * <v1> >= <n0> <con> <n2> * <v0> + <n4> * <v1> >= <n1>") \
+        == decl + "<con> <v0> + <v1> >= <n0> <con> <n2> * <v0> + <n4> * <v1> >= <n1>"
+    # a name no other shares is needed: "bags" is named by "medium bags" too
+    bags = TextReading("At least 15 medium bags must be used.")
+    assert bags.items_counted(0, {0: "bags", 1: "medium_bags"}) == set()

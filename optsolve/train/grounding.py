@@ -565,7 +565,8 @@ class TextReading:
         (:meth:`complete`) where the text states an objective or a row it lacks."""
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
-               self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact)]
+               self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
+               self.count_rows(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -608,6 +609,52 @@ class TextReading:
             counted = want <= _STAFF and not any(p & want for p in self.mention_words)
             if _COUNT.search(goal) and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
                 toks[obj + 1:end] = total
+                changed = True
+        return " ".join(toks) if changed else None
+
+    def items_counted(self, r: int, names: dict[int, str]) -> set[int]:
+        """The variables a mention of placeholder ``r`` counts together: named in the words after it up
+        to punctuation ("at least 1000 t-shirts or hoodies, in any combination": both), when it names
+        two or more; else none."""
+        out: set[int] = set()
+        # only words no other variable's name has ("bags" names no item beside "medium_bags")
+        words_of = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
+        count = Counter(w for ws in words_of.values() for w in ws)
+        unique = {j: {w for w in ws if count[w] == 1} for j, ws in words_of.items()}
+        for _, ce, k, _ in self.mentions:
+            if k != r:
+                continue
+            after = self.text[ce:ce + 80]
+            if (cut := re.search(r"[,.;:!?()|]|\d", after)) is not None:
+                after = after[:cut.start()]
+            words = [fold(w) for w in _WORD.findall(after)[:8]]
+            if words and words[0] in ("of", "in", "per", "each", "a"):      # "25% of the ...", "5 per ..."
+                continue
+            named = {j for j, ws in unique.items() if ws & set(words)}
+            if len(named) >= 2:
+                out |= named
+        return out
+
+    def count_rows(self, compact: str) -> str | None:
+        """The candidate with each row whose limit counts two or more items together ("at least 1000
+        t-shirts or hoodies, in any combination") written as their plain sum; None when none changes."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        if len(names) < 2:
+            return None
+
+        changed = False
+        for a, b in reversed(section_bounds(toks)):
+            body = toks[a + 1:b]
+            if "(" in body or len(body) < 3 or body[-2] not in ("<=", ">=") or \
+                    (m := _NUM.fullmatch(body[-1])) is None or any(t in ("<=", ">=") for t in body[:-2]):
+                continue
+            items = self.items_counted(int(m.group(1)), names)
+            if len(items) < 2:
+                continue
+            row = [*" + ".join(f"<v{j}>" for j in sorted(items)).split(), *body[-2:]]
+            if row != body:
+                toks[a + 1:b] = row
                 changed = True
         return " ".join(toks) if changed else None
 
