@@ -396,3 +396,11 @@ def test_count_rows_sum_the_items_a_limit_counts_together() -> None:
     # a name no other shares is needed: "bags" is named by "medium bags" too
     bags = TextReading("At least 15 medium bags must be used.")
     assert bags.items_counted(0, {0: "bags", 1: "medium_bags"}) == set()
+
+
+def test_a_share_in_a_sentence_naming_several_items_goes_to_the_nearest() -> None:
+    trout = TextReading("Since boats take extra preparation, at least 75% of trips should be by large trucks.")
+    decl = "<var> <v0> large_trucks <pos> <var> <v1> boats <pos> <min> <v0> + <v1> "
+    dist = trout.distinct_words({0: "large_trucks", 1: "boats"})
+    assert trout.nearest_item(0, dist) == 0
+    assert trout.repair(decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )") == decl + "<con> <v0> >= <n0> * ( <v0> + <v1> )"

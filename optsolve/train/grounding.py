@@ -485,7 +485,30 @@ class TextReading:
             elif not counted and len(named) == 1 and j not in named:
                 toks[subject] = f"<v{named.pop()}>"
                 changed = True
+            elif not counted and len(named) > 1 and "(" in body and (near := self.nearest_item(k, dist)) is not None \
+                    and near != j:
+                # a share in a sentence naming several items: the one named nearest to its number ("since
+                # boats take longer, at least 75% of trips should be by large trucks": trucks)
+                toks[subject] = f"<v{near}>"
+                changed = True
         return " ".join(toks) if changed else None
+
+    def nearest_item(self, k: int, dist: dict[int, set[str]]) -> int | None:
+        """The variable named nearest (in characters, within its sentence) to the mentions of placeholder
+        ``k``; None when several are equally near or none is named."""
+        best: dict[int, int] = {}
+        for cs, ce, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            for p, w in self.words[self.sentence_of(cs)]:
+                for j, ws in dist.items():
+                    if ws and w in ws:
+                        d = cs - p if p < cs else p - ce
+                        best[j] = min(best.get(j, d), d)
+        if not best:
+            return None
+        ranked = sorted(best.items(), key=lambda x: x[1])
+        return ranked[0][0] if len(ranked) == 1 or ranked[1][1] > ranked[0][1] else None
 
     def counted_items(self, k: int, dist: dict[int, set[str]]) -> set[int]:
         """The variables a mention of placeholder ``k`` counts: named by the word right after it (past
