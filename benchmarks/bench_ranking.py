@@ -170,8 +170,14 @@ def main() -> int:
 
 
 def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
-    """The problems of a ``--dump`` file, their candidates as attribute objects ``pick`` can rank."""
+    """The problems of a ``--dump`` file, their candidates as attribute objects ``pick`` can rank. The
+    candidates of a text that says its quantities are whole numbers are solved again in integers, as the
+    embedded backend solves them since session 13 (dumps drawn before kept the declared domains)."""
     from types import SimpleNamespace
+
+    from optsolve.train.evaluate import strict_match
+    from optsolve.train.grounding import declares_integers
+    from optsolve.train.runtime import Candidate, check_candidate
 
     out = []
     with open(path, encoding="utf-8") as f:
@@ -179,8 +185,18 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
             d = json.loads(line)
             d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, "repaired": False, **c}, votes=0)
                           for c in d["cands"]]
+            if declares_integers(d["text"]):
+                for c in d["cands"]:
+                    if c.formulation is None:
+                        continue
+                    again = Candidate(c.compact)
+                    check_candidate(again, d["values"], integral=True)
+                    c.ok, c.objective, c.formulation, c.status = again.ok, again.objective, again.formulation, again.status
+                    c.right = strict_match(c.objective if c.ok else None, float(d["answer"]))
             out.append(d)
-    return out[:limit]
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 # bands of the voted group's share of the candidates, by label (the last one takes a share of 1)
