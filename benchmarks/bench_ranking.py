@@ -35,6 +35,10 @@ instead of drawing (no model is loaded).
 ``agreement@K`` is the calibration of the confidence the embedded backend reports (the share of the K
 candidates in the voted group): for each band of that share, how many problems fell in it and how many
 of them the vote answered right.
+
+``misses@K`` sorts the problems ``repaired@K`` gets wrong: right once the picked candidate's integer
+variables are made continuous (an LP optimum as gold), right once its continuous ones are made integer,
+a right candidate among the K and their repairs that the ranking does not pick, or none.
 """
 
 from __future__ import annotations
@@ -203,6 +207,35 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
 BANDS = {"0.00-0.25": (0.0, 0.25), "0.25-0.50": (0.25, 0.5), "0.50-0.75": (0.5, 0.75), "0.75-1.00": (0.75, 1.01)}
 
 
+def misses(drawn: list[dict[str, Any]], k: int) -> dict[str, int]:
+    """The wrong picks of ``repaired@k``, by kind (see the module's docstring)."""
+    from optsolve.train.evaluate import strict_match
+    from optsolve.train.runtime import Candidate, check_candidate
+
+    def right_as(compact: str, d: dict[str, Any], **how: bool) -> bool:
+        c = Candidate(compact)
+        check_candidate(c, d["values"], **how)
+        return strict_match(c.objective if c.ok else None, float(d["answer"]))
+
+    out = {"integrality: right relaxed": 0, "integrality: right in integers": 0, "right candidate not picked": 0,
+           "no right candidate": 0, "none solved": 0}
+    for d in drawn:
+        top = pick(d, "repaired", k)
+        if top is not None and top.right:
+            continue
+        if top is None:
+            out["none solved"] += 1
+        elif right_as(top.compact, d, relax=True):
+            out["integrality: right relaxed"] += 1
+        elif right_as(top.compact, d, integral=True):
+            out["integrality: right in integers"] += 1
+        elif any(c.right for c in d["cands"][:k] + repairs(d, d["cands"][:k])):
+            out["right candidate not picked"] += 1
+        else:
+            out["no right candidate"] += 1
+    return out
+
+
 def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier: bool) -> int:
     n = len(drawn)
     if not n:
@@ -228,6 +261,7 @@ def report_on(drawn: list[dict[str, Any]], total: int, relax: bool, *, verifier:
         band[0] += 1
         band[1] += bool(top.right)
     report[f"agreement@{total}"] = {b: {"items": c[0], "right": c[1]} for b, c in bands.items() if c[0]}
+    report[f"misses@{total}"] = misses(drawn, total)
     json.dump({k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}, sys.stdout, indent=1)
     print()
     return 0
