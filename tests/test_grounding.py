@@ -404,3 +404,30 @@ def test_a_share_in_a_sentence_naming_several_items_goes_to_the_nearest() -> Non
     dist = trout.distinct_words({0: "large_trucks", 1: "boats"})
     assert trout.nearest_item(0, dist) == 0
     assert trout.repair(decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )") == decl + "<con> <v0> >= <n0> * ( <v0> + <v1> )"
+
+
+def test_no_check_or_rewrite_fails_on_malformed_candidates() -> None:
+    """Whatever a small model writes (cut off, unbalanced, slots never declared), the checks and the
+    rewrites return a value and never raise: a draw must not be lost to them."""
+    import random
+
+    texts = [BAKERY, "", "No numbers at all.", "A, B and C need 10, 3 and 8 units each, respectively. Minimize the "
+             "total time. There must be twice as many A as B. No more A than C.",
+             "| Item | Cost |\n|---|---|\n| A | 5 |\n| B | 7 |\nAt most 100 in total. Maximize the number of A.",
+             "Ünïcode 5 € and 3 ° at least 2 x. minimize."]
+    vocab = ["<var>", "<v0>", "<v1>", "<v2>", "a", "b_c", "x", "<nint>", "<pos>", "<max>", "<min>", "<con>", "<n0>",
+             "<n1>", "<n2>", "<n3>", "<n9>", "*", "+", "-", "<=", ">=", "(", ")"]
+    rng = random.Random(0)
+    for text in texts:
+        r = TextReading(text)
+        for _ in range(300):
+            c = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 25)))
+            if rng.random() < 0.5:
+                c = "<var> <v0> a <pos> <var> <v1> b_c <pos> " + c
+            for check in (r.binding, r.comparisons, r.units, r.limits, r.total_check):
+                assert 0.0 <= check(c) <= 1.0
+            for rewrite in (r.repair, r.reassign_numbers, r.complete, r.rebuild_rows, r.count_rows, r.totals,
+                            r.swap_limits):
+                out = rewrite(c)
+                assert out is None or isinstance(out, str)
+            assert all(isinstance(x, str) and x != c for x in r.repairs(c))
