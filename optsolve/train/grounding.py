@@ -24,6 +24,17 @@ read off the text without a model:
 All three are 1.0 when there is nothing to check. A variable is named in a sentence when a word of its name
 that no other variable's name shares appears there (plurals folded). The names are the model's own:
 spans it copied from the text, so they match the text's words.
+
+Since session 13 the reading also says which number belongs to which item (:meth:`TextReading.owner`:
+the item named last before it, the k-th item of a "respectively" sentence; :meth:`counted_items`: what
+a bound counts), what the text optimizes (:attr:`goal_words`) and which limits are requirements
+(:meth:`mention_direction`); from these it **completes** a candidate (:meth:`complete`: an objective or a
+row the text states and the candidate lacks) and **rewrites** it (:meth:`rebuild_rows`,
+:meth:`count_rows`, :meth:`totals`, :meth:`swap_limits`, besides session 12's :meth:`repair` and
+:meth:`reassign_numbers`), and two more checks weigh the ranking (:meth:`limits`, :meth:`total_check`).
+Every rewrite is only a proposal: it is solved and ranked with the drawn candidates. Each rule was kept
+only after a replay on the same draws of NL4Opt dev, the datagen test split, the annotated held-out
+texts and validation (docs/embedded.md, "Completing, rebuilding and reading more of the text").
 """
 
 from __future__ import annotations
