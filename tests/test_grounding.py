@@ -294,6 +294,10 @@ def test_totals_write_a_total_over_all_the_variables() -> None:
                        "<con> <v0> <= <n2>") is None
     assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v1> >= <n2>") == 0.5
     assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>") == 1.0
+    # "minimise the headcount" is a count too
+    head = TextReading("A firm hires drafters and interns. A drafter earns $350 and an intern $1000. The firm "
+                       "wants to minimise the headcount.")
+    assert head.totals(decl + "<min> <n0> * <v0> + <n1> * <v1>") == decl + "<min> <v0> + <v1>"
     # a count of something other than the items or the staff ("patients helped") is not a plain count
     lab = TextReading("A lab makes gel and cream. Gel treats 20 people and cream 25 people. Maximize the number "
                       "of patients helped.")

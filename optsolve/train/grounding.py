@@ -89,7 +89,7 @@ _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "dem
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
                     r"\bsize of the (?:staff|workforce|team)\b")
-_STAFF = frozenset({"staff", "size", "worker", "employee", "member", "personnel", "workforce", "team", "people",
+_STAFF = frozenset({"staff", "size", "headcount", "worker", "employee", "member", "personnel", "workforce", "team", "people",
                     "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed", "need",
                     "make", "use", "they", "it", "them", "buy", "bought", "order", "ordered"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
