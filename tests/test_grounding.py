@@ -17,6 +17,13 @@ HEAD = "<var> <v0> dentists <nint> <var> <v1> hygienists <nint> <min> <n0> * <v0
 RIGHT = HEAD + "<con> <v0> <= <n5>"
 WRONG = HEAD + "<con> <v1> <= <n5>"           # the bound on dentists written on hygienists
 
+# values: 42, 8, 9, 74, 20, 8.5, 200, 450
+DIET = ("An athlete eats protein bars and bananas.\n"
+        "- Protein bars: cost $42, 8 grams of carbohydrates, 9 grams of fiber\n"
+        "- Bananas: cost $74, 20 grams of carbohydrates, 8.5 grams of fiber\n"
+        "No less than 200 grams of fiber are required. There must be at least 450 grams of carbohydrates.")
+DIET_HEAD = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
+
 TRUCKS = ("A company ships lumber with logging trucks and carrier vessels. A truck costs $250 a trip and "
           "moves 1000 lbs; a vessel costs $1000 a trip and moves 6000 lbs. The number of logging trucks must "
           "exceed the number of carrier vessels. At least 300000 lbs must be moved. Minimise the cost.")
@@ -263,13 +270,8 @@ def test_a_difference_between_two_items_is_a_comparison_too() -> None:
 
 
 def test_limits_find_two_rows_whose_limits_trade_places() -> None:
-    # values: 42, 8, 9, 74, 20, 8.5, 200, 450
-    diet = TextReading("An athlete eats protein bars and bananas.\n"
-                       "- Protein bars: cost $42, 8 grams of carbohydrates, 9 grams of fiber\n"
-                       "- Bananas: cost $74, 20 grams of carbohydrates, 8.5 grams of fiber\n"
-                       "No less than 200 grams of fiber are required. There must be at least 450 grams of "
-                       "carbohydrates.")
-    decl = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
+    diet = TextReading(DIET)
+    decl = DIET_HEAD
     right = decl + "<con> <n1> * <v0> + <n4> * <v1> >= <n7> <con> <n2> * <v0> + <n5> * <v1> >= <n6>"
     wrong = decl + "<con> <n1> * <v0> + <n4> * <v1> >= <n6> <con> <n2> * <v0> + <n5> * <v1> >= <n7>"
     assert diet.limits(right) == 1.0 and diet.limits(wrong) == 0.0
@@ -376,13 +378,9 @@ def test_a_respectively_sentence_gives_the_kth_number_to_the_kth_item() -> None:
 
 
 def test_rebuild_rows_writes_each_row_from_the_numbers_beside_each_item() -> None:
-    # values: 42, 8, 9, 74, 20, 8.5, 200, 450 (the diet of test_limits_...): both rows mixed up
-    diet = TextReading("An athlete eats protein bars and bananas.\n"
-                       "- Protein bars: cost $42, 8 grams of carbohydrates, 9 grams of fiber\n"
-                       "- Bananas: cost $74, 20 grams of carbohydrates, 8.5 grams of fiber\n"
-                       "No less than 200 grams of fiber are required. There must be at least 450 grams of "
-                       "carbohydrates.")
-    decl = "<var> <v0> protein_bars <nint> <var> <v1> bananas <nint> <min> <n0> * <v0> + <n3> * <v1> "
+    # both rows mixed up
+    diet = TextReading(DIET)
+    decl = DIET_HEAD
     right = decl + "<con> <n2> * <v0> + <n5> * <v1> >= <n6> <con> <n1> * <v0> + <n4> * <v1> >= <n7>"
     mixed = decl + "<con> <n1> * <v0> + <n5> * <v1> >= <n6> <con> <n2> * <v0> + <n4> * <v1> >= <n7>"
     assert diet.rebuild_rows(mixed) == right
@@ -399,7 +397,7 @@ def test_count_rows_sum_the_items_a_limit_counts_together() -> None:
         == decl + "<con> <v0> + <v1> >= <n0> <con> <n2> * <v0> + <n4> * <v1> >= <n1>"
     # a name no other shares is needed: "bags" is named by "medium bags" too
     bags = TextReading("At least 15 medium bags must be used.")
-    assert bags.items_counted(0, {0: "bags", 1: "medium_bags"}) == set()
+    assert bags.items_summed(0, {0: "bags", 1: "medium_bags"}) == set()
 
 
 def test_a_share_in_a_sentence_naming_several_items_goes_to_the_nearest() -> None:

@@ -42,8 +42,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from functools import cached_property, lru_cache
+from collections.abc import Callable
+from functools import cached_property, lru_cache, wraps
 from itertools import pairwise
+from typing import TypeVar
 
 from optsolve.train.numbers import mask_numbers
 
@@ -69,6 +71,7 @@ _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less
 _LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,3} than\b",
                               r"\bnot more(?: [a-z-]+){1,3} than\b"]))
 _WORD = re.compile(r"[A-Za-z]+")
+_CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
                           r"\bthrice\b|\bhalf\b|\bthird\b|\bquarter\b", re.IGNORECASE)
@@ -195,6 +198,15 @@ def number_pairs(section: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+def limit_of(body: list[str]) -> int | None:
+    """The placeholder of the limit of a row body ``... op <nR>`` (one comparison sign, no parentheses),
+    or None for any other row."""
+    if "(" in body or len(body) < 3 or body[-2] not in ("<=", ">=") or any(t in ("<=", ">=") for t in body[:-2]):
+        return None
+    m = _NUM.fullmatch(body[-1])
+    return int(m.group(1)) if m else None
+
+
 def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     """``(a, op, b)`` for a row comparing variable a with variable b (op +1 for >=, -1 for <=), with at
     most a number multiplying one side (``<vA> >= <nK> * <vB>``) or added to the right one
@@ -292,11 +304,28 @@ def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]]
     return out
 
 
+_T = TypeVar("_T")
+
+
+def per_candidate(method: Callable[[TextReading, str], _T]) -> Callable[[TextReading, str], _T]:
+    """A method of one candidate, computed once per candidate on its reading: the ranking and the
+    repairs of the same draw ask the same rewrites of the same candidates."""
+    @wraps(method)
+    def once(self: TextReading, compact: str) -> _T:
+        memo = self.memo.setdefault(method.__name__, {})
+        if compact not in memo:
+            memo[compact] = method(self, compact)
+        return memo[compact]  # type: ignore[return-value]
+
+    return once
+
+
 class TextReading:
     """One text read once (sentences, words, number mentions) to check many candidates against."""
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.memo: dict[str, dict[str, object]] = {}      # per_candidate results, by method
         self.spans = sentences(text)
         self.words: list[list[tuple[int, str]]] = [[] for _ in self.spans]
         si = 0
@@ -441,6 +470,7 @@ class TextReading:
                     good += fits
         return round(good / seen, 2) if seen else 1.0
 
+    @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:
 
@@ -530,11 +560,7 @@ class TextReading:
         for _, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
-            after = self.text[ce:ce + 60]
-            if (cut := _PHRASE_END.search(after)) is not None:
-                after = after[:cut.start()]
-            words = [fold(w) for w in _WORD.findall(after)[:5]]
-            words = [w for w in words if w not in _MODIFIER] or [""]
+            words = [w for w in self._words_after(ce, 60, _PHRASE_END)[:5] if w not in _MODIFIER] or [""]
             heads = {words[0]} | ({words[2]} if len(words) > 2 and words[1] == "of" else set())
             out |= {j for j, ws in dist.items() if ws and ws & heads}
         return out
@@ -609,6 +635,7 @@ class TextReading:
         a count the text asks for written with coefficients)."""
         return 0.5 if self.totals(compact) is not None else 1.0
 
+    @per_candidate
     def totals(self, compact: str) -> str | None:
         """The candidate with what the text says of a total written over all the variables, or None when
         nothing is: a bound on one variable whose number's sentences name no variable but speak of a total
@@ -646,7 +673,14 @@ class TextReading:
                 changed = True
         return " ".join(toks) if changed else None
 
-    def items_counted(self, r: int, names: dict[int, str]) -> set[int]:
+    def _words_after(self, end: int, span: int, stop: re.Pattern[str]) -> list[str]:
+        """The folded words of the ``span`` characters after position ``end``, up to ``stop``."""
+        after = self.text[end:end + span]
+        if (cut := stop.search(after)) is not None:
+            after = after[:cut.start()]
+        return [fold(w) for w in _WORD.findall(after)]
+
+    def items_summed(self, r: int, names: dict[int, str]) -> set[int]:
         """The variables a mention of placeholder ``r`` counts together: named in the words after it up
         to punctuation ("at least 1000 t-shirts or hoodies, in any combination": both), when it names
         two or more; else none."""
@@ -658,10 +692,7 @@ class TextReading:
         for _, ce, k, _ in self.mentions:
             if k != r:
                 continue
-            after = self.text[ce:ce + 80]
-            if (cut := re.search(r"[,.;:!?()|]|\d", after)) is not None:
-                after = after[:cut.start()]
-            words = [fold(w) for w in _WORD.findall(after)[:8]]
+            words = self._words_after(ce, 80, _CLAUSE_END)[:8]
             if words and words[0] in ("of", "in", "per", "each", "a"):      # "25% of the ...", "5 per ..."
                 continue
             named = {j for j, ws in unique.items() if ws & set(words)}
@@ -680,10 +711,9 @@ class TextReading:
         changed = False
         for a, b in reversed(section_bounds(toks)):
             body = toks[a + 1:b]
-            if "(" in body or len(body) < 3 or body[-2] not in ("<=", ">=") or \
-                    (m := _NUM.fullmatch(body[-1])) is None or any(t in ("<=", ">=") for t in body[:-2]):
+            if (r := limit_of(body)) is None:
                 continue
-            items = self.items_counted(int(m.group(1)), names)
+            items = self.items_summed(r, names)
             if len(items) < 2:
                 continue
             row = [*" + ".join(f"<v{j}>" for j in sorted(items)).split(), *body[-2:]]
@@ -692,6 +722,7 @@ class TextReading:
                 changed = True
         return " ".join(toks) if changed else None
 
+    @per_candidate
     def rebuild_rows(self, compact: str) -> str | None:
         """The candidate with each row against a stated limit (``... <= <nR>``, two or more terms) written
         anew from the text: every variable with a number stated beside it (:meth:`owner`) whose phrase
@@ -894,13 +925,12 @@ class TextReading:
         out = []
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
-            if "(" in body or len(body) < 3 or body[-2] not in ("<=", ">=") or \
-                    (m := _NUM.fullmatch(body[-1])) is None or any(t in ("<=", ">=") for t in body[:-2]):
+            if (r := limit_of(body)) is None:
                 continue
             ks = [int(n.group(1)) for t in range(len(body) - 4)
                   if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
             if len(ks) >= 2:
-                out.append((a, b, ks, int(m.group(1))))
+                out.append((a, b, ks, r))
         return out
 
     def _fit(self, ks: list[int], r: int) -> float:

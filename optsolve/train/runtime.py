@@ -176,10 +176,11 @@ RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
 INTEGRAL = {"reals": "integers", "nonnegative_reals": "nonnegative_integers"}
 
 
-def relax_integers(formulation: dict[str, Any]) -> dict[str, Any]:
-    """Make the integer variables of ``formulation`` continuous, in place; returns it."""
+def relax_integers(formulation: dict[str, Any], domains: dict[str, str] = RELAXED) -> dict[str, Any]:
+    """Make the integer variables of ``formulation`` continuous, in place; returns it. ``domains=INTEGRAL``
+    does the reverse (continuous variables made integer)."""
     for v in formulation["variables"].values():
-        v["domain"] = RELAXED.get(v["domain"], v["domain"])
+        v["domain"] = domains.get(v["domain"], v["domain"])
     return formulation
 
 
@@ -204,8 +205,7 @@ def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, 
         if relax and c.formulation is not None:
             relax_integers(c.formulation)
         elif integral and c.formulation is not None:
-            for v in c.formulation["variables"].values():
-                v["domain"] = INTEGRAL.get(v["domain"], v["domain"])
+            relax_integers(c.formulation, INTEGRAL)
     if c.formulation is None:
         return
     try:
