@@ -193,6 +193,23 @@ def test_other_arguments_on_same_dir_refused(tmp_path: Path) -> None:
         run_datagen(cfg(out, n=6, seed=5))
 
 
+def test_run_made_before_text_versions_resumes_with_texts_1(tmp_path: Path) -> None:
+    """Version 1 texts leave the run's fingerprint as it was before text versions existed, so an old run
+    resumes with --texts 1; resumed with the default (version 2) it is refused, and the hint says how."""
+    out = tmp_path / "d"
+    old = cfg(out, n=12, texts=1)
+    assert "texts" not in old.content() and cfg(out, n=12).content()["texts"] == 2
+    run_datagen(old)
+    run_file = json.loads((out / "run.json").read_text())
+    assert "texts" not in run_file["config"]
+    with pytest.raises(DatagenError, match="texts differ") as err:
+        run_datagen(cfg(out, n=12))
+    assert "--texts 1" in (err.value.hint or "")
+    before = records_bytes(out)
+    run_datagen(cfg(out, n=12, texts=1))
+    assert records_bytes(out) == before
+
+
 def test_disk_full_stops_cleanly_with_manifest_true_and_resumes(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "d"

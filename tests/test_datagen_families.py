@@ -204,19 +204,54 @@ WORD_NAMES = sorted(n for n, f in FAMILIES.items() if isinstance(f, WordFamily))
 
 
 def test_variety_off_draws_exactly_what_it_always_drew() -> None:
-    """With variety off the word families draw the very texts they drew before the extra phrasings
-    existed (a fingerprint taken at commit f471114), so evaluation sets made by `optsolve datagen` stay
-    the same instances; an extra phrasing that consumes a random draw when off breaks this."""
+    """With variety off and texts of version 1 the word families draw the very texts they drew before the
+    extra phrasings existed (a fingerprint taken at commit f471114), so the data the shipped model was
+    trained on and the evaluation sets made before text version 2 can be drawn again; an extra phrasing
+    that consumes a random draw when off breaks this."""
     import hashlib
 
     h = hashlib.sha256()
     for name in WORD_NAMES:
-        fam = FAMILIES[name]
+        fam = FAMILIES[name].with_texts(1)
         assert isinstance(fam, WordFamily) and not fam.variety and fam.varied().variety
         for s in range(5):
             for lvl in ("easy", "medium", "hard"):
                 h.update(fam.generate(random.Random(s), lvl).text.encode())  # type: ignore[arg-type]
     assert h.hexdigest() == "e04abf7621d76e72ad90e7156f2be1d8d57ea8cc3d97e0c6e1ccebb0a9a06e1b"
+
+
+@pytest.mark.parametrize("name", WORD_NAMES)
+def test_texts_2_say_when_the_quantities_are_whole_numbers(name: str) -> None:
+    """Text version 2 (the default): a word problem whose gold counts whole items says so in its text and
+    is never called "an LP"; the formulation is the one version 1 draws, and a text with continuous gold
+    is version 1's text, unchanged."""
+    from optsolve.train.grounding import declares_integers
+
+    fam = FAMILIES[name]
+    assert isinstance(fam, WordFamily) and fam.texts == 2 and fam.with_texts(2) is fam
+    old = fam.with_texts(1)
+    assert old.texts == 1 and fam.texts == 2          # a twin; the registered family is unchanged
+    integer = 0
+    for s in range(40):
+        lvl = LEVELS[s % 3]
+        new, was = fam.generate(random.Random(s), lvl), old.generate(random.Random(s), lvl)
+        assert new.formulation == was.formulation
+        doms = {v["domain"] for v in new.formulation["variables"].values()}
+        if doms & {"integers", "nonnegative_integers"}:
+            integer += 1
+            assert declares_integers(new.text), new.text
+            assert not re.search(r"\ban LP\b|\ba linear program\b", new.text), new.text
+        else:
+            assert not declares_integers(new.text) and new.text == was.text
+    if fam.kind == "milp":
+        assert integer > 0
+
+
+def test_unknown_text_version_is_refused() -> None:
+    with pytest.raises(DatagenError, match="unknown text version 3"):
+        FAMILIES["diet"].with_texts(3)
+    with pytest.raises(DatagenError, match="unknown text version"):
+        FAMILIES["knapsack"].with_texts(0)
 
 
 @pytest.mark.parametrize("name", WORD_NAMES)

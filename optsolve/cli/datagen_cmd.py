@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from optsolve.datagen.base import TEXT_VERSIONS, TEXTS
 from optsolve.errors import DatagenError
 
 
@@ -73,6 +74,10 @@ def register(sub: Any) -> None:
     p.add_argument("--family-module", action="append", default=[], metavar="MODULE",
                    help="import MODULE (in every worker) to register extra families; repeatable")
     p.add_argument("--solver", default=None, help="force a solver backend for every solve")
+    p.add_argument("--texts", type=int, choices=TEXT_VERSIONS, default=TEXTS,
+                   help=f"version of the texts (default {TEXTS}): 2 says in every word problem with integer gold "
+                        "that the quantities are whole numbers; 1 draws the texts of runs made before "
+                        "(the shipped embedded model's data), e.g. to resume such a run")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the final manifest summary as JSON")
     p.set_defaults(func=_run)
@@ -110,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
         val_families=_csv(args.val_families), split_seed=args.split_seed,
         dedup_threshold=args.dedup_threshold, contamination_threshold=args.contamination_threshold,
         reference_dir=args.reference_dir, family_modules=list(args.family_module), solver=args.solver,
+        texts=args.texts,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
     summary = run_datagen(cfg)

@@ -20,6 +20,8 @@ import argparse
 import json
 from typing import Any
 
+from optsolve.datagen.base import TEXT_VERSIONS, TEXTS
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output directory (checkpoints, metrics.jsonl, final model)")
@@ -269,7 +271,8 @@ def _embedded(args: argparse.Namespace) -> int:
                            install=args.install, skip_existing=not args.fresh,
                            stages=tuple(s.strip() for s in args.stages.split(",") if s.strip()),
                            workers=args.workers, max_held_out=args.max_held_out,
-                           variety=args.variety, arch=args.arch or ("llama" if args.spec else "pointer"))
+                           variety=args.variety, texts=args.texts,
+                           arch=args.arch or ("llama" if args.spec else "pointer"))
     for name in ("spec", "batch_size", "lr", "max_length", "sft_epochs", "warmup_steps", "pointer_spec",
                  "pointer_minutes", "eval_items", "nl4opt_labels", "nl4opt_texts", "annotated_minutes",
                  "annotated_repeat", "annotated_synthetic", "annotated_held_out", "annotated_augment",
@@ -513,6 +516,9 @@ def register(sub: Any) -> None:
                    help="draw the word families' extra phrasings into this share of the training records "
                         "(0 to 1; alone: 1, every record; same families, templates and split plan; "
                         "`optsolve datagen` evaluation sets are unaffected)")
+    m.add_argument("--texts", type=int, choices=TEXT_VERSIONS, default=TEXTS,
+                   help=f"version of the records' texts (default {TEXTS}; 1: the data the shipped model was "
+                        "trained on, see `optsolve datagen --texts`)")
     m.add_argument("--fresh", action="store_true", help="redo every step even when its output exists")
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=_embedded)

@@ -19,6 +19,13 @@ from optsolve.errors import DatagenError
 Level = Literal["easy", "medium", "hard"]
 LEVELS: tuple[Level, ...] = ("easy", "medium", "hard")
 
+#: versions of the texts a family can draw (``optsolve datagen --texts``). 1: the texts drawn up to
+#: session 13, on which the shipped embedded model was trained; 2 (the default): a word problem whose
+#: gold counts whole items says so in its text, and is never called "an LP", since a text that leaves
+#: integrality unsaid has two right answers (NL4Opt's LP optimum and the gold's integer one).
+TEXT_VERSIONS = (1, 2)
+TEXTS = 2
+
 
 @dataclass
 class Instance:
@@ -50,6 +57,14 @@ class Family(ABC):
     @abstractmethod
     def generate(self, rng: random.Random, level: Level) -> Instance:
         """Draw one instance; deterministic for the state of ``rng``."""
+
+    def with_texts(self, version: int) -> Family:
+        """This family drawing texts of ``version`` (:data:`TEXT_VERSIONS`). Families whose texts have
+        one version return themselves; the same rng state gives the same formulation in every version."""
+        if version not in TEXT_VERSIONS:
+            raise DatagenError(f"unknown text version {version}",
+                               hint=f"use one of {', '.join(map(str, TEXT_VERSIONS))}")
+        return self
 
     def __repr__(self) -> str:
         return f"<Family {self.name} ({self.kind})>"

@@ -41,6 +41,7 @@ from typing import Any
 
 from optsolve.datagen import corrupt
 from optsolve.datagen import exports as ex
+from optsolve.datagen.base import TEXTS
 from optsolve.datagen.dedup import NearDupIndex, build_index, reference_texts
 from optsolve.errors import DatagenError, LLMBackendError, OptsolveError
 
@@ -54,7 +55,7 @@ SHARD_DIR = "shards"
 #: fields of the config that decide the content of the shards: a resume must agree on all of them
 CONTENT_FIELDS = ("families", "n", "levels", "seed", "time_limit", "keep_invalid", "formalizer",
                   "formalizer_model", "formalizer_base_url", "formalizer_samples", "rejected", "chunk_size",
-                  "family_modules", "solver")
+                  "family_modules", "solver", "texts")
 
 
 def default_reference_dir() -> Path:
@@ -98,10 +99,14 @@ class DatagenConfig:
     progress: bool = True
     system_prompt: str = ex.SYSTEM_PROMPT
     fast_mip: bool = True       # skip HiGHS's feasibility jump on every MILP (SolveOptions.mip_feasibility_jump)
+    texts: int = TEXTS          # version of the families' texts (optsolve.datagen.base.TEXT_VERSIONS)
 
     def content(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: d[k] for k in CONTENT_FIELDS}
+        out = {k: d[k] for k in CONTENT_FIELDS}
+        if out["texts"] == 1:       # runs made before text versions existed resume with --texts 1
+            del out["texts"]
+        return out
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.content(), sort_keys=True).encode()).hexdigest()[:16]
@@ -360,7 +365,7 @@ def process_instance(cfg: DatagenConfig, index: int) -> dict[str, Any]:
     line: dict[str, Any] = {"index": index, "family": fam_name, "level": level, "seed": seed_i}
     t0 = time.perf_counter()
     try:
-        fam = get_family(fam_name)
+        fam = get_family(fam_name).with_texts(cfg.texts)
         inst = fam.generate(random.Random(seed_i), level)  # type: ignore[arg-type]
     except Exception as exc:  # a generator bug must not stop the run: report family and seed
         line.update(outcome="error", stage="generate",
@@ -693,9 +698,12 @@ class Run:
             if old and old.get("fingerprint") != content["fingerprint"]:
                 diff = {k: (old.get("config", {}).get(k), v) for k, v in config.items()
                         if old.get("config", {}).get(k) != v}
+                hint = "rerun with the same arguments to resume, or choose another --out"
+                if "texts" in diff and diff["texts"][0] is None:
+                    hint += " (a run made before text versions existed resumes with --texts 1)"
                 raise DatagenError(
                     f"{self.out} holds a run made with other arguments ({', '.join(sorted(diff))} differ)",
-                    hint="rerun with the same arguments to resume, or choose another --out",
+                    hint=hint,
                     details={"differences": {k: list(v) for k, v in diff.items()}})
             if old:
                 return

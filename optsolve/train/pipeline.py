@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optsolve.datagen.base import TEXTS
 from optsolve.paths import nl4opt_dir, nl4opt_train_labels
 from optsolve.train.common import evenly_spaced, read_jsonl, write_jsonl
 
@@ -60,6 +61,7 @@ class PipelineOptions:
     workers: int = 1                   # processes for drawing records and preparing rows
     max_held_out: int | None = None    # cap on the validation/test records written
     variety: float = 0.0               # share of drawn records with the word families' extra phrasings
+    texts: int = TEXTS                 # version of the texts (1: the shipped model's data; see datagen --texts)
     arch: str = "pointer"              # pointer: frozen MiniLM + pointer decoder; llama: the causal LM
     pointer_spec: str = "pointer:layers=3,hidden=256,heads=4,ff=1024,adapter=1,encoder=2"
     pointer_minutes: float = 80.0
@@ -108,7 +110,7 @@ def run_pipeline(o: PipelineOptions) -> dict[str, Any]:
         _log(f"data: {o.n_per_family} instances per family")
         report["records"] = write_records(data, o.n_per_family, o.seed, o.families or word_families(),
                                           workers=o.workers, max_held_out=o.max_held_out,
-                                          variety=o.variety)
+                                          variety=o.variety, texts=o.texts)
     if o.arch == "pointer":
         return _run_pointer(o, work, data, report, t_start)
     extra = None

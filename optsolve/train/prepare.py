@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from optsolve.datagen.base import LEVELS
+from optsolve.datagen.base import LEVELS, TEXTS
 from optsolve.train.common import evenly_spaced, write_jsonl
 
 
@@ -44,18 +44,19 @@ def _detok(tokens: list[str]) -> str:
     return s
 
 
-def _draw_family(args: tuple[str, int, int, float]) -> list[tuple[str, int, dict[str, Any]]]:
+def _draw_family(args: tuple[str, int, int, float, int]) -> list[tuple[str, int, dict[str, Any]]]:
     """Every instance of one family (a worker's job): ``(family, index, record fields)``.
 
     ``variety`` is the share of instances drawn with a word-problem family's extra phrasings
     (:meth:`WordFamily.varied`): 0 draws none (the plain records), 1 every one. Whether instance ``i``
     is varied comes from a generator of its own (``seed:family:i:variety``), so at share 0 the records
     are exactly the plain ones and at share 1 exactly the fully varied ones, and a mix takes each
-    instance from one or the other."""
+    instance from one or the other. ``texts`` is the version of the texts
+    (:data:`optsolve.datagen.base.TEXT_VERSIONS`)."""
     from optsolve.datagen.families import FAMILIES
 
-    name, n_per_family, seed, variety = args
-    plain = FAMILIES[name]
+    name, n_per_family, seed, variety, texts = args
+    plain = FAMILIES[name].with_texts(texts)
     varied = getattr(plain, "varied", None)
     twin = varied() if variety > 0 and varied is not None else plain
     out = []
@@ -74,7 +75,7 @@ def _draw_family(args: tuple[str, int, int, float]) -> list[tuple[str, int, dict
 
 
 def generate_records(n_per_family: int, seed: int = 0, families: list[str] | None = None,
-                     workers: int = 1, split_seed: int = 0, variety: float = 0.0
+                     workers: int = 1, split_seed: int = 0, variety: float = 0.0, texts: int = TEXTS
                      ) -> dict[str, list[dict[str, Any]]]:
     """``{"train": [...], "validation": [...], "test": [...]}`` records from datagen's families.
 
@@ -84,7 +85,7 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
     must not move a test template into train. ``split_seed=0`` is datagen's default plan, the one
     the evaluation sets of ``optsolve datagen`` use. ``variety`` (a share, 0 to 1; ``True`` is 1) draws
     that share of instances with the word families' extra phrasings (same families, templates and split
-    plan; other texts).
+    plan; other texts). ``texts`` is the version of the texts (1: those the shipped model was trained on).
     """
     from optsolve.datagen.exports import plan_splits
     from optsolve.datagen.families import FAMILIES
@@ -95,7 +96,7 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
         from optsolve.errors import InputError
 
         raise InputError(f"variety share {share} is outside 0..1", hint="give a share such as 0.5")
-    jobs = [(name, n_per_family, seed, share) for name in names]
+    jobs = [(name, n_per_family, seed, share, texts) for name in names]
     if workers > 1 and len(names) > 1:
         import multiprocessing as mp
 
@@ -117,10 +118,11 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
 
 def write_records(out_dir: str | Path, n_per_family: int, seed: int = 0,
                   families: list[str] | None = None, workers: int = 1,
-                  max_held_out: int | None = None, split_seed: int = 0, variety: float = 0.0) -> dict[str, int]:
+                  max_held_out: int | None = None, split_seed: int = 0, variety: float = 0.0,
+                  texts: int = TEXTS) -> dict[str, int]:
     """Write ``records_{train,validation,test}.jsonl``; ``max_held_out`` keeps an evenly spaced
     sample of at most that many validation and test records (evaluation reads only a few hundred)."""
-    recs = generate_records(n_per_family, seed, families, workers, split_seed, variety)
+    recs = generate_records(n_per_family, seed, families, workers, split_seed, variety, texts)
     counts = {}
     for split, rows in recs.items():
         if max_held_out and split != "train":

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from optsolve.datagen import realize as R
-from optsolve.datagen.base import Family, Instance, Level
+from optsolve.datagen.base import TEXTS, Family, Instance, Level
 
 # --- scenario data --------------------------------------------------------------------------------
 
@@ -177,6 +177,8 @@ class WordFamily(Family):
     styles = ("per_entity", "per_attribute", "respectively", "bullets", "table")
     # ``variety``: more phrasings of the same statements (training data; see :meth:`varied`)
     variety = False
+    # ``texts``: the version of the texts drawn (see :data:`optsolve.datagen.base.TEXT_VERSIONS`)
+    texts = TEXTS
 
     def __init__(self, sc: Scenario) -> None:
         self.sc = sc
@@ -193,6 +195,18 @@ class WordFamily(Family):
         stay the same instances; the training pipeline turns it on (``--variety``)."""
         twin = copy.copy(self)
         twin.variety = True
+        return twin
+
+    def with_texts(self, version: int) -> WordFamily:
+        """This family drawing texts of ``version``: 1 states whether the quantities are whole numbers in
+        a quarter of the texts only (and may ask for "an LP" of an integer program), 2 states it in every
+        text whose gold counts whole items. The formulations are the same; version 2's texts differ from
+        version 1's only in instances with integer gold (the statement, then the later draws)."""
+        super().with_texts(version)
+        if version == self.texts:
+            return self
+        twin = copy.copy(self)
+        twin.texts = version
         return twin
 
     # -- drawing -----------------------------------------------------------------------------
@@ -271,9 +285,10 @@ class WordFamily(Family):
             order = [stmts[0], *info, *self._shuffle(rng, body)]
         else:
             order = [stmts[0], *self._shuffle(rng, [*info, *body])]
-        if rng.random() < 0.25:
+        # version 1 said whether the quantities are whole numbers in a quarter of the texts only
+        if rng.random() < 0.25 or (integer and self.texts >= 2):
             order.append(Stmt(self._nonneg_text(rng, ctx.items, integer), fixed="body"))
-        question = self._question(rng, subj(), ents, obj)
+        question = self._question(rng, subj(), ents, obj, integer)
         if rng.random() < 0.12:            # the question first, then the facts
             order.insert(1, Stmt(question + R.pick(rng, ("", " The details:", " Consider the following.")),
                                  fixed="question"))
@@ -634,15 +649,19 @@ class WordFamily(Family):
         return R.pick(rng, ["Quantities cannot be negative.", "All amounts must be non-negative.",
                             "Fractional amounts are allowed."])
 
-    def _question(self, rng: random.Random, subject: str, ents: list[Ent], obj: Objective) -> str:
+    def _question(self, rng: random.Random, subject: str, ents: list[Ent], obj: Objective,
+                  integer: bool = False) -> str:
         sc = self.sc
         mk = sc.make[0]
         word = R.pick(rng, R.MAX_WORDS if obj.sense == "maximize" else R.MIN_WORDS)
         ph = R.pick(rng, obj.phrase)
         names = R.join_and([e.many() for e in ents])
         s = _lower_subject(subject)
+        models = ("an LP", "a linear program", "an optimization model", "a model")
+        if integer and self.texts >= 2:     # not "an LP" for an integer program
+            models = ("an integer program", "an integer linear program", "an optimization model", "a model")
         opts = [f"How many {names} should {s} {mk} to {word} {ph}?",
-                f"Formulate {R.pick(rng, ('an LP', 'a linear program', 'an optimization model', 'a model'))} "
+                f"Formulate {R.pick(rng, models)} "
                 f"to {word} {ph}.",
                 f"{R.cap(s)} wants to {word} {ph}. How many of each should be {sc.make[1]}?",
                 f"Determine how many {names} to {mk} so as to {word} {ph}.",
