@@ -230,3 +230,44 @@ def test_bench_nl4opt_export(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in (tmp_path / "nl4opt_dev.jsonl").read_text().splitlines()]
     assert len(rows) >= 85 and all(isinstance(r["answer"], float) for r in rows)
     assert {"question", "answer"} <= set(rows[0])
+
+
+SHOP = ("A shop makes chairs and tables. A chair takes 3 hours of work and a table 5 hours; 16 hours are "
+        "available. A chair earns $4 and a table $7. How many of each should it make to maximize profit?")
+SHOP_MODEL = {"variables": {"chairs": {"domain": "nonnegative_integers"}, "tables": {"domain": "nonnegative_integers"}},
+              "objective": {"sense": "maximize", "expr": "4 * chairs + 7 * tables"},
+              "constraints": {"hours": {"expr": "3 * chairs + 5 * tables <= 16"}}}
+
+
+def test_whole_numbers_the_text_never_asked_for_are_pointed_out(tmp_path: Path) -> None:
+    """A formulation counting in whole numbers what the text never says must be whole: the answer (22, in
+    integers) comes with the optimum allowing fractions (22.4, NL4Opt's reading); not when the text says
+    the quantities are whole, nor when the formulation is continuous."""
+    p = run([SHOP, "--backend", "scripted", "--model", replies(tmp_path, SHOP_MODEL)], tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "22" in p.stdout
+    assert "does not say that chairs and tables must be whole numbers" in p.stderr
+    assert "allowing fractions, the optimum would be 22.4" in p.stderr
+    whole = SHOP.replace("How many", "Only whole numbers of each can be made. How many")
+    p = run([whole, "--backend", "scripted", "--model", replies(tmp_path, SHOP_MODEL)], tmp_path)
+    assert p.returncode == 0 and "allowing fractions" not in p.stderr, p.stderr
+    frac = SHOP.replace("How many", "Fractional amounts are allowed. How many")
+    p = run([frac, "--backend", "scripted", "--model", replies(tmp_path, SHOP_MODEL)], tmp_path)
+    assert p.returncode == 0 and "says fractions are allowed, but the formulation counts chairs and tables" in p.stderr
+    cont = json.loads(json.dumps(SHOP_MODEL))
+    for v in cont["variables"].values():
+        v["domain"] = "nonnegative_reals"
+    p = run([SHOP, "--backend", "scripted", "--model", replies(tmp_path, cont)], tmp_path)
+    assert p.returncode == 0 and "22.4" in p.stdout and "allowing fractions" not in p.stderr, p.stderr
+
+
+def test_relaxing_leaves_binary_decisions_alone() -> None:
+    from optsolve.formalize.integrality import relaxed
+
+    f = {"variables": {"x": {"index": ["I"], "domain": "integers"}, "open": {"domain": "binary"},
+                       "y": {"domain": "nonnegative_reals"}}, "objective": None, "constraints": {}}
+    out = relaxed(f)
+    assert out is not None and out[1] == ["x"]
+    assert out[0]["variables"]["x"]["domain"] == "reals" and out[0]["variables"]["open"]["domain"] == "binary"
+    assert f["variables"]["x"]["domain"] == "integers"          # the input is not changed
+    assert relaxed({"variables": {"open": {"domain": "binary"}}}) is None

@@ -139,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     from optsolve.cli.render import exit_code_for_status, render_formulation, render_result
     from optsolve.errors import FormalizeError
     from optsolve.formalize import formalize
+    from optsolve.formalize.integrality import integrality_note
     from optsolve.formulation import load_formulation
 
     text = _read_text(args)
@@ -159,6 +160,10 @@ def _run(args: argparse.Namespace) -> int:
             console.print(res.script, markup=False, highlight=False)
         if res.result is not None:
             render_result(res.result, console)
+        note = integrality_note(text, res.formulation, res.result.objective if res.result is not None
+                                and res.result.status.value == "optimal" else None, args.time_limit)
+        if note:
+            print(note, file=sys.stderr)
         console.print(f"Confidence: {res.confidence:.2f} ({agreement_words(res.agreement, res.confidence, args.samples)}); "
                       f"attempts: {len(res.attempts)}; formalizer: {res.backend}", markup=False)
         if res.backend == "embedded":

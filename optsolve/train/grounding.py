@@ -1026,7 +1026,22 @@ _INTEGRAL = re.compile(r"\binteger|\bwhole (?:number|unit)|\bfractional\b[^.]{0,
 def declares_integers(text: str) -> bool:
     """Whether the text says its quantities are whole numbers ("The quantities must be non-negative
     integers", "Fractional workers are not allowed", "Only whole numbers of each can be chosen")."""
-    return _INTEGRAL.search(text) is not None
+    return _INTEGRAL.search(_NOT_WHOLE.sub(" ", text)) is not None
+
+
+# "need not be whole numbers" says the opposite of the "whole number" in it
+_NOT_WHOLE = re.compile(r"\b(?:need not|do(?:es)? not (?:need to|have to)|don't (?:need to|have to)) be "
+                        r"(?:whole|integer)\w*(?: numbers?| units?)?", re.IGNORECASE)
+_FRACTIONAL = re.compile(r"\b(?:fractional|fractions)\b(?:(?!\bnot\b)[^.]){0,30}"
+                         r"\b(?:allowed|fine|acceptable|permitted|possible|ok)\b|\b(?:can|may) be fractional\b",
+                         re.IGNORECASE)
+
+
+def allows_fractions(text: str) -> bool:
+    """Whether the text says its quantities may be fractional ("Fractional amounts are allowed", "need
+    not be whole numbers") and nowhere that they are whole numbers (:func:`declares_integers`)."""
+    return (_NOT_WHOLE.search(text) is not None or _FRACTIONAL.search(text) is not None) \
+        and not declares_integers(text)
 
 
 @lru_cache(maxsize=32)

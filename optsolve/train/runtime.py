@@ -339,9 +339,10 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
     right model is among the candidates more often and is picked more often (validation 284 -> 329 of
     600). ``until`` (a ``time.perf_counter()`` value) stops trying rewrites once passed."""
-    from optsolve.train.grounding import declares_integers, read
+    from optsolve.train.grounding import allows_fractions, declares_integers, read
 
     integral = declares_integers(text)
+    relax = relax or allows_fractions(text)
     reading = read(text)
     seen = {c.compact for c in cands}
     out: list[Candidate] = []
@@ -373,17 +374,18 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
 
     ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`) before the
     ranking. When the text says its quantities are whole numbers, every candidate is solved with integer
-    variables, whatever it declares.
+    variables, whatever it declares; when it says they may be fractional, with continuous ones.
 
     When the model ships a learned verifier (:mod:`optsolve.train.verifier`) and ``verify`` is on, the
     samples are always drawn and the solved candidates are ranked by the verifier's scores (objective
     groups by their best score) instead of by votes; ``adaptive`` is then ignored.
     """
-    from optsolve.train.grounding import declares_integers
+    from optsolve.train.grounding import allows_fractions, declares_integers
 
     verifier = verify and getattr(model, "verifier", None) is not None
     adaptive = adaptive and not verifier
     integral = declares_integers(text)      # "The quantities must be non-negative integers"
+    relax = relax or allows_fractions(text)  # "Fractional amounts are allowed"
     t0 = time.perf_counter()
     gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)

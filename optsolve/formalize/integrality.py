@@ -1,0 +1,63 @@
+"""Whole numbers the text never asked for.
+
+A word problem rarely says whether its quantities must be whole numbers, and the two readings have
+different right answers: NL4Opt's reference optima are LP optima ("how many cars and trucks" solved in
+reals), while a model (ours or a large LLM) often declares such counts integer. When the formulation
+counts something in whole numbers that the text does not require to be whole, the answer is shown with
+the optimum the other reading gives, so that the user can choose (docs/embedded.md, session 14).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+#: integer domains and their continuous counterparts; binary and boolean variables are decisions, left
+#: as they are
+_RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
+
+
+def relaxed(formulation: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+    """The formulation with its general integer variables made continuous, and their names; None when
+    it has none."""
+    out = copy.deepcopy(formulation)
+    names = []
+    for name, var in (out.get("variables") or {}).items():
+        if isinstance(var, dict) and var.get("domain") in _RELAXED:
+            var["domain"] = _RELAXED[var["domain"]]
+            names.append(name)
+    return (out, names) if names else None
+
+
+def integrality_note(text: str, formulation: dict[str, Any] | None, objective: float | None,
+                     time_limit: float = 10.0) -> str | None:
+    """A note when ``formulation`` (solved to ``objective``) counts variables in whole numbers that
+    ``text`` does not say must be whole, and allowing fractions changes the optimum; None otherwise
+    (the text says so, no integer variables, no optimum, or the same optimum either way)."""
+    from optsolve.train.grounding import allows_fractions, declares_integers
+
+    if formulation is None or objective is None or declares_integers(text):
+        return None
+    fractions = allows_fractions(text)
+    rel = relaxed(formulation)
+    if rel is None:
+        return None
+    from optsolve.errors import OptsolveError
+    from optsolve.solvers import SolveOptions, solve
+
+    try:
+        res = solve(rel[0], SolveOptions(time_limit=time_limit))
+    except OptsolveError:
+        return None
+    if res.status.value != "optimal" or res.objective is None:
+        return None
+    if abs(res.objective - objective) <= 1e-6 * max(1.0, abs(objective)):
+        return None
+    names = rel[1]
+    shown = names[:4] + ([f"{len(names) - 4} more"] if len(names) > 4 else [])
+    which = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    said = "says fractions are allowed" if fractions else f"does not say that {which} must be whole numbers"
+    return (f"optsolve: note: the text {said}, but the formulation counts "
+            f"{which if fractions else ('it' if len(names) == 1 else 'them')} in whole numbers; allowing "
+            f"fractions, the optimum would be {res.objective:.6g} (the reading of NL4Opt's reference answers). "
+            "To settle it, say in the text whether the quantities must be whole numbers")
