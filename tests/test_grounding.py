@@ -319,6 +319,48 @@ def test_declares_integers(text: str, want: bool) -> None:
     assert declares_integers(text) is want
 
 
+@pytest.mark.parametrize(("text", "integers", "fractions"), [
+    ("Fractional amounts are allowed.", False, True),
+    ("Fractional servings are fine.", False, True),
+    ("Quantities need not be whole numbers.", False, True),
+    ("The amounts do not have to be integers.", False, True),
+    ("Fractional workers are not allowed.", True, False),
+    ("Fractional amounts are allowed, but trucks must be whole numbers.", True, False),
+    ("A fraction of the budget is allowed for ads.", False, False),
+    ("Maximize profit.", False, False),
+])
+def test_texts_saying_fractions_are_allowed(text: str, integers: bool, fractions: bool) -> None:
+    """"need not be whole numbers" allows fractions (it once read as declaring integers); a text saying
+    both (fractions for some, whole numbers for others) keeps integers."""
+    from optsolve.train.grounding import allows_fractions, declares_integers
+
+    assert declares_integers(text) is integers and allows_fractions(text) is fractions
+
+
+def test_names_not_apart_halve_a_candidates_fit() -> None:
+    """A one-letter name (a pointer at the "s" of "dentists") or the company's name ("Horizon Ltd.") is
+    not an item's: the share of names apart drops, and the ranking puts the candidate after an equally
+    supported one named from the items. Items that are proper nouns ("pills named Klun and Tao") are names."""
+    r = TextReading(DENTISTS)
+    assert r.names(RIGHT) == 1.0
+    assert r.names(RIGHT.replace(" dentists ", " s ")) == 0.5
+    firm = TextReading("Horizon Ltd. hires designers and analysts. A designer earns $3000 and an analyst $400. "
+                       "How many should Horizon Ltd. hire to minimise the wage bill?")
+    decl = "<var> <v0> horizon <pos> <var> <v1> analysts <pos> <min> <n0> * <v0> + <n1> * <v1>"
+    assert firm.proper_nouns == {"horizon"} and firm.names(decl) == 0.5
+    assert firm.names(decl.replace("horizon", "designers")) == 1.0
+    pills = TextReading("Pills named Klun and Tao cost $2.6 and $3.2. One pill of Klun contains 1.5 grams. "
+                        "Minimize the cost.")
+    assert pills.names("<var> <v0> klun <pos> <var> <v1> tao <pos> <min> <n0> * <v0> + <n1> * <v1>") == 1.0
+    # in the ranking: the bound written on the wrong item goes unseen once dentists are named "s" (no
+    # sentence names "s"), and only the names tell the two groups apart
+    bad = WRONG.replace(" dentists ", " s ")
+    assert r.binding(bad) == r.binding(RIGHT) == 1.0
+    cands = [_cand(bad, 47500.0, greedy=True), _cand(bad, 47500.0), _cand(RIGHT, 51500.0)]
+    assert vote(cands, n_numbers=6)[0].objective == 47500.0
+    assert vote(cands, n_numbers=6, text=DENTISTS)[0].compact == RIGHT
+
+
 def test_a_text_that_says_whole_numbers_has_its_candidates_solved_in_integers() -> None:
     from optsolve.train.runtime import check_candidate
 
@@ -426,7 +468,7 @@ def test_no_check_or_rewrite_fails_on_malformed_candidates() -> None:
             c = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 25)))
             if rng.random() < 0.5:
                 c = "<var> <v0> a <pos> <var> <v1> b_c <pos> " + c
-            for check in (r.binding, r.comparisons, r.units, r.limits, r.total_check):
+            for check in (r.binding, r.comparisons, r.units, r.limits, r.total_check, r.names):
                 assert 0.0 <= check(c) <= 1.0
             for rewrite in (r.repair, r.reassign_numbers, r.complete, r.rebuild_rows, r.count_rows, r.totals,
                             r.swap_limits):

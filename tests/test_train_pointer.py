@@ -91,6 +91,28 @@ def test_name_span_finds_the_mention(tok) -> None:  # type: ignore[no-untyped-de
 
 
 @needs_minilm
+def test_a_name_span_inside_a_word_decodes_to_the_whole_word(tok) -> None:  # type: ignore[no-untyped-def]
+    """A pointer at a word piece inside a word ("##s" of "dentists", "et" of "ETF") names the variable
+    with the whole word, as the decoder writes names; the plain span stays the pieces."""
+    text = "A clinic employs dentists and buys index ETF shares."
+    src = P.make_source(tok, text)
+    pieces = [text[a:b] for a, b in src.offsets]
+    inner = [i for i in range(1, len(pieces) - 1) if src.offsets[i][0] == src.offsets[i - 1][1]
+             and text[src.offsets[i][0] - 1].isalnum() and pieces[i][0].isalnum()]
+    assert inner, pieces                      # some word is split into pieces
+    for i in inner:
+        word = re.search(r"\w*$", text[:src.offsets[i][0]]).group() + re.match(r"\w*", text[src.offsets[i][0]:]).group()
+        assert src.span_text(i, i, whole_words=True) == word
+        assert src.span_text(i, i) == pieces[i] != word
+    first = pieces.index("dentists") if "dentists" in pieces else None
+    if first is not None:                     # a whole-word piece is left as it is
+        assert src.span_text(first, first, whole_words=True) == "dentists"
+    assert src.span_text(0, 0, whole_words=True) == ""     # [CLS]: no characters, nothing widened
+    dot = pieces.index(".")
+    assert src.span_text(dot, dot, whole_words=True) == "."  # punctuation is not widened into a word
+
+
+@needs_minilm
 @pytest.mark.parametrize("seed", range(6))
 def test_steps_rebuild_the_gold_optimum(tok, seed: int) -> None:  # type: ignore[no-untyped-def]
     from optsolve.solvers import solve

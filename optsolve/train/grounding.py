@@ -96,6 +96,9 @@ _STAFF = frozenset({"staff", "size", "headcount", "worker", "employee", "member"
                     "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed", "need",
                     "make", "use", "they", "it", "them", "buy", "bought", "order", "ordered"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
+# a company's or a person's name: capitalized words before a company suffix or a possessive
+_OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co|Corp|LLC|Group|Industries|"
+                         r"Company|Enterprises|Partners|Holdings)\b|'s\b)")
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
@@ -383,6 +386,32 @@ class TextReading:
         words = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
         count = Counter(w for ws in words.values() for w in ws)
         return {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
+
+    def names(self, compact: str) -> float:
+        """The share of the candidate's variables named apart: a name with words of its own (not one
+        letter, not a copy of another variable's name with a trailing "_" the decoder added to keep two
+        copies of the same words apart, "horizon" and "horizon_" for a company named Horizon). Whether a
+        number belongs to a variable (:meth:`binding`) cannot be read for names that are not apart."""
+        names, _ = parse(compact)
+        if not names:
+            return 1.0
+        good = 0
+        for n in names.values():
+            words = [w for w in n.strip("_").split("_") if w]
+            if len(n.strip("_")) <= 1 or all(fold(w) in self.proper_nouns for w in words):
+                continue
+            good += 1
+        return round(good / len(names), 2)
+
+    @cached_property
+    def proper_nouns(self) -> set[str]:
+        """The folded words of the names of whoever the problem is about, never an item: a capitalized
+        run of words before a company's suffix or a possessive ("Horizon Ltd.", "Maria's diner"), unless
+        the text also writes the word in lower case. (Items may be proper nouns too: "pills named Klun
+        and Tao".)"""
+        named = {fold(w) for m in _OWNER_NAME.finditer(self.text) for w in m.group(1).split()}
+        lower = {fold(w) for w in _WORD.findall(self.text) if w.islower()}
+        return named - lower
 
     def binding(self, compact: str) -> float:
         """The share of the candidate's (number, variable) pairs stated in a sentence naming the variable."""

@@ -68,10 +68,18 @@ class Source:
     def num_flags(self) -> list[int]:
         return [1 if i in self.pos_num else 0 for i in range(len(self.ids))]
 
-    def span_text(self, s: int, e: int) -> str:
+    def span_text(self, s: int, e: int, whole_words: bool = False) -> str:
+        """The text of word pieces ``s`` to ``e``; ``whole_words`` widens it to the words they are part
+        of (a span pointing at the "##s" of "dentists" names the variable "dentists", not "s")."""
         if e < s:
             s, e = e, s
-        return self.text[self.offsets[s][0]:self.offsets[e][1]]
+        a, b = self.offsets[s][0], self.offsets[e][1]
+        if whole_words and b > a:          # not [CLS]/[SEP] (no characters)
+            while a > 0 and self.text[a].isalnum() and self.text[a - 1].isalnum():
+                a -= 1
+            while b < len(self.text) and self.text[b - 1].isalnum() and self.text[b].isalnum():
+                b += 1
+        return self.text[a:b]
 
 
 def load_tokenizer(minilm: Path) -> Any:
@@ -1106,7 +1114,7 @@ class PointerModel:
                             start[r] = j - V
                             stage[r] = 3
                     elif stage[r] == 3:
-                        words[r].append(_safe_name(src.span_text(start[r], j - V)))
+                        words[r].append(_safe_name(src.span_text(start[r], j - V, whole_words=True)))
                         stage[r] = 0
                     elif j >= V:
                         words[r].append(f"<n{src.pos_num[j - V]}>")
