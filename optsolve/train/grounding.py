@@ -35,6 +35,11 @@ row the text states and the candidate lacks) and **rewrites** it (:meth:`rebuild
 Every rewrite is only a proposal: it is solved and ranked with the drawn candidates. Each rule was kept
 only after a replay on the same draws of NL4Opt dev, the datagen test split, the annotated held-out
 texts and validation (docs/embedded.md, "Completing, rebuilding and reading more of the text").
+
+Since session 14 the ranking also weighs whether the candidate's variables are named as items
+(:meth:`TextReading.names`: not one letter, not the company's name), and :func:`allows_fractions`
+reads "Fractional amounts are allowed" as :func:`declares_integers` reads "whole numbers"
+(docs/embedded.md, "Integrality the text states, names from the text").
 """
 
 from __future__ import annotations
@@ -388,10 +393,10 @@ class TextReading:
         return {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
 
     def names(self, compact: str) -> float:
-        """The share of the candidate's variables named apart: a name with words of its own (not one
-        letter, not a copy of another variable's name with a trailing "_" the decoder added to keep two
-        copies of the same words apart, "horizon" and "horizon_" for a company named Horizon). Whether a
-        number belongs to a variable (:meth:`binding`) cannot be read for names that are not apart."""
+        """The share of the candidate's variables named as items: not one letter (a pointer at the "s" of
+        "dentists" before names were widened to whole words) and not only the words of whoever the problem
+        is about (:attr:`proper_nouns`: "horizon" and "horizon_" for "Horizon Ltd."). Whether a number
+        belongs to a variable (:meth:`binding`) cannot be read from such names."""
         names, _ = parse(compact)
         if not names:
             return 1.0
@@ -1052,15 +1057,17 @@ _INTEGRAL = re.compile(r"\binteger|\bwhole (?:number|unit)|\bfractional\b[^.]{0,
                        r"\bno fraction|\bindivisible\b", re.IGNORECASE)
 
 
+# "need not be whole numbers" says the opposite of the "whole number" in it
+_NOT_WHOLE = re.compile(r"\b(?:need not|do(?:es)? not (?:need to|have to)|don't (?:need to|have to)) be "
+                        r"(?:whole|integer)\w*(?: numbers?| units?)?", re.IGNORECASE)
+
+
 def declares_integers(text: str) -> bool:
     """Whether the text says its quantities are whole numbers ("The quantities must be non-negative
     integers", "Fractional workers are not allowed", "Only whole numbers of each can be chosen")."""
     return _INTEGRAL.search(_NOT_WHOLE.sub(" ", text)) is not None
 
 
-# "need not be whole numbers" says the opposite of the "whole number" in it
-_NOT_WHOLE = re.compile(r"\b(?:need not|do(?:es)? not (?:need to|have to)|don't (?:need to|have to)) be "
-                        r"(?:whole|integer)\w*(?: numbers?| units?)?", re.IGNORECASE)
 _FRACTIONAL = re.compile(r"\b(?:fractional|fractions)\b(?:(?!\bnot\b)[^.]){0,30}"
                          r"\b(?:allowed|fine|acceptable|permitted|possible|ok)\b|\b(?:can|may) be fractional\b",
                          re.IGNORECASE)
