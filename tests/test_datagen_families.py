@@ -247,6 +247,24 @@ def test_texts_2_say_when_the_quantities_are_whole_numbers(name: str) -> None:
         assert integer > 0
 
 
+def test_training_records_of_text_version_1_are_the_shipped_models_data() -> None:
+    """``generate_records(..., texts=1)`` (``optsolve train embedded --texts 1``) draws the records the
+    shipped model was trained on: the same ids, splits and formulations as version 2, and version 1's
+    texts, which differ from version 2's only where the gold is integer."""
+    from optsolve.train.prepare import generate_records
+
+    fams = ["staffing", "energy_mix"]
+    new, old = generate_records(12, seed=5, families=fams), generate_records(12, seed=5, families=fams, texts=1)
+    assert new == generate_records(12, seed=5, families=fams, texts=2)
+    for split in new:
+        assert [r["id"] for r in new[split]] == [r["id"] for r in old[split]]
+        for a, b in zip(new[split], old[split], strict=True):
+            assert a["formulation"] == b["formulation"]
+            integer = any(v["domain"] == "nonnegative_integers" for v in a["formulation"]["variables"].values())
+            assert (a["text"] == b["text"]) or integer
+    assert any(a["text"] != b["text"] for sp in new for a, b in zip(new[sp], old[sp], strict=True))
+
+
 def test_unknown_text_version_is_refused() -> None:
     with pytest.raises(DatagenError, match="unknown text version 3"):
         FAMILIES["diet"].with_texts(3)
