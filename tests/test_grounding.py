@@ -337,6 +337,24 @@ def test_texts_saying_fractions_are_allowed(text: str, integers: bool, fractions
     assert declares_integers(text) is integers and allows_fractions(text) is fractions
 
 
+def test_a_row_pointing_against_its_limits_words_halves_the_fit() -> None:
+    """"At least 300 hours ... are required" written as ``... <= 300`` counts half; the words are those
+    before the limit in its clause, and a "not" a few words before "more than" makes it a cap."""
+    clinic = TextReading("A clinic employs receptionists and dentists. A receptionist works 9 hours and a dentist "
+                         "4 hours per shift. At least 300 hours per shift are required. Minimize the headcount.")
+    decl = "<var> <v0> receptionists <pos> <var> <v1> dentists <pos> <min> <v0> + <v1> "
+    assert clinic.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> >= <n2>") == 1.0
+    assert clinic.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 0.5
+    assert clinic.signs(decl + "<con> <v0> <= <n2>") == 1.0          # a bound on one item: not this check
+    banana = TextReading("Banana sells a student version and a professional version which cost $750 and $3000 to "
+                         "produce. If Banana does not want to spend more than $500000, maximize the profit.")
+    decl = "<var> <v0> student <pos> <var> <v1> professional <pos> <max> <v0> + <v1> "
+    assert banana.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0
+    assert banana.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> >= <n2>") == 0.5
+    assert relation("If Banana does not want to spend more than $500000") == -1
+    assert relation("she does not want to eat less than 20 grams") == 1
+
+
 def test_names_not_apart_halve_a_candidates_fit() -> None:
     """A one-letter name (a pointer at the "s" of "dentists") or the company's name ("Horizon Ltd.") is
     not an item's: the share of names apart drops, and the ranking puts the candidate after an equally
@@ -468,7 +486,7 @@ def test_no_check_or_rewrite_fails_on_malformed_candidates() -> None:
             c = " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 25)))
             if rng.random() < 0.5:
                 c = "<var> <v0> a <pos> <var> <v1> b_c <pos> " + c
-            for check in (r.binding, r.comparisons, r.units, r.limits, r.total_check, r.names):
+            for check in (r.binding, r.comparisons, r.units, r.limits, r.total_check, r.names, r.signs):
                 assert 0.0 <= check(c) <= 1.0
             for rewrite in (r.repair, r.reassign_numbers, r.complete, r.rebuild_rows, r.count_rows, r.totals,
                             r.swap_limits):

@@ -71,10 +71,13 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
        "can't be greater than")
 # "no more cooks than waiters", "no fewer vans than trucks": the comparison words around the first item
+# and a "not" a few words before ("does not want to spend more than $500000")
 _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,3} than\b",
-                              r"\bnot (?:fewer|less)(?: [a-z-]+){1,3} than\b"]))
+                              r"\bnot (?:fewer|less)(?: [a-z-]+){1,3} than\b",
+                              r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:fewer|less) than\b"]))
 _LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,3} than\b",
-                              r"\bnot more(?: [a-z-]+){1,3} than\b"]))
+                              r"\bnot more(?: [a-z-]+){1,3} than\b",
+                              r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
 _WORD = re.compile(r"[A-Za-z]+")
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
@@ -952,6 +955,37 @@ class TextReading:
             added.add(r)
             changed = True
         return " ".join(toks) if changed else None
+
+    @cached_property
+    def limit_direction(self) -> dict[int, int]:
+        """Placeholder -> +1 when every mention of it reads as a requirement ("at least 300 hours ... are
+        required", "a minimum of 80 grams"), -1 when every one reads as a cap ("at most $200,000", "up to
+        60"); numbers read both ways or neither are left out. The words read are those since the previous
+        number in its sentence, else since the sentence's start, as :meth:`complete` reads them."""
+        seen: dict[int, set[int]] = {}
+        prev_end = 0
+        for cs, ce, r, _ in self.mentions:
+            start, prev_end = prev_end, ce
+            first = self.spans[self.sentence_of(cs)][0]
+            rel = relation(self.text[max(start, first):cs])
+            rel = rel if rel is not None else relation(self.text[first:cs])
+            seen.setdefault(r, set()).add(rel if rel is not None else 0)
+        return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
+
+    def signs(self, compact: str) -> float:
+        """1.0, or 0.5 when a row over two or more variables against a limit points against the words
+        before that limit ("At least 300 hours per shift are required" written as ``... <= 300``)."""
+        toks = compact.split()
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if len(body) < 5 or body[-2] not in ("<=", ">=") or (m := _NUM.fullmatch(body[-1])) is None:
+                continue
+            if len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2 or "(" in body:
+                continue
+            want = self.limit_direction.get(int(m.group(1)))
+            if want is not None and (want == 1) != (body[-2] == ">="):
+                return 0.5
+        return 1.0
 
     def _limit_rows(self, toks: list[str]) -> list[tuple[int, int, list[int], int]]:
         """(start, end, coefficient placeholders, limit placeholder) of each ``<con>`` row

@@ -286,9 +286,10 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     bindings the text's sentences support, by the share of its rows whose numbers share a unit, by the
     share of its rows whose limits no other row fits better, and by a half for each of "a total written
     on one item or a count written with coefficients" and "a bound on an item its sentence does not
-    name or a comparison the text states the other way round" (:mod:`optsolve.train.grounding`), and
-    groups whose comparisons between two variables point the way the text says come next (sessions 12
-    and 13, docs/embedded.md)."""
+    name or a comparison the text states the other way round" (:mod:`optsolve.train.grounding`), and by
+    a half for a variable named with one letter or with the company's name and for a row pointing against
+    its limit's words (session 14); groups whose comparisons between two variables point the way the text
+    says come next (sessions 12-14, docs/embedded.md)."""
     from optsolve.train.grounding import read
 
     reading = read(text) if text is not None else None
@@ -303,6 +304,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
             else:
                 fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact) \
                     * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
+                    * reading.signs(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
