@@ -942,11 +942,7 @@ class TextReading:
             coefs = {j: k for j, k in coefs.items() if k != r}
             if len(coefs) < 2:
                 continue
-            first = self.spans[self.sentence_of(cs)][0]
-            # the words since the previous number, else since the sentence's start ("a minimum of 80
-            # grams of protein, 50 grams of fat")
-            rel = relation(self.text[max(start, first):cs])
-            rel = rel if rel is not None else relation(self.text[first:cs])
+            rel = self._relation_before(cs, start)
             if rel is None and _NEED.intersection(w for p, w in self.words[self.sentence_of(cs)] if p < cs):
                 rel = 1             # "the client must meet their weekly minimum requirements of 100 units"
             op = ">=" if rel == 1 else "<="
@@ -955,6 +951,14 @@ class TextReading:
             added.add(r)
             changed = True
         return " ".join(toks) if changed else None
+
+    def _relation_before(self, cs: int, start: int) -> int | None:
+        """:func:`relation` of the words before the number at ``cs``: those since ``start`` (the end of the
+        previous number) within its sentence, else since the sentence's start ("a minimum of 80 grams
+        of protein, 50 grams of fat")."""
+        first = self.spans[self.sentence_of(cs)][0]
+        rel = relation(self.text[max(start, first):cs])
+        return rel if rel is not None else relation(self.text[first:cs])
 
     @cached_property
     def limit_direction(self) -> dict[int, int]:
@@ -966,9 +970,7 @@ class TextReading:
         prev_end = 0
         for cs, ce, r, _ in self.mentions:
             start, prev_end = prev_end, ce
-            first = self.spans[self.sentence_of(cs)][0]
-            rel = relation(self.text[max(start, first):cs])
-            rel = rel if rel is not None else relation(self.text[first:cs])
+            rel = self._relation_before(cs, start)
             seen.setdefault(r, set()).add(rel if rel is not None else 0)
         return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
 
