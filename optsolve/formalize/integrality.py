@@ -12,19 +12,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-#: integer domains and their continuous counterparts; binary and boolean variables are decisions, left
-#: as they are
-_RELAXED = {"integers": "reals", "nonnegative_integers": "nonnegative_reals"}
-
 
 def relaxed(formulation: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
-    """The formulation with its general integer variables made continuous, and their names; None when
-    it has none."""
+    """The formulation with its general integer variables made continuous (the embedded runtime's
+    :data:`optsolve.train.runtime.RELAXED`: binary and boolean variables are decisions, left as they are),
+    and their names; None when it has none. Unlike :func:`optsolve.train.runtime.relax_integers` it
+    copies, and takes any formulation a backend wrote (a variable without a domain is real)."""
+    from optsolve.train.runtime import RELAXED
+
     out = copy.deepcopy(formulation)
     names = []
     for name, var in (out.get("variables") or {}).items():
-        if isinstance(var, dict) and var.get("domain") in _RELAXED:
-            var["domain"] = _RELAXED[var["domain"]]
+        if isinstance(var, dict) and var.get("domain") in RELAXED:
+            var["domain"] = RELAXED[var["domain"]]
             names.append(name)
     return (out, names) if names else None
 

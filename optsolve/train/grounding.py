@@ -915,12 +915,11 @@ class TextReading:
         # truck_a + truck_b <= 150 becomes 3 truck_a + 4 truck_b <= 150)
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
-            if len(body) < 5 or body[-2] not in ("<=", ">=") or (m := _NUM.fullmatch(body[-1])) is None:
+            if len(body) < 5 or (r := limit_of(body)) is None:
                 continue
             lhs = body[:-2]
             if lhs[1::2] != ["+"] * (len(lhs) // 2) or not all(_VAR.fullmatch(t) for t in lhs[::2]):
                 continue
-            r = int(m.group(1))
             slots = [int(t[2:-1]) for t in lhs[::2]]
             phrase, units = self.number_phrases.get(r), self.number_units.get(r)
             if not phrase:
@@ -980,11 +979,9 @@ class TextReading:
         toks = compact.split()
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
-            if len(body) < 5 or body[-2] not in ("<=", ">=") or (m := _NUM.fullmatch(body[-1])) is None:
+            if (r := limit_of(body)) is None or len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2:
                 continue
-            if len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2 or "(" in body:
-                continue
-            want = self.limit_direction.get(int(m.group(1)))
+            want = self.limit_direction.get(r)
             if want is not None and (want == 1) != (body[-2] == ">="):
                 return 0.5
         return 1.0
