@@ -106,8 +106,7 @@ def repairs(item: dict[str, Any], cands: list[Any]) -> list[Any]:
 
 def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int = 0) -> dict[str, Any]:
     from optsolve.train.evaluate import strict_match
-    from optsolve.train.grounding import allows_fractions, declares_integers
-    from optsolve.train.runtime import check_all, numbers_used
+    from optsolve.train.runtime import check_all, numbers_used, text_domains
 
     text = item["question"]
     g, values = model.generate(text, k=1, seed=seed, max_seconds=6.0)
@@ -116,8 +115,9 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int 
         s, _ = model.generate(text, k=samples, seed=seed, max_seconds=12.0, greedy=False)
         cands += s.candidates
     # as the embedded backend: a text that says its quantities are whole numbers is solved in integers,
-    # one that says they may be fractional in reals
-    check_all(cands, values, relax=relax or allows_fractions(text), integral=not relax and declares_integers(text))
+    # any other in reals
+    relax, integral = text_domains(text, relax)
+    check_all(cands, values, relax=relax, integral=integral)
     for c in cands:
         c.used = len(numbers_used(c.compact))
         c.right = strict_match(c.objective if c.ok else None, float(item["answer"]))
@@ -179,14 +179,12 @@ def main() -> int:
 def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
     """The problems of a ``--dump`` file, their candidates as attribute objects ``pick`` can rank. The
     candidates of a text that says its quantities are whole numbers are solved again in integers, as the
-    embedded backend solves them since session 13, and those of a text that says they may be fractional
-    in reals, as since session 14 (dumps drawn before session 14 kept the declared domains; solving again
-    is a no-op on later ones)."""
+    embedded backend solves them since session 13, and those of any other text in reals, as since
+    session 15 (dumps drawn before kept the declared domains; solving again is a no-op on later ones)."""
     from types import SimpleNamespace
 
     from optsolve.train.evaluate import strict_match
-    from optsolve.train.grounding import allows_fractions, declares_integers
-    from optsolve.train.runtime import Candidate, check_candidate
+    from optsolve.train.runtime import Candidate, check_candidate, text_domains
 
     out = []
     with open(path, encoding="utf-8") as f:
@@ -194,15 +192,14 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
             d = json.loads(line)
             d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, "repaired": False, **c}, votes=0)
                           for c in d["cands"]]
-            integral, fractional = declares_integers(d["text"]), allows_fractions(d["text"])
-            if integral or fractional:
-                for c in d["cands"]:
-                    if c.formulation is None:
-                        continue
-                    again = Candidate(c.compact)
-                    check_candidate(again, d["values"], integral=integral, relax=fractional)
-                    c.ok, c.objective, c.formulation, c.status = again.ok, again.objective, again.formulation, again.status
-                    c.right = strict_match(c.objective if c.ok else None, float(d["answer"]))
+            relax, integral = text_domains(d["text"])
+            for c in d["cands"]:
+                if c.formulation is None:
+                    continue
+                again = Candidate(c.compact)
+                check_candidate(again, d["values"], integral=integral, relax=relax)
+                c.ok, c.objective, c.formulation, c.status = again.ok, again.objective, again.formulation, again.status
+                c.right = strict_match(c.objective if c.ok else None, float(d["answer"]))
             out.append(d)
             if limit is not None and len(out) >= limit:
                 break

@@ -261,6 +261,29 @@ def test_whole_numbers_the_text_never_asked_for_are_pointed_out(tmp_path: Path) 
     assert p.returncode == 0 and "22.4" in p.stdout and "allowing fractions" not in p.stderr, p.stderr
 
 
+def test_the_embedded_reading_shows_the_whole_number_optimum() -> None:
+    """The embedded formalizer solves counts the text does not call whole as fractions (22.4 chairs and
+    tables' worth of profit): the note gives the optimum in whole numbers (22); none when the text says
+    whole numbers or allows fractions, and none when whole numbers change nothing."""
+    from optsolve.formalize.integrality import whole_number_note, whole_numbers
+
+    cont = json.loads(json.dumps(SHOP_MODEL))
+    for v in cont["variables"].values():
+        v["domain"] = "nonnegative_reals"
+    note = whole_number_note(SHOP, cont, 22.4)
+    assert note is not None and "in whole numbers the optimum would be 22." in note
+    assert "say in the text whether they must be whole numbers" in note
+    assert whole_number_note(SHOP.replace("How many", "Only whole numbers of each can be made. How many"), cont, 22.4) is None
+    assert whole_number_note(SHOP.replace("How many", "Fractional amounts are allowed. How many"), cont, 22.4) is None
+    even = json.loads(json.dumps(cont))
+    even["constraints"]["hours"]["expr"] = "3 * chairs + 5 * tables <= 15"     # 21 either way
+    assert whole_number_note(SHOP, even, 21.0) is None
+    assert whole_number_note(SHOP, SHOP_MODEL, 22.0) is None                      # nothing continuous
+    out = whole_numbers({"variables": {"x": {}, "open": {"domain": "binary"}, "y": {"domain": "nonnegative_reals"}}})
+    assert out is not None and out[1] == ["x", "y"] and out[0]["variables"]["x"]["domain"] == "integers"
+    assert out[0]["variables"]["open"]["domain"] == "binary"
+
+
 def test_relaxing_leaves_binary_decisions_alone() -> None:
     from optsolve.formalize.integrality import relaxed
 

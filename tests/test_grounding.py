@@ -153,12 +153,13 @@ def test_repaired_candidates_are_solved_and_win_the_ranking_with_the_text() -> N
 
     values = mask_numbers(DENTISTS).values
     drawn = []
+    # solved as the runtime solves them: the text never says the staff are whole numbers, so in reals
     for i in range(4):
         c = Candidate(WRONG, greedy=i == 0)
-        check_candidate(c, values)
+        check_candidate(c, values, relax=True)
         drawn.append(c)
     right = Candidate(RIGHT)
-    check_candidate(right, values)
+    check_candidate(right, values, relax=True)
     assert drawn[0].ok and right.ok and drawn[0].objective != pytest.approx(right.objective)
     fixed = repaired_candidates(drawn, DENTISTS, values)
     assert len(fixed) == 1 and fixed[0].repaired and fixed[0].compact == RIGHT
@@ -335,6 +336,30 @@ def test_texts_saying_fractions_are_allowed(text: str, integers: bool, fractions
     from optsolve.train.grounding import allows_fractions, declares_integers
 
     assert declares_integers(text) is integers and allows_fractions(text) is fractions
+
+
+def test_the_text_not_the_model_decides_integrality() -> None:
+    """A candidate declaring the staff integer is solved in reals when the text never says they are whole
+    (NL4Opt's and datagen text version 2's reading), one declaring them continuous in integers when it
+    does; binary decisions stay binary; ``relax`` (a diagnostic) wins."""
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.runtime import check_candidate, text_domains
+
+    assert text_domains(DENTISTS) == (True, False)
+    whole = DENTISTS.replace("Minimise", "Only whole numbers of staff can be hired. Minimise")
+    assert text_domains(whole) == (False, True) and text_domains(whole, relax=True) == (True, False)
+    solved = {}
+    for text, compact in ((DENTISTS, RIGHT), (whole, RIGHT.replace("<nint>", "<pos>"))):
+        c = Candidate(compact)
+        relax, integral = text_domains(text)
+        check_candidate(c, mask_numbers(text).values, relax=relax, integral=integral)
+        assert c.ok and c.formulation is not None
+        solved[text] = (c.objective, {v["domain"] for v in c.formulation["variables"].values()})
+    assert solved[DENTISTS][1] == {"nonnegative_reals"} and solved[whole][1] == {"nonnegative_integers"}
+    assert solved[DENTISTS][0] < solved[whole][0]       # fractional staff cost less than whole ones
+    from optsolve.train.runtime import relax_integers
+
+    assert relax_integers({"variables": {"open": {"domain": "binary"}}})["variables"]["open"]["domain"] == "binary"
 
 
 def test_a_row_pointing_against_its_limits_words_halves_the_fit() -> None:

@@ -139,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     from optsolve.cli.render import exit_code_for_status, render_formulation, render_result
     from optsolve.errors import FormalizeError
     from optsolve.formalize import formalize
-    from optsolve.formalize.integrality import integrality_note
+    from optsolve.formalize.integrality import integrality_note, whole_number_note
     from optsolve.formulation import load_formulation
 
     text = _read_text(args)
@@ -160,8 +160,11 @@ def _run(args: argparse.Namespace) -> int:
             console.print(res.script, markup=False, highlight=False)
         if res.result is not None:
             render_result(res.result, console)
-        note = integrality_note(text, res.formulation, res.result.objective if res.result is not None
-                                and res.result.status.value == "optimal" else None, args.time_limit)
+        # the embedded formalizer solves counts the text does not call whole as fractions: show the
+        # whole-number optimum; another formalizer declares its own domains: show the fractional one
+        other_reading = whole_number_note if res.backend == "embedded" else integrality_note
+        note = other_reading(text, res.formulation, res.result.objective if res.result is not None
+                             and res.result.status.value == "optimal" else None, args.time_limit)
         if note:
             print(note, file=sys.stderr)
         console.print(f"Confidence: {res.confidence:.2f} ({agreement_words(res.agreement, res.confidence, args.samples)}); "

@@ -184,6 +184,18 @@ def relax_integers(formulation: dict[str, Any], domains: dict[str, str] = RELAXE
     return formulation
 
 
+def text_domains(text: str, relax: bool = False) -> tuple[bool, bool]:
+    """``(relax, integral)`` for :func:`check_candidate`: how the candidates for ``text`` are solved. The
+    text decides integrality, not the model: in whole numbers where it says so ("The quantities must be
+    non-negative integers": :func:`optsolve.train.grounding.declares_integers`), with fractions allowed
+    where it does not (session 15, docs/embedded.md); binary decisions stay binary either way. ``relax``
+    (a diagnostic) makes every candidate continuous."""
+    from optsolve.train.grounding import declares_integers
+
+    integral = not relax and declares_integers(text)
+    return not integral, integral
+
+
 def check_candidate(c: Candidate, values: list[float], time_limit: float = 5.0, relax: bool = False,
                     integral: bool = False) -> None:
     """Decode, compile and solve one candidate in place (sets formulation/status/objective/error).
@@ -341,10 +353,9 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
     marked ``repaired``. Measured on the shipped model's own draws (docs/embedded.md, session 12): the
     right model is among the candidates more often and is picked more often (validation 284 -> 329 of
     600). ``until`` (a ``time.perf_counter()`` value) stops trying rewrites once passed."""
-    from optsolve.train.grounding import allows_fractions, declares_integers, read
+    from optsolve.train.grounding import read
 
-    integral = declares_integers(text)
-    relax = relax or allows_fractions(text)
+    relax, integral = text_domains(text, relax)
     reading = read(text)
     seen = {c.compact for c in cands}
     out: list[Candidate] = []
@@ -375,19 +386,21 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     solve (the fast path for interactive use; voting needs the samples).
 
     ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`) before the
-    ranking. When the text says its quantities are whole numbers, every candidate is solved with integer
-    variables, whatever it declares; when it says they may be fractional, with continuous ones.
+    ranking. The text, not the model, decides integrality: when it says its quantities are whole numbers,
+    every candidate is solved with integer variables, whatever it declares; otherwise with continuous ones
+    (binary decisions stay binary). The model's declared domains are a habit of its training families
+    (datagen's text version 1 left integrality unsaid in three texts of four), not a reading of the text;
+    datagen's text version 2 states integrality wherever the gold is integer and NL4Opt's reference
+    optima are LP optima, so both read an unsaid integrality as fractions allowed. The CLI shows the
+    whole-number optimum beside such an answer (:mod:`optsolve.formalize.integrality`).
 
     When the model ships a learned verifier (:mod:`optsolve.train.verifier`) and ``verify`` is on, the
     samples are always drawn and the solved candidates are ranked by the verifier's scores (objective
     groups by their best score) instead of by votes; ``adaptive`` is then ignored.
     """
-    from optsolve.train.grounding import allows_fractions, declares_integers
-
     verifier = verify and getattr(model, "verifier", None) is not None
     adaptive = adaptive and not verifier
-    integral = declares_integers(text)      # "The quantities must be non-negative integers"
-    relax = relax or allows_fractions(text)  # "Fractional amounts are allowed"
+    relax, integral = text_domains(text, relax)
     t0 = time.perf_counter()
     gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
