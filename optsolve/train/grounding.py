@@ -505,6 +505,8 @@ class TextReading:
                 if (fits := self._comparison_fits(a, op, b, form, dist, k)) is not None:
                     seen += 1
                     good += fits
+                elif dist.get(a) and dist.get(b):
+                    seen += 1       # two items no sentence compares
         return round(good / seen, 2) if seen else 1.0
 
     @per_candidate
