@@ -296,6 +296,11 @@ def test_totals_write_a_total_over_all_the_variables() -> None:
     assert vans.totals("<var> <v0> van <pos> <var> <v1> bike <pos> <max> <n0> * <v0> + <n1> * <v1> "
                        "<con> <v0> <= <n2>") is None
     assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v1> >= <n2>") == 0.5
+    # "in any combination" is a total even where the sentence names an item
+    tutors = TextReading("A school hires volunteers and tutors. A volunteer teaches 10 hours and a tutor 5 hours. "
+                         "No less than 40 tutors, in any combination, are needed.")
+    both = "<var> <v0> volunteers <nint> <var> <v1> tutors <nint> <min> <v0> + <v1> "
+    assert tutors.totals(both + "<con> <v1> >= <n2>") == both + "<con> <v0> + <v1> >= <n2>"
     assert firm.total_check(decl + "<min> <v0> + <v1> <con> <v0> + <v1> >= <n2>") == 1.0
     # "minimise the headcount" is a count too
     head = TextReading("A firm hires drafters and interns. A drafter earns $350 and an intern $1000. The firm "

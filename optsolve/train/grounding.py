@@ -694,8 +694,11 @@ class TextReading:
                     or (m := _NUM.fullmatch(body[2])) is None:
                 continue
             sents = self.mention_sentences.get(int(m.group(1)), set())
-            if sents and all(not any(ws & self.word_sets[i] for ws in dist.values() if ws)
-                             and self.word_sets[i] & _TOTAL for i in sents):
+            # "in any combination" is a total whatever items the sentence names ("No less than 40
+            # tutors, in any combination, are needed", with a variable named tutors)
+            if sents and all("combination" in self.word_sets[i]
+                             or (not any(ws & self.word_sets[i] for ws in dist.values() if ws)
+                                 and self.word_sets[i] & _TOTAL) for i in sents):
                 toks[a + 1:b] = [*total, *body[1:]]
                 changed = True
         obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
