@@ -122,10 +122,10 @@ def test_default_backend_runs_offline_end_to_end(tmp_path: Path) -> None:
     assert data["backend"] == "embedded"
     assert data["attempts"] and data["formulation"]["variables"]
     assert data["status"] in ("optimal", "infeasible", "unbounded")
-    # the confidence is the model's own vote among the 16 candidates it drew, not "1 of 1 sample"
+    # the confidence is the model's own vote among the 32 candidates it drew, not "1 of 1 sample"
     ag = data["agreement"]
-    assert ag["basis"] == "candidates" and ag["of"] == 16 and 0 <= ag["votes"] <= 16  # 0: a rewrite from the text
-    assert data["confidence"] == pytest.approx(ag["votes"] / 16)
+    assert ag["basis"] == "candidates" and ag["of"] == 32 and 0 <= ag["votes"] <= 32  # 0: a rewrite from the text
+    assert data["confidence"] == pytest.approx(ag["votes"] / 32)
 
 
 def test_readable_confidence_says_what_it_counts(tmp_path: Path) -> None:
@@ -154,14 +154,14 @@ def test_readable_confidence_says_what_it_counts(tmp_path: Path) -> None:
 
 def test_default_backend_answers_the_bundled_bakery_correctly(tmp_path: Path) -> None:
     """The issue's done-when: the bundled problem's optimum is 1200 (10 bread, 20 cakes). None of the
-    shipped model's 16 candidates writes the flour row; the text-guided completion does
+    shipped model's 32 candidates writes the flour row; the text-guided completion does
     (optsolve.train.grounding.TextReading.complete), and the answer says so."""
     bakery = (ROOT / "optsolve" / "examples" / "bakery.txt").read_text()
     p = run(["run", "-", "--json"], tmp_path, stdin=bakery, timeout=300)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["objective"] == pytest.approx(1200)
-    assert out["agreement"]["basis"] == "candidates" and out["agreement"]["of"] == 16
+    assert out["agreement"]["basis"] == "candidates" and out["agreement"]["of"] == 32
 
 
 def test_plan_json(tmp_path: Path) -> None:

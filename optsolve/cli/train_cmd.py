@@ -332,7 +332,7 @@ def register(sub: Any) -> None:
     e.add_argument("--model", required=True)
     e.add_argument("--data", required=True, help="records (text + formulation) or bench rows (question, answer)")
     e.add_argument("--limit", type=int, default=None)
-    e.add_argument("--k", type=int, default=16, help="candidates per problem (1 = greedy only; 16 as the embedded backend)")
+    e.add_argument("--k", type=int, default=32, help="candidates per problem (1 = greedy only; 32 as the embedded backend)")
     e.add_argument("--temperature", type=float, default=0.7)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--seeds", type=_positive, default=1,
@@ -341,7 +341,7 @@ def register(sub: Any) -> None:
     e.add_argument("--out", default=None, help="per-item results (JSONL, the first seed's)")
     e.add_argument("--adaptive", action="store_true",
                    help="draw the k-1 samples only when the greedy candidate does not solve (the fast "
-                        "rule; the embedded backend draws 16 and votes by default, as --k 16 does here)")
+                        "rule; the embedded backend draws 32 and ranks them by default, as --k 32 does here)")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
 
