@@ -400,6 +400,11 @@ def test_names_not_apart_halve_a_candidates_fit() -> None:
     pills = TextReading("Pills named Klun and Tao cost $2.6 and $3.2. One pill of Klun contains 1.5 grams. "
                         "Minimize the cost.")
     assert pills.names("<var> <v0> klun <pos> <var> <v1> tao <pos> <min> <n0> * <v0> + <n1> * <v1>") == 1.0
+    # where the problem is ("A hospital in Cedar Falls") is not an item either
+    town = TextReading("A hospital in Cedar Falls employs dentists and hygienists. A dentist earns $1500. In "
+                       "March, Tao pills sell.")
+    assert town.proper_nouns == {"cedar", "fall"}
+    assert town.names("<var> <v0> cedar_falls <pos> <var> <v1> hygienists <pos> <min> <n0> * <v0>") == 0.5
     # in the ranking: the bound written on the wrong item goes unseen once dentists are named "s" (no
     # sentence names "s"), and only the names tell the two groups apart
     bad = WRONG.replace(" dentists ", " s ")

@@ -107,6 +107,8 @@ _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 # a company's or a person's name: capitalized words before a company suffix or a possessive
 _OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co|Corp|LLC|Group|Industries|"
                          r"Company|Enterprises|Partners|Holdings)\b|'s\b)")
+# where whoever the problem is about is ("A hospital in Cedar Falls"), not at a sentence's start
+_PLACE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:in|at|from|near) ((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)\b")
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
@@ -414,10 +416,12 @@ class TextReading:
     @cached_property
     def proper_nouns(self) -> set[str]:
         """The folded words of the names of whoever the problem is about, never an item: a capitalized
-        run of words before a company's suffix or a possessive ("Horizon Ltd.", "Maria's diner"), unless
-        the text also writes the word in lower case. (Items may be proper nouns too: "pills named Klun
+        run of words before a company's suffix or a possessive ("Horizon Ltd.", "Maria's diner") or after
+        "in", "at", "from" or "near" ("A hospital in Cedar Falls"), unless the text also writes the word
+        in lower case. (Items may be proper nouns too: "pills named Klun
         and Tao".)"""
         named = {fold(w) for m in _OWNER_NAME.finditer(self.text) for w in m.group(1).split()}
+        named |= {fold(w) for m in _PLACE.finditer(self.text) for w in m.group(1).split()}
         lower = {fold(w) for w in _WORD.findall(self.text) if w.islower()}
         return named - lower
 
