@@ -306,7 +306,7 @@ def test_pointer_model_through_the_embedded_backend(tiny_model: Path) -> None:
 
 def test_embedded_backend_reports_how_many_of_its_candidates_agree(tiny_model: Path) -> None:
     """The backend's vote is what the formalizer's confidence reports for one sample: the top
-    candidate's objective group of the 16 drawn, with the formalizer's result carrying it."""
+    candidate's objective group of the 32 drawn, with the formalizer's result carrying it."""
     from optsolve.formalize import FormalizeOptions, formalize
     from optsolve.formalize.backends.base import CompletionRequest
     from optsolve.formalize.backends.embedded import EmbeddedBackend
@@ -315,31 +315,31 @@ def test_embedded_backend_reports_how_many_of_its_candidates_agree(tiny_model: P
     text = str(_records(1, seed=3)[0]["text"])
     top = be.complete(CompletionRequest(messages=[], problem_text=text, n=1))[0]
     votes, drawn = be.agreement(top) or (-1, 0)
-    assert drawn == 16 and 0 <= votes <= 16          # 0: a rewrite from the text no drawn candidate reaches
+    assert drawn == 32 and 0 <= votes <= 32          # 0: a rewrite from the text no drawn candidate reaches
     assert be.agreement("not a completion it returned") is None
     res = formalize(text, FormalizeOptions(), backend=be)
-    assert res.agreement == {"votes": votes, "of": 16, "basis": "candidates"}
-    assert res.confidence == pytest.approx(votes / 16)
+    assert res.agreement == {"votes": votes, "of": 32, "basis": "candidates"}
+    assert res.confidence == pytest.approx(votes / 32)
 
 
-def test_embedded_backend_draws_sixteen_and_votes_even_when_greedy_solves(tiny_model: Path) -> None:
-    """The default rule (measured best, docs/embedded.md): greedy plus 15 samples, always, ranked by
-    vote; the adaptive fast rule draws samples only when the greedy candidate fails."""
+def test_embedded_backend_draws_thirty_two_and_votes_even_when_greedy_solves(tiny_model: Path) -> None:
+    """The default rule (measured best, docs/embedded.md): greedy plus 31 samples, always, ranked; the
+    adaptive fast rule draws samples only when the greedy candidate fails."""
     from optsolve.formalize.backends.embedded import DEFAULT_SAMPLES, EmbeddedBackend
     from optsolve.train.runtime import verified_candidates
 
-    assert DEFAULT_SAMPLES == 16
+    assert DEFAULT_SAMPLES == 32
     be = EmbeddedBackend(model=str(tiny_model))
-    assert be.samples == 16 and not be.adaptive
+    assert be.samples == 32 and not be.adaptive
     text = str(_records(1, seed=3)[0]["text"])          # a training text: the greedy candidate solves
     model = P.load_formalizer(tiny_model, threads=1)
     cands, _ = verified_candidates(model, text, k=be.samples, max_seconds=30, adaptive=be.adaptive)
-    # 16 drawn, and the rewrites the text suggests for them (marked repaired)
-    assert cands[0].ok and sum(not c.repaired for c in cands) == 16
+    # 32 drawn, and the rewrites the text suggests for them (marked repaired)
+    assert cands[0].ok and sum(not c.repaired for c in cands) == 32
     fast, _ = verified_candidates(model, text, k=8, max_seconds=30, adaptive=True)
     assert sum(not c.repaired for c in fast) == 1
     ranked, votes = be._ranked(text, 0, be.samples, None)
-    assert len(ranked) >= 16 and all(of == 16 for _, of in votes.values())
+    assert len(ranked) >= 32 and all(of == 32 for _, of in votes.values())
 
 
 @pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",

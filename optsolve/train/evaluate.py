@@ -83,7 +83,7 @@ def evaluate_seeds(model_dir: str, items: list[dict[str, Any]], seeds: list[int]
     """:func:`evaluate` once per sampling seed (the model loaded once, the items solved once). The
     result is the first seed's, plus ``seeds``: each seed's accuracy and their mean, min and max.
 
-    One seed's accuracy is one draw of the 15 samples: on NL4Opt dev's 90 problems the shipped model
+    One seed's accuracy is one draw of the samples: on NL4Opt dev's 90 problems the shipped model
     scored 30.0 %, 23.3 %, 26.7 % and 21.1 % with seeds 0-3, so a comparison of two models or rules
     on one seed can be noise; compare means over several."""
     from optsolve.train.pointer import load_formalizer
