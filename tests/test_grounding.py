@@ -142,6 +142,14 @@ def test_repair_rewrites_only_the_rows_the_text_contradicts() -> None:
                        "bags. Small bags hold 2 kg and large bags 5 kg.")
     decl = "<var> <v0> small_bags <pos> <var> <v1> large_bags <pos> <max> <n1> * <v0> + <n2> * <v1> "
     assert bags.repair(decl + "<con> <v0> >= <n0> * ( <v0> + <v1> )") == decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )"
+    # a share the model wrote with the literal fraction of its language ("a third" as 0.333333)
+    clinic = TextReading("A clinic employs hygienists and nurses. At least a third of all staff members must be "
+                         "hygienists. One hygienist works 10 hours and a nurse 9 hours.")
+    decl = "<var> <v0> hygienists <nint> <var> <v1> nurses <nint> <min> <v0> + <v1> "
+    assert clinic.repair(decl + "<con> <v1> >= 0.333333 * ( <v0> + <v1> )") == \
+        decl + "<con> <v0> >= 0.333333 * ( <v0> + <v1> )"
+    assert clinic.repair(decl + "<con> <v0> >= 0.333333 * ( <v0> + <v1> )") is None
+    assert clinic.share_placeholder("0.666667") is None and clinic.share_placeholder("<n3>") == 3
     # a sentence naming both items says nothing about which one a bound is on
     assert TextReading("Vans and trucks: at most 9 of them are vans or trucks.").repair(
         "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> <con> <v1> <= <n0>") is None

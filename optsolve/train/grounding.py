@@ -553,8 +553,8 @@ class TextReading:
             if "(" not in body and len(ns) == 1 and len(vs) == 1:
                 subject, k = a + 1 + body.index(vs[0]), int(ns[0][2:-1])
             elif "(" in body and len(body) > 4 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") \
-                    and (n := _NUM.fullmatch(body[2])) and body[3] == "*":
-                subject, k = a + 1, int(n.group(1))
+                    and body[3] == "*" and (kk2 := self.share_placeholder(body[2])) is not None:
+                subject, k = a + 1, kk2
             if subject is None:
                 continue
             j = int(toks[subject][2:-1])
@@ -576,6 +576,23 @@ class TextReading:
                 toks[subject] = f"<v{near}>"
                 changed = True
         return " ".join(toks) if changed else None
+
+    @cached_property
+    def values(self) -> list[float]:
+        """Each placeholder's value, as the model's input masked them."""
+        from optsolve.train.numbers import mask_numbers
+
+        return mask_numbers(self.text).values
+
+    def share_placeholder(self, token: str) -> int | None:
+        """The placeholder a share's number stands for: ``<nK>`` itself, or the text's number a literal
+        fraction of the compact language equals ("a third" written ``0.333333``); None otherwise."""
+        if (m := _NUM.fullmatch(token)) is not None:
+            return int(m.group(1))
+        if token in ("0.333333", "0.666667"):
+            want = float(token)
+            return next((k for k, v in enumerate(self.values) if abs(v - want) < 1e-6), None)
+        return None
 
     def nearest_item(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable named nearest (in characters, within its sentence) to the mentions of placeholder
