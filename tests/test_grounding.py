@@ -65,6 +65,13 @@ def test_binding_is_the_share_of_numbers_stated_beside_the_variable_they_are_bou
     # a number whose sentences name no variable (250 hours) says nothing: a row on it alone is not counted
     assert r.binding("<var> <v0> dentists <pos> <var> <v1> hygienists <pos> <min> <v0> <con> <v1> >= <n4>") == 1.0
     assert r.binding("") == 1.0
+    # ... unless it is bound to one of two variables given the same name: the items the text names are
+    # elsewhere ("A minimum of 10 data analysts" on the second "ui_designers")
+    firm = TextReading("A firm hires UI designers and data analysts. A UI designer earns $3000 and works 43 hours. "
+                       "A minimum of 10 data analysts is required.")
+    twice = "<var> <v0> ui_designers <pos> <var> <v1> ui_designers <pos> <min> <n0> * <v0> <con> <n1> * <v0> >= <n0> "
+    assert firm.binding(twice + "<con> <v1> >= <n2>") == round(2 / 3, 2)
+    assert firm.binding(twice.replace("<v1> ui_designers", "<v1> data_analysts") + "<con> <v1> >= <n2>") == 1.0
 
 
 def test_comparisons_follow_the_text_and_the_order_it_names_the_items_in() -> None:

@@ -431,13 +431,16 @@ class TextReading:
         dist = self.distinct_words(names)
         named = {i for i, words in enumerate(self.word_sets) if any(ws & words for ws in dist.values() if ws)}
         good = seen = 0
+        twice = {j for j, n in names.items() if sum(m.strip("_") == n.strip("_") for m in names.values()) > 1}
         for sec in secs:
             for k, j in number_pairs(sec):
                 if not dist.get(j):
                     continue
                 where = self.mention_sentences.get(k, set()) & named
                 if not where:
-                    continue
+                    if j in twice and self.mention_sentences.get(k):
+                        seen += 1     # a number bound to one of two variables of the same name, stated
+                    continue          # where neither is named
                 seen += 1
                 good += any(dist[j] & self.word_sets[i] for i in where)
         return round(good / seen, 2) if seen else 1.0
