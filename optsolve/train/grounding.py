@@ -1,7 +1,7 @@
 """How well a candidate formulation agrees with the sentences of its text: checks for ranking.
 
-The embedded formalizer's right model is among its candidates (32 since session 15) far more often than the vote picks
-it (docs/embedded.md). Most wrong picks bind a number to the wrong item ("The number of dentists is
+The embedded formalizer's right model is among its candidates (32 since session 15) far more often
+than the vote picks it (docs/embedded.md). Most wrong picks bind a number to the wrong item ("The number of dentists is
 limited to 9" written as a bound on hygienists) or turn a comparison between two items around ("the
 number of logging trucks must exceed the number of vessels" written as trucks <= vessels). Both can be
 read off the text without a model:
@@ -418,8 +418,7 @@ class TextReading:
         """The folded words of the names of whoever the problem is about, never an item: a capitalized
         run of words before a company's suffix or a possessive ("Horizon Ltd.", "Maria's diner") or after
         "in", "at", "from" or "near" ("A hospital in Cedar Falls"), unless the text also writes the word
-        in lower case. (Items may be proper nouns too: "pills named Klun
-        and Tao".)"""
+        in lower case. (Items may be proper nouns too: "pills named Klun and Tao".)"""
         named = {fold(w) for m in _OWNER_NAME.finditer(self.text) for w in m.group(1).split()}
         named |= {fold(w) for m in _PLACE.finditer(self.text) for w in m.group(1).split()}
         lower = {fold(w) for w in _WORD.findall(self.text) if w.islower()}
