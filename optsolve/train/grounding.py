@@ -1,10 +1,10 @@
 """How well a candidate formulation agrees with the sentences of its text: checks for ranking.
 
 The embedded formalizer's right model is among its candidates (32 since session 15) far more often
-than the vote picks it (docs/embedded.md). Most wrong picks bind a number to the wrong item ("The number of dentists is
-limited to 9" written as a bound on hygienists) or turn a comparison between two items around ("the
-number of logging trucks must exceed the number of vessels" written as trucks <= vessels). Both can be
-read off the text without a model:
+than the vote picks it (docs/embedded.md). Most wrong picks bind a number to the wrong item ("The
+number of dentists is limited to 9" written as a bound on hygienists) or turn a comparison between two
+items around ("the number of logging trucks must exceed the number of vessels" written as trucks <=
+vessels). Both can be read off the text without a model:
 
 * :meth:`TextReading.binding`: of the (number, variable) pairs a candidate writes (``<nK> * <vJ>``, a
   bound ``<vJ> <= <nK>``, a share ``<vJ> <= <nK> * ( ... )``), the share whose number is stated in a
