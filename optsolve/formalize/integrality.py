@@ -24,13 +24,7 @@ def relaxed(formulation: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | N
     copies, and takes any formulation a backend wrote (a variable without a domain is real)."""
     from optsolve.train.runtime import RELAXED
 
-    out = copy.deepcopy(formulation)
-    names = []
-    for name, var in (out.get("variables") or {}).items():
-        if isinstance(var, dict) and var.get("domain") in RELAXED:
-            var["domain"] = RELAXED[var["domain"]]
-            names.append(name)
-    return (out, names) if names else None
+    return _remapped(formulation, RELAXED)
 
 
 def integrality_note(text: str, formulation: dict[str, Any] | None, objective: float | None,
@@ -46,8 +40,8 @@ def integrality_note(text: str, formulation: dict[str, Any] | None, objective: f
     rel = relaxed(formulation)
     if rel is None:
         return None
-    found = _optimum(rel[0], time_limit)
-    if found is None or abs(found - objective) <= 1e-6 * max(1.0, abs(objective)):
+    found = _other_optimum(rel[0], objective, time_limit)
+    if found is None:
         return None
     names = rel[1]
     shown = names[:4] + ([f"{len(names) - 4} more"] if len(names) > 4 else [])
@@ -65,11 +59,17 @@ def whole_numbers(formulation: dict[str, Any]) -> tuple[dict[str, Any], list[str
     a domain is real, as in Formulation v1."""
     from optsolve.train.runtime import INTEGRAL
 
+    return _remapped(formulation, INTEGRAL)
+
+
+def _remapped(formulation: dict[str, Any], domains: dict[str, str]) -> tuple[dict[str, Any], list[str]] | None:
+    """A copy of ``formulation`` with each variable's domain mapped by ``domains`` (a variable without a
+    domain is real), and the names of those changed; None when none is."""
     out = copy.deepcopy(formulation)
     names = []
     for name, var in (out.get("variables") or {}).items():
-        if isinstance(var, dict) and var.get("domain", "reals") in INTEGRAL:
-            var["domain"] = INTEGRAL[var.get("domain", "reals")]
+        if isinstance(var, dict) and (domain := var.get("domain", "reals")) in domains:
+            var["domain"] = domains[domain]
             names.append(name)
     return (out, names) if names else None
 
@@ -86,15 +86,16 @@ def whole_number_note(text: str, formulation: dict[str, Any] | None, objective: 
     whole = whole_numbers(formulation)
     if whole is None:
         return None
-    found = _optimum(whole[0], time_limit)
-    if found is None or abs(found - objective) <= 1e-6 * max(1.0, abs(objective)):
+    found = _other_optimum(whole[0], objective, time_limit)
+    if found is None:
         return None
     return ("optsolve: note: the text does not say whether the quantities must be whole numbers, so "
             f"fractions were allowed (the reading of NL4Opt's reference answers); in whole numbers the optimum "
             f"would be {found:.6g}. To settle it, say in the text whether they must be whole numbers")
 
 
-def _optimum(formulation: dict[str, Any], time_limit: float) -> float | None:
+def _other_optimum(formulation: dict[str, Any], objective: float, time_limit: float) -> float | None:
+    """The optimum of the other reading ``formulation``, when it has one and it differs from ``objective``."""
     from optsolve.errors import OptsolveError
     from optsolve.solvers import SolveOptions, solve
 
@@ -102,6 +103,7 @@ def _optimum(formulation: dict[str, Any], time_limit: float) -> float | None:
         res = solve(formulation, SolveOptions(time_limit=time_limit))
     except OptsolveError:
         return None
-    if res.status.value != "optimal" or res.objective is None:
+    if res.status.value != "optimal" or res.objective is None \
+            or abs(res.objective - objective) <= 1e-6 * max(1.0, abs(objective)):
         return None
     return float(res.objective)

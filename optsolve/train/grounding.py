@@ -52,7 +52,7 @@ from functools import cached_property, lru_cache, wraps
 from itertools import pairwise
 from typing import TypeVar
 
-from optsolve.train.numbers import mask_numbers
+from optsolve.train.numbers import Masked, mask_numbers
 
 # words of a variable name that never tell two items apart
 _STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "units", "to", "for", "in",
@@ -255,8 +255,9 @@ def _unit(word: str) -> str:
     return "$" if w in _MONEY else w
 
 
-def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
-    """(start, end, placeholder, unit or None) of every number mention, in order."""
+def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, int, int, str | None]]:
+    """(start, end, placeholder, unit or None) of every number mention, in order (``masked``: the text's
+    :func:`mask_numbers`, when the caller has it)."""
     lines = text.split("\n")
     starts, pos = [], 0
     for line in lines:
@@ -264,7 +265,7 @@ def mention_units(text: str) -> list[tuple[int, int, int, str | None]]:
         pos += len(line) + 1
     out: list[tuple[int, int, int, str | None]] = []
     li = 0
-    for cs, ce, k in mask_numbers(text).mentions:
+    for cs, ce, k in (masked or mask_numbers(text)).mentions:
         while li < len(lines) - 1 and starts[li + 1] <= cs:
             li += 1
         line = lines[li]
@@ -347,7 +348,9 @@ class TextReading:
                 si += 1
             self.words[si].append((m.start(), fold(m.group())))
         self.word_sets = [{w for _, w in ws} for ws in self.words]
-        self.mentions = mention_units(text)          # (start, end, placeholder, unit) of every number
+        masked = mask_numbers(text)
+        self.values = masked.values                  # each placeholder's value, as the model reads them
+        self.mentions = mention_units(text, masked)  # (start, end, placeholder, unit) of every number
         # placeholder -> the sentences its mentions stand in
         self.mention_sentences: dict[int, set[int]] = {}
         for cs, _, k, _ in self.mentions:
@@ -578,13 +581,6 @@ class TextReading:
                 toks[subject] = f"<v{near}>"
                 changed = True
         return " ".join(toks) if changed else None
-
-    @cached_property
-    def values(self) -> list[float]:
-        """Each placeholder's value, as the model's input masked them."""
-        from optsolve.train.numbers import mask_numbers
-
-        return mask_numbers(self.text).values
 
     def share_placeholder(self, token: str) -> int | None:
         """The placeholder a share's number stands for: ``<nK>`` itself, or the text's number a literal
