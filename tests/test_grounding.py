@@ -543,3 +543,38 @@ def test_no_check_or_rewrite_fails_on_malformed_candidates() -> None:
                 out = rewrite(c)
                 assert out is None or isinstance(out, str)
             assert all(isinstance(x, str) and x != c for x in r.repairs(c))
+
+
+def test_a_comparison_stated_with_no_number_is_missed_and_written_in() -> None:
+    # no number in either comparison: the share of the text's numbers used cannot tell one was dropped
+    staff = TextReading("A hospital hires nurses, hygienists, and receptionists. Each nurse is paid 500 dollars, each "
+                        "hygienist costs $2,000 and a receptionist costs $2500. There should be no more hygienists "
+                        "than receptionists. The number of nurses must exceed the number of hygienists. A minimum "
+                        "of 500 hours per shift must be reached. A nurse covers 8 hours, a hygienist 9 hours and "
+                        "a receptionist 5 hours per shift.")
+    decl = "<var> <v0> nurses <nint> <var> <v1> hygienists <nint> <var> <v2> receptionists <nint> " \
+           "<min> <n0> * <v0> + <n1> * <v1> + <n2> * <v2> <con> <n3> * <v0> + <n4> * <v1> + <n5> * <v2> >= <n0> "
+    both = decl + "<con> <v1> <= <v2> <con> <v0> >= <v1>"
+    assert staff.missing_comparisons(both) == [] and staff.comparisons_stated(both) == 1.0
+    # the same comparison written the other way round is not missing (the direction is comparisons()' job)
+    assert staff.missing_comparisons(decl + "<con> <v2> >= <v1> <con> <v1> <= <v0>") == []
+    one = decl + "<con> <v1> <= <v2>"
+    assert staff.missing_comparisons(one) == [(0, 1, 1)]
+    assert staff.comparisons_stated(one) == 0.5
+    assert staff.complete(one) == one + " <con> <v0> >= <v1>"
+    assert staff.missing_comparisons(decl) == [(1, -1, 2), (0, 1, 1)]
+    # a comparison with its own number ("at least twice as many") is coverage's to check, not this one's
+    twice = TextReading("A farm grows corn and wheat. It must grow at least twice as much corn as wheat.")
+    assert twice.bare_comparisons == []
+    assert twice.missing_comparisons("<var> <v0> corn <pos> <var> <v1> wheat <pos> <max> <v0> + <v1>") == []
+
+
+def test_the_ranking_prefers_the_candidate_with_the_comparison_the_text_states() -> None:
+    text = ("A clinic hires nurses and doctors. A nurse costs $100 and a doctor costs $300. At least 10 staff "
+            "are needed. There should be no more doctors than nurses. Minimise the cost.")
+    decl = "<var> <v0> nurses <nint> <var> <v1> doctors <nint> <min> <n0> * <v0> + <n1> * <v1> " \
+           "<con> <v0> + <v1> >= <n2> "
+    stated = _cand(decl + "<con> <v1> <= <v0>", 2000.0)
+    ranked = vote([_cand(decl, 1000.0, greedy=True), _cand(decl, 1000.0), stated], n_numbers=3, text=text)
+    assert ranked[0] is stated            # fewer votes, not greedy, but it has the comparison the text states
+    assert ranked[0].votes == 1 and ranked[1].votes == 2

@@ -518,6 +518,45 @@ class TextReading:
                     seen += 1       # two items no sentence compares
         return round(good / seen, 2) if seen else 1.0
 
+    @cached_property
+    def bare_comparisons(self) -> list[int]:
+        """The sentences comparing two things with no number of their own ("There should be no more
+        hygienists than receptionists", "The number of architects must exceed the number of drafters"):
+        the constraints no share of the text's numbers used (:func:`optsolve.train.runtime.coverage`)
+        can tell a candidate dropped."""
+        stated = {i for s in self.mention_sentences.values() for i in s}
+        return [i for i in range(len(self.spans))
+                if i not in stated and self.relations[i] is not None and self.comparative[i]]
+
+    @per_candidate
+    def missing_comparisons(self, compact: str) -> list[tuple[int, int, int]]:
+        """(subject, relation, other) of each :attr:`bare_comparisons` sentence naming exactly two of the
+        candidate's variables when no row of the candidate compares those two: +1 when the text says the
+        subject is at least the other, -1 at most."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        if len(dist) < 2:
+            return []
+        compared = {frozenset((a, b)) for sec in secs for a, _, b, _ in comparison_forms(sec)}
+        out: list[tuple[int, int, int]] = []
+        for i in self.bare_comparisons:
+            named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
+            if len(named) != 2 or frozenset(named) in compared:
+                continue
+            a, b = named
+            if (roles := self.roles(dist[a], dist[b])) is None:
+                continue
+            rel, first = roles
+            row = (a, rel, b) if first == 0 else (b, rel, a)
+            if row not in out:
+                out.append(row)
+        return out
+
+    def comparisons_stated(self, compact: str) -> float:
+        """1.0, or 0.5 when the candidate lacks a comparison the text states with no number
+        (:meth:`missing_comparisons`)."""
+        return 0.5 if self.missing_comparisons(compact) else 1.0
+
     @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:
@@ -920,7 +959,9 @@ class TextReading:
         * **a row**: a number the candidate does not use, stated in a sentence naming no variable ("the
           bakery receives 50 kg of flour a week"), becomes the limit of a row over the variables with a
           number of its kind stated beside them ("1 kg of flour", "2 kg of flour"), at least two of
-          them; ``>=`` when the words before it say "at least" (or the like), else ``<=``.
+          them; ``>=`` when the words before it say "at least" (or the like), else ``<=``;
+        * **a comparison**: one the text states between two variables with no number and no row of the
+          candidate compares them (:meth:`missing_comparisons`), written the way the text says it.
 
         As for the other repairs, the solver and the ranking decide whether the rewrite is kept."""
         toks = compact.split()
@@ -972,6 +1013,10 @@ class TextReading:
             row = " + ".join(f"<n{k}> * <v{j}>" for j, k in sorted(coefs.items()))
             toks += ["<con>", *row.split(), op, f"<n{r}>"]
             added.add(r)
+            changed = True
+        # comparisons the text states with no number, which no row has
+        for s_, rel, o_ in self.missing_comparisons(compact):
+            toks += ["<con>", f"<v{s_}>", ">=" if rel == 1 else "<=", f"<v{o_}>"]
             changed = True
         return " ".join(toks) if changed else None
 
