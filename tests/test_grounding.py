@@ -578,3 +578,25 @@ def test_the_ranking_prefers_the_candidate_with_the_comparison_the_text_states()
     ranked = vote([_cand(decl, 1000.0, greedy=True), _cand(decl, 1000.0), stated], n_numbers=3, text=text)
     assert ranked[0] is stated            # fewer votes, not greedy, but it has the comparison the text states
     assert ranked[0].votes == 1 and ranked[1].votes == 2
+
+
+def test_a_number_stated_once_limits_a_count_or_a_measure_not_both() -> None:
+    trailers = TextReading("A large trailer can carry 6 cars while a small trailer can carry 4 cars. The number of "
+                           "small trailers must be at least three times the number of large trailers. If at least "
+                           "80 cars need to be transported, minimize the total number of trailers needed.")
+    decl = "<var> <v0> large_trailers <pos> <var> <v1> small_trailers <pos> <min> <v0> + <v1> " \
+           "<con> <v1> >= <n2> * <v0> <con> <n0> * <v0> + <n1> * <v1> >= <n3> "
+    assert trailers.limit_read_twice(decl) == 1.0
+    assert trailers.limit_read_twice(decl + "<con> <v0> + <v1> >= <n3>") == 0.5
+    # one number may limit several rows with coefficients ("each machine ... at most 1000 hours")
+    printers = TextReading("A figurine takes 5 hours on printer A and 4 hours on printer B; a toy takes 3 hours on "
+                           "printer A and 7 hours on printer B. Each printer can run for at most 1000 hours.")
+    rows = "<var> <v0> figurines <pos> <var> <v1> toys <pos> <max> <v0> + <v1> " \
+           "<con> <n0> * <v0> + <n2> * <v1> <= <n4> <con> <n1> * <v0> + <n3> * <v1> <= <n4>"
+    assert printers.limit_read_twice(rows) == 1.0
+    # a number the text states twice may be both
+    twice = TextReading("At least 50 workers are needed. Each van needs 2 workers and each truck 3, and the "
+                        "company has 50 workers.")
+    both = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <min> <v0> + <v1> " \
+           "<con> <v0> + <v1> >= <n0> <con> <n1> * <v0> + <n2> * <v1> <= <n0>"
+    assert twice.limit_read_twice(both) == 1.0

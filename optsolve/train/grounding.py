@@ -558,6 +558,23 @@ class TextReading:
         return 0.5 if self.missing_comparisons(compact) else 1.0
 
     @per_candidate
+    def limit_read_twice(self, compact: str) -> float:
+        """1.0, or 0.5 when a number the text states once is the limit of both a plain sum of variables and
+        a row with coefficients ("at least 80 cars need to be transported": ``6 large + 4 small >= 80`` and
+        ``large + small >= 80``): one of the two reads it as what it is not. (A number stated once may
+        limit several rows with coefficients: "each machine can run for at most 1000 hours".)"""
+        toks = compact.split()
+        plain: set[int] = set()
+        weighted: set[int] = set()
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if (r := limit_of(body)) is None:
+                continue
+            (weighted if any(_NUM.fullmatch(t) for t in body[:-2]) else plain).add(r)
+        stated = Counter(k for _, _, k, _ in self.mentions)
+        return 0.5 if any(stated[r] == 1 for r in plain & weighted) else 1.0
+
+    @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:
 

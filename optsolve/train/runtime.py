@@ -302,7 +302,8 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     a half for a variable named with one letter or with the company's name and for a row pointing against
     its limit's words (session 14), and by a half for lacking a comparison the text states with no number
     ("There should be no more hygienists than receptionists": :meth:`optsolve.train.grounding.TextReading.
-    missing_comparisons`, session 16); groups whose comparisons between two variables point the way the text
+    missing_comparisons`, session 16) and for a number stated once that limits both a plain count and a
+    row with coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_read_twice`); groups whose comparisons between two variables point the way the text
     says come next (sessions 12-14, docs/embedded.md)."""
     from optsolve.train.grounding import read
 
@@ -319,6 +320,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
                 fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact) \
                     * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
                     * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
+                    * reading.limit_read_twice(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
