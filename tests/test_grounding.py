@@ -600,3 +600,24 @@ def test_a_number_stated_once_limits_a_count_or_a_measure_not_both() -> None:
     both = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <min> <v0> + <v1> " \
            "<con> <v0> + <v1> >= <n0> <con> <n1> * <v0> + <n2> * <v1> <= <n0>"
     assert twice.limit_read_twice(both) == 1.0
+
+
+def test_a_candidate_with_two_kinds_of_error_is_repaired_in_two_rounds() -> None:
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.runtime import check_candidate, repaired_candidates
+
+    text = ("A clinic hires nurses and doctors. A nurse is paid $100 and works 8 hours; a doctor is paid $300 and "
+            "works 10 hours. At least 200 hours are needed. There should be no more doctors than nurses. "
+            "Minimize the headcount.")
+    values = mask_numbers(text).values          # 100, 8, 300, 10, 200
+    decl = "<var> <v0> nurses <pos> <var> <v1> doctors <pos> "
+    # the headcount written with the wages, and the comparison the other way round
+    drawn = Candidate(decl + "<min> <n0> * <v0> + <n2> * <v1> <con> <n1> * <v0> + <n3> * <v1> >= <n4> <con> <v0> <= <v1>")
+    right = decl + "<min> <v0> + <v1> <con> <n1> * <v0> + <n3> * <v1> >= <n4> <con> <v1> <= <v0>"
+    check_candidate(drawn, values)
+    assert drawn.ok
+    one = repaired_candidates([drawn], text, values, rounds=1)
+    assert right not in {c.compact for c in one} and len(one) == 2     # each rewrite fixes one error
+    two = repaired_candidates([drawn], text, values)
+    fixed = next(c for c in two if c.compact == right)
+    assert fixed.repaired and fixed.ok and fixed.objective == pytest.approx(200 / 9)   # 100/9 of each
