@@ -621,3 +621,13 @@ def test_a_candidate_with_two_kinds_of_error_is_repaired_in_two_rounds() -> None
     two = repaired_candidates([drawn], text, values)
     fixed = next(c for c in two if c.compact == right)
     assert fixed.repaired and fixed.ok and fixed.objective == pytest.approx(200 / 9)   # 100/9 of each
+
+
+def test_the_stuff_a_number_measures_owns_no_number() -> None:
+    # "protein" names the shakes, but after "1 unit of" it is what the number measures
+    shakes = TextReading("One glass of protein shake contains 3 units of calcium and 3 grams of sugar. One glass of "
+                         "milk contains 5 units of calcium, 1 unit of protein, and 5 grams of sugar.")
+    dist = {0: {"protein", "shake"}, 1: {"milk"}}
+    assert shakes.owner(shakes.text.rindex("5 grams"), dist) == 1
+    assert shakes.owner(shakes.text.index("3 grams"), dist) == 0
+    assert shakes._owned(dist, {"sugar"}) == {0: 1, 1: 2}       # placeholders: 1 is 3, 2 is 5

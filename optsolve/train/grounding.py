@@ -109,6 +109,9 @@ _OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co
                          r"Company|Enterprises|Partners|Holdings)\b|'s\b)")
 # where whoever the problem is about is ("A hospital in Cedar Falls"), not at a sentence's start
 _PLACE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:in|at|from|near) ((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)\b")
+# a number, its unit of measure and "of", before the stuff it measures ("1 unit of protein")
+_MEASURED = re.compile(r"\d\s*(?:units?|grams?|g|mg|kg|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|"
+                       r"calories|cal|kcal|tons?|tonnes?)\s+of\s+(?=[A-Za-z])", re.IGNORECASE)
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
@@ -870,7 +873,9 @@ class TextReading:
         """The variable a number mentioned at ``pos`` belongs to: the one named last before it in its
         sentence, else the first named after it; None when its sentence names none ("A truck takes 30
         units and produces 80 units of pollution whereas boats take 50 ... and 60 ...": 80 is the
-        truck's, 60 the boats')."""
+        truck's, 60 the boats'). A word a number measures names no owner ("One glass of milk contains 5
+        units of calcium, 1 unit of protein and 5 grams of sugar": the 5 grams are the milk's, not the
+        protein shakes')."""
         i = self.sentence_of(pos)
         if self.respectively[i]:
             # "A, B and C require 10, 3 and 8 units each, respectively": the k-th number is the k-th item's
@@ -885,6 +890,8 @@ class TextReading:
         before: int | None = None
         after: int | None = None
         for p, w in self.words[i]:
+            if p in self.measured_words:
+                continue
             for j, ws in dist.items():
                 if w in ws:
                     if p < pos:
@@ -892,6 +899,13 @@ class TextReading:
                     elif after is None:
                         after = j
         return before if before is not None else after
+
+    @cached_property
+    def measured_words(self) -> set[int]:
+        """The positions of the words a number measures ("1 unit of protein", "20 grams of sugar"): the
+        stuff a quantity is of, which never owns a number, though an item may share its word ("protein
+        shakes")."""
+        return {m.end() for m in _MEASURED.finditer(self.text)}
 
     def _in_table(self, pos: int) -> bool:
         """Whether character ``pos`` stands on a table line (``| ... |``)."""
