@@ -184,6 +184,7 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
     from types import SimpleNamespace
 
     from optsolve.train.evaluate import strict_match
+    from optsolve.train.grounding import read
     from optsolve.train.runtime import Candidate, check_candidate, text_domains
 
     out = []
@@ -193,9 +194,12 @@ def replay(path: str, limit: int | None = None) -> list[dict[str, Any]]:
             d["cands"] = [SimpleNamespace(**{"score": None, "logp": None, "steps": None, "repaired": False, **c}, votes=0)
                           for c in d["cands"]]
             relax, integral = text_domains(d["text"])
+            reading = read(d["text"])
             for c in d["cands"]:
                 if c.formulation is None:
                     continue
+                if (apart := reading.names_apart(c.compact)) is not None:     # as the backend names them
+                    c.compact = apart
                 again = Candidate(c.compact)
                 check_candidate(again, d["values"], integral=integral, relax=relax)
                 c.ok, c.objective, c.formulation, c.status = again.ok, again.objective, again.formulation, again.status

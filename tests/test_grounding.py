@@ -631,3 +631,27 @@ def test_the_stuff_a_number_measures_owns_no_number() -> None:
     assert shakes.owner(shakes.text.rindex("5 grams"), dist) == 1
     assert shakes.owner(shakes.text.index("3 grams"), dist) == 0
     assert shakes._owned(dist, {"sugar"}) == {0: 1, 1: 2}       # placeholders: 1 is 3, 2 is 5
+
+
+def test_variables_that_share_a_name_are_told_apart_by_the_text() -> None:
+    text = ("A pharmacy processes batches of pain-killing cream, batches of anti-inflammatory cream, and batches "
+            "of antiseptic gel. It also sells two creams to clinics.")
+    r = TextReading(text)
+    rows = "<max> <v0> + <v1> <con> <v0> <= <v1>"
+    assert r.names_apart(f"<var> <v0> cream <nint> <var> <v1> cream_ <nint> {rows}") == \
+        f"<var> <v0> pain_killing_cream <nint> <var> <v1> anti_inflammatory_cream <nint> {rows}"
+    # distinct names, or more variables of a name than the text has words for, are left alone
+    assert r.names_apart(f"<var> <v0> cream <nint> <var> <v1> gel <nint> {rows}") is None
+    assert r.names_apart("<var> <v0> cream <nint> <var> <v1> cream <nint> <var> <v2> cream <nint> <max> <v0>") is None
+
+
+def test_the_backend_solves_the_candidates_under_their_names_apart() -> None:
+    from optsolve.train.runtime import check_candidate, names_apart
+
+    text = "Batches of pain-killing cream treat 5 people and batches of anti-inflammatory cream treat 3 people."
+    c = Candidate("<var> <v0> cream <pos> <var> <v1> cream <pos> <max> <n0> * <v0> + <n1> * <v1> "
+                  "<con> <v0> + <v1> <= <n0>")
+    names_apart([c], text)
+    check_candidate(c, [5.0, 3.0])
+    assert c.ok and c.formulation is not None
+    assert set(c.formulation["variables"]) == {"pain_killing_cream", "anti_inflammatory_cream"}

@@ -109,6 +109,9 @@ _OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co
                          r"Company|Enterprises|Partners|Holdings)\b|'s\b)")
 # where whoever the problem is about is ("A hospital in Cedar Falls"), not at a sentence's start
 _PLACE = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?:in|at|from|near) ((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)\b")
+# words that count, never tell two items apart ("two creams")
+_NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "both",
+                           "all", "some", "any", "many", "few", "several", "these", "those", "its", "their"})
 # a number, its unit of measure and "of", before the stuff it measures ("1 unit of protein")
 _MEASURED = re.compile(r"\d\s*(?:units?|grams?|g|mg|kg|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|"
                        r"calories|cal|kcal|tons?|tonnes?)\s+of\s+(?=[A-Za-z])", re.IGNORECASE)
@@ -559,6 +562,42 @@ class TextReading:
         """1.0, or 0.5 when the candidate lacks a comparison the text states with no number
         (:meth:`missing_comparisons`)."""
         return 0.5 if self.missing_comparisons(compact) else 1.0
+
+    @per_candidate
+    def names_apart(self, compact: str) -> str | None:
+        """The candidate with the variables that share a name told apart by the words the text puts
+        before that name, or None when none share one or the text does not tell them apart: "batches of
+        anti-inflammatory cream, batches of pain-killing cream" and two variables named ``cream`` become
+        ``anti_inflammatory_cream`` and ``pain_killing_cream``, in the order the text first names them.
+        The checks cannot tell which number or comparison belongs to which of two same-named variables;
+        the names change nothing the solver sees."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        groups: dict[str, list[int]] = {}
+        for j in sorted(names):
+            groups.setdefault(names[j].strip("_").lower(), []).append(j)
+        changed = False
+        for name, slots in groups.items():
+            words = [w for w in name.split("_") if w]
+            if len(slots) < 2 or not words:
+                continue
+            pattern = re.compile(r"\b([A-Za-z][A-Za-z-]*)\s+" + r"\s+".join(map(re.escape, words[:-1]))
+                                 + (r"\s+" if len(words) > 1 else "") + re.escape(words[-1]) + r"(?:s|es)?\b",
+                                 re.IGNORECASE)
+            mods: list[str] = []
+            for m in pattern.finditer(self.text):
+                w = m.group(1).lower()
+                if fold(w) in _STOP or w in _FILLER or w in _GENERIC or w in _NUMBER_WORDS or w in mods:
+                    continue
+                mods.append(w)
+            if len(mods) != len(slots):
+                continue
+            for j, mod in zip(slots, mods, strict=True):
+                new = re.sub(r"[^a-z0-9]+", "_", f"{mod} {name}").strip("_")
+                at = next(i for i in range(1, len(toks) - 1) if toks[i - 1] == "<var>" and toks[i] == f"<v{j}>")
+                toks[at + 1] = new
+            changed = True
+        return " ".join(toks) if changed else None
 
     @per_candidate
     def limit_read_twice(self, compact: str) -> float:

@@ -349,6 +349,18 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     return ranked + rest
 
 
+def names_apart(cands: list[Candidate], text: str) -> None:
+    """Each candidate's variables that share a name renamed by the words the text puts before that name
+    (:meth:`optsolve.train.grounding.TextReading.names_apart`), in place: before they are solved, so the
+    formulation the backend returns has the names too."""
+    from optsolve.train.grounding import read
+
+    reading = read(text)
+    for c in cands:
+        if (apart := reading.names_apart(c.compact)) is not None:
+            c.compact = apart
+
+
 REPAIR_ROUNDS = 2       # rounds of repairs: the drawn candidates', then those repairs' (see repaired_candidates)
 
 
@@ -419,11 +431,13 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     t0 = time.perf_counter()
     gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=max_seconds)
+    names_apart(gen.candidates, text)
     check_candidate(gen.candidates[0], values, relax=relax, integral=integral)
     left = max_seconds - (time.perf_counter() - t0)
     if k > 1 and left > 0.2 and not (adaptive and gen.candidates[0].ok):
         more, _ = model.generate(text, k=k - 1, temperature=temperature, seed=seed,
                                  max_new_tokens=max_new_tokens, max_seconds=left, greedy=False)
+        names_apart(more.candidates, text)
         gen.candidates += more.candidates
         gen.truncated = gen.truncated or more.truncated
     gen.seconds = time.perf_counter() - t0
