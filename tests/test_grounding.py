@@ -43,6 +43,8 @@ TRUCK_HEAD = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <
     ("The number of clerks cannot be larger than the number of nurses.", -1),   # not "larger than"
     ("Vans must not be fewer than trucks.", 1),
     ("There should be no more cooks than waiters.", -1),
+    ("There should be no more batches of antiseptic gel than batches of pain-killing cream.", -1),
+    ("There must be no fewer bags of feed B than bags of feed A.", 1),
     ("There must be no fewer vans than trucks.", 1),
 ])
 def test_relation_reads_the_comparison_words(sentence: str, want: int | None) -> None:
@@ -643,6 +645,15 @@ def test_variables_that_share_a_name_are_told_apart_by_the_text() -> None:
     # distinct names, or more variables of a name than the text has words for, are left alone
     assert r.names_apart(f"<var> <v0> cream <nint> <var> <v1> gel <nint> {rows}") is None
     assert r.names_apart("<var> <v0> cream <nint> <var> <v1> cream <nint> <var> <v2> cream <nint> <max> <v0>") is None
+    # named by what the items come in: the one item no other variable's name names
+    assert r.names_apart(f"<var> <v0> cream <nint> <var> <v1> cream <nint> <var> <v2> batches <nint> {rows}") == \
+        "<var> <v0> pain_killing_cream <nint> <var> <v1> anti_inflammatory_cream <nint> <var> <v2> antiseptic_gel " \
+        f"<nint> {rows}"
+    diet = TextReading("A student plans meals from servings of oatmeal, cans of tuna, and servings of rice.")
+    assert diet.names_apart("<var> <v0> servings <pos> <var> <v1> tuna <pos> <var> <v2> servings_of_rice <pos> "
+                            "<min> <v0>") == "<var> <v0> oatmeal <pos> <var> <v1> tuna <pos> <var> <v2> " \
+                                             "servings_of_rice <pos> <min> <v0>"
+    assert diet.names_apart("<var> <v0> servings <pos> <var> <v1> tuna <pos> <min> <v0>") is None   # two left
 
 
 def test_the_backend_solves_the_candidates_under_their_names_apart() -> None:

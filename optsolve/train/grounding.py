@@ -72,11 +72,11 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "can't be greater than")
 # "no more cooks than waiters", "no fewer vans than trucks": the comparison words around the first item
 # and a "not" a few words before ("does not want to spend more than $500000")
-_GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,3} than\b",
-                              r"\bnot (?:fewer|less)(?: [a-z-]+){1,3} than\b",
+_GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,5} than\b",
+                              r"\bnot (?:fewer|less)(?: [a-z-]+){1,5} than\b",
                               r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:fewer|less) than\b"]))
-_LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,3} than\b",
-                              r"\bnot more(?: [a-z-]+){1,3} than\b",
+_LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
+                              r"\bnot more(?: [a-z-]+){1,5} than\b",
                               r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
 _WORD = re.compile(r"[A-Za-z]+")
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
@@ -569,8 +569,12 @@ class TextReading:
         before that name, or None when none share one or the text does not tell them apart: "batches of
         anti-inflammatory cream, batches of pain-killing cream" and two variables named ``cream`` become
         ``anti_inflammatory_cream`` and ``pain_killing_cream``, in the order the text first names them.
-        The checks cannot tell which number or comparison belongs to which of two same-named variables;
-        the names change nothing the solver sees."""
+        A variable named by what the items come in ("batches" beside ``pain_killing_cream`` and
+        ``anti_inflammatory_cream``, for "batches of pain-killing cream, batches of anti-inflammatory
+        cream, and batches of antiseptic gel") takes the one listed item no other variable's name names
+        (``antiseptic_gel``). The checks cannot tell which number or comparison belongs to which of two
+        same-named variables, nor to a variable every item's sentence names; the names change nothing the
+        solver sees."""
         toks = compact.split()
         names, _ = parse(compact)
         groups: dict[str, list[int]] = {}
@@ -597,6 +601,25 @@ class TextReading:
                 at = next(i for i in range(1, len(toks) - 1) if toks[i - 1] == "<var>" and toks[i] == f"<v{j}>")
                 toks[at + 1] = new
             changed = True
+        # a variable named by what the items come in ("batches" for "batches of X, batches of Y and
+        # batches of Z"): the one item no other variable's name names
+        names, _ = parse(" ".join(toks))
+        for j, n in sorted(names.items()):
+            words = [w for w in n.strip("_").lower().split("_") if w]
+            if len(words) != 1:
+                continue
+            listed = re.compile(r"\b" + re.escape(words[0]) + r"\s+of\s+((?:[A-Za-z][A-Za-z-]*\s+){0,2}[A-Za-z][A-Za-z-]*)"
+                                r"(?=\s*(?:[,.;:]|\band\b|\bor\b|$))", re.IGNORECASE)
+            items = list(dict.fromkeys(m.group(1).lower() for m in listed.finditer(self.text)))
+            if len(items) < 2:
+                continue
+            own = {fold(words[0])}
+            others = {fold(w) for jj, nn in names.items() if jj != j for w in nn.split("_") if w} - _STOP - own
+            left = [x for x in items if not {fold(w) for w in re.split(r"[\s-]+", x)} & others]
+            if len(left) == 1:
+                at = next(i for i in range(1, len(toks) - 1) if toks[i - 1] == "<var>" and toks[i] == f"<v{j}>")
+                toks[at + 1] = re.sub(r"[^a-z0-9]+", "_", left[0]).strip("_")
+                changed = True
         return " ".join(toks) if changed else None
 
     @per_candidate
