@@ -193,23 +193,23 @@ def agreement_words(agreement: dict[str, Any] | None, confidence: float, samples
 def low_agreement(agreement: dict[str, Any] | None) -> str | None:
     """A warning when fewer than a quarter of a self-voting backend's candidates reach the answer. On
     the embedded model's held-out problems (datagen test split, text version 2, and NL4Opt dev, seed 0,
-    32 candidates, session 15) such answers were right 53 times in 83, against 32 of 35 where three
-    quarters or more agree; answers no drawn candidate reaches (rewritten from the text) 23 times in 47
-    (docs/formalize.md)."""
+    32 candidates, session 16's rules) such answers were right 56 times in 79, against 32 of 34 where
+    three quarters or more agree; answers no drawn candidate reaches (rewritten from the text) 30 times
+    in 56 (docs/formalize.md)."""
     if not agreement or agreement.get("basis") != "candidates" or agreement["votes"] * 4 >= agreement["of"]:
         return None
     if agreement["votes"] == 0:
         return (f"optsolve: warning: low agreement: none of the {agreement['of']} candidates drawn reach this "
                 "optimum; the formulation shown is one of them rewritten where the text's sentences contradict "
-                "or complete it (such answers were right 23 times in 47 on held-out problems): check it")
+                "or complete it (such answers were right 30 times in 56 on held-out problems): check it")
     return (f"optsolve: warning: low agreement: only {agreement['votes']} of the {agreement['of']} candidates "
-            "reach this optimum (such answers were right 53 times in 83 on held-out problems): check it")
+            "reach this optimum (such answers were right 56 times in 79 on held-out problems): check it")
 
 
 #: said after every readable answer of the embedded model, whose measured accuracy is far below its goal
 EMBEDDED_CAVEAT = (
-    "optsolve: note: this answer comes from the small offline model (about 77% right on held-out "
-    "synthetic problems and 57% on NL4Opt dev, "
+    "optsolve: note: this answer comes from the small offline model (about 84% right on held-out "
+    "synthetic problems and 58% on NL4Opt dev, "
     "docs/embedded.md): check the formulation above, or configure a larger model, e.g. "
     "`--backend openai --base-url http://HOST:PORT/v1 --model NAME`")
 
