@@ -3,6 +3,8 @@ embedded backend's ranking (optsolve.train.runtime.vote)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from optsolve.train.grounding import TextReading, fold, relation, sentences
@@ -623,6 +625,32 @@ def test_a_candidate_with_two_kinds_of_error_is_repaired_in_two_rounds() -> None
     two = repaired_candidates([drawn], text, values)
     fixed = next(c for c in two if c.compact == right)
     assert fixed.repaired and fixed.ok and fixed.objective == pytest.approx(200 / 9)   # 100/9 of each
+
+
+def test_verified_candidates_repairs_in_the_rounds_asked() -> None:
+    """``repair_rounds`` (``train eval --repair-rounds``) reaches the repairs: with 0 none is made, with
+    1 the two-error candidate is half fixed, by default the right one is reached and ranked first. The
+    model is scripted (it returns the same drawn candidate); the thing under test is our logic around it."""
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.runtime import Generation, verified_candidates
+
+    text = ("A clinic hires nurses and doctors. A nurse is paid $100 and works 8 hours; a doctor is paid $300 and "
+            "works 10 hours. At least 200 hours are needed. There should be no more doctors than nurses. "
+            "Minimize the headcount.")
+    decl = "<var> <v0> nurses <pos> <var> <v1> doctors <pos> "
+    drawn = decl + "<min> <n0> * <v0> + <n2> * <v1> <con> <n1> * <v0> + <n3> * <v1> >= <n4> <con> <v0> <= <v1>"
+    right = decl + "<min> <v0> + <v1> <con> <n1> * <v0> + <n3> * <v1> >= <n4> <con> <v1> <= <v0>"
+
+    class Scripted:
+        def generate(self, text: str, k: int = 1, **_: object) -> tuple[Generation, list[float]]:
+            return Generation([Candidate(drawn, greedy=True) for _ in range(k)]), mask_numbers(text).values
+
+    model: Any = Scripted()
+    got = {r: verified_candidates(model, text, k=2, repair_rounds=r)[0] for r in (0, 1)}
+    assert not any(c.repaired for c in got[0]) and len(got[0]) == 2
+    assert any(c.repaired for c in got[1]) and right not in {c.compact for c in got[1]}
+    best = verified_candidates(model, text, k=2)[0]
+    assert best[0].compact == right and best[0].repaired and best[0].objective == pytest.approx(200 / 9)
 
 
 def test_the_stuff_a_number_measures_owns_no_number() -> None:

@@ -105,7 +105,8 @@ def _eval(args: argparse.Namespace) -> int:
     rows = read_jsonl(args.data)
     if args.limit:
         rows = rows[: args.limit]
-    kw = {"k": args.k, "temperature": args.temperature, "adaptive": args.adaptive}
+    kw = {"k": args.k, "temperature": args.temperature, "adaptive": args.adaptive,
+          "repair_rounds": args.repair_rounds}
     if args.seeds > 1:
         res = evaluate_seeds(args.model, items_from(rows), list(range(args.seed, args.seed + args.seeds)), **kw)
     else:
@@ -342,6 +343,9 @@ def register(sub: Any) -> None:
     e.add_argument("--adaptive", action="store_true",
                    help="draw the k-1 samples only when the greedy candidate does not solve (the fast "
                         "rule; the embedded backend draws 32 and ranks them by default, as --k 32 does here)")
+    e.add_argument("--repair-rounds", type=int, default=None, choices=range(0, 5), metavar="{0..4}",
+                   help="rounds of text-guided repairs (default: the backend's, 2; 0 = none): measures what "
+                        "a round costs and brings")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
 

@@ -403,8 +403,8 @@ def repaired_candidates(cands: list[Candidate], text: str, values: list[float], 
 
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
                         max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False,
-                        adaptive: bool = False, verify: bool = True, repair: bool = True
-                        ) -> tuple[list[Candidate], Generation]:
+                        adaptive: bool = False, verify: bool = True, repair: bool = True,
+                        repair_rounds: int = REPAIR_ROUNDS) -> tuple[list[Candidate], Generation]:
     """Up to ``k`` candidates for ``text``, checked by the solver and ranked by :func:`vote`.
 
     The greedy candidate is decoded and checked first, alone (one row decodes fastest), then the
@@ -412,8 +412,8 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     never the greedy answer. ``adaptive`` draws the samples only when the greedy candidate does not
     solve (the fast path for interactive use; voting needs the samples).
 
-    ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`) before the
-    ranking. The text, not the model, decides integrality: when it says its quantities are whole numbers,
+    ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`, in
+    ``repair_rounds`` rounds) before the ranking. The text, not the model, decides integrality: when it says its quantities are whole numbers,
     every candidate is solved with integer variables, whatever it declares; otherwise with continuous ones
     (binary decisions stay binary). The model's declared domains are a habit of its training families
     (datagen's text version 1 left integrality unsaid in three texts of four), not a reading of the text;
@@ -443,7 +443,8 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     gen.seconds = time.perf_counter() - t0
     check_all(gen.candidates, values, relax=relax, checked=1, integral=integral)
     # the repairs share the draw's time bound: a slow machine cuts them, never the drawn candidates
-    fixed = repaired_candidates(gen.candidates, text, values, relax=relax, until=t0 + max_seconds) if repair else []
+    fixed = (repaired_candidates(gen.candidates, text, values, relax=relax, until=t0 + max_seconds,
+                                 rounds=repair_rounds) if repair else [])
     cands = gen.candidates + fixed
     ranked = vote(cands, n_numbers=len(values), text=text)
     if verifier:
