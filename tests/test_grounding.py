@@ -48,6 +48,12 @@ TRUCK_HEAD = "<var> <v0> logging_trucks <pos> <var> <v1> carrier_vessels <pos> <
     ("There should be no more batches of antiseptic gel than batches of pain-killing cream.", -1),
     ("There must be no fewer bags of feed B than bags of feed A.", 1),
     ("There must be no fewer vans than trucks.", 1),
+    # a bound on how far one passes the other: the bound says which way
+    ("The number of batches of antiseptic gel can be at most 20 more than the number of batches of "
+     "anti-inflammatory cream.", -1),
+    ("There can be no more than twice as many batches of liquid waste as batches of solid waste.", -1),
+    ("The number of creams may exceed the number of gels by no more than 35.", -1),
+    ("Vans must be at least 20 more than trucks.", 1),
 ])
 def test_relation_reads_the_comparison_words(sentence: str, want: int | None) -> None:
     assert relation(sentence) == want
@@ -694,3 +700,24 @@ def test_the_backend_solves_the_candidates_under_their_names_apart() -> None:
     check_candidate(c, [5.0, 3.0])
     assert c.ok and c.formulation is not None
     assert set(c.formulation["variables"]) == {"pain_killing_cream", "anti_inflammatory_cream"}
+
+
+def test_a_row_with_no_number_is_read_against_the_comparison_with_no_number() -> None:
+    # "half as many liquid as solid" names both items first, but the bare row solid >= liquid is the
+    # other sentence's
+    waste = TextReading("A plant makes batches of liquid waste and batches of solid waste. There must be a minimum "
+                        "of half as many batches of liquid waste as batches of solid waste. The plant must make at "
+                        "least as many batches of solid waste as batches of liquid waste.")
+    decl = "<var> <v0> liquid_waste <nint> <var> <v1> solid_waste <nint> <max> <v0> + <v1> <con> <v0> >= <n0> * <v1> "
+    assert waste.comparisons(decl + "<con> <v1> >= <v0>") == 1.0
+    assert waste.comparisons(decl + "<con> <v1> <= <v0>") == 0.5
+
+
+def test_the_subject_of_a_comparison_is_read_in_its_own_clause() -> None:
+    # the fast-acting drops named in the clause before the comparison are not its subject
+    drops = TextReading("A hospital uses fast-acting eye drops and slow-acting eye drops. Since the fast-acting eye "
+                        "drops are more expensive, at least twice as many patients must be dilated using the "
+                        "slow-acting eye drops than the fast-acting eye drops.")
+    decl = "<var> <v0> fast_acting <pos> <var> <v1> slow_acting <pos> <max> <v0> + <v1> "
+    assert drops.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 1.0
+    assert drops.comparisons(decl + "<con> <v0> >= <n0> * <v1>") == 0.0

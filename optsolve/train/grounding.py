@@ -70,6 +70,9 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "not greater than", "no greater than", "not be higher than", "not higher than", "no higher than",
        "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
        "can't be greater than")
+# the words that only say two things are compared, and those that bound by how much
+_COMPARING = frozenset({"more than", "as many", "as much", "exceed", "greater than", "larger than", "higher than"})
+_BOUNDING = frozenset({"at most", "no more than", "not more than", "up to", "maximum of", "not be more than"})
 # "no more cooks than waiters", "no fewer vans than trucks": the comparison words around the first item
 # and a "not" a few words before ("does not want to spend more than $500000")
 _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,5} than\b",
@@ -163,6 +166,10 @@ def relation(sentence: str) -> int | None:
         return -1
     if ge and not le:
         return 1
+    # a bound on how far one item may pass the other: "at most 20 more than", "no more than twice as many",
+    # "may exceed ... by no more than 35": the comparative words say which two, the bound says which way
+    if le and ge and all(s[a:b] in _COMPARING for a, b in ge) and any(s[a:b] in _BOUNDING for a, b in le):
+        return -1
     return None
 
 
@@ -474,7 +481,11 @@ class TextReading:
         # sentences with a word that compares two things ("than", "as many", "twice") first: "at most
         # 110 large boxes or 150 small boxes" bounds each, it compares neither
         stating = self.mention_sentences.get(k, set()) if k is not None else set()
-        order = sorted(range(len(self.words)), key=lambda i: (i not in stating, not self.comparative[i]))
+        # a row with no number reads the sentences comparing with no number first: "at least as many solid
+        # as liquid" is the row solid >= liquid, though "half as many liquid as solid" names both first
+        bare = set(self.bare_comparisons) if k is None else set()
+        order = sorted(range(len(self.words)),
+                       key=lambda i: (i not in stating, k is None and i not in bare, not self.comparative[i]))
         for i in order:
             ws = self.words[i]
             rel = self.relations[i]
@@ -484,6 +495,11 @@ class TextReading:
             pb = [p for p, w in ws if w in b]
             if pa and pb:
                 at = self.spans[i][0] + self.comparison_at[i]
+                # the clause of the comparison: "Since the fast-acting drops are more expensive, at least
+                # twice as many ... slow-acting ... than the fast-acting" does not name fast-acting before it
+                cut = self.text.rfind(",", self.spans[i][0], at)
+                if cut >= 0 and any(p > cut for p in pa) and any(p > cut for p in pb):
+                    pa, pb = [p for p in pa if p > cut], [p for p in pb if p > cut]
                 after_a, after_b = any(p > at for p in pa), any(p > at for p in pb)
                 before_a, before_b = any(p < at for p in pa), any(p < at for p in pb)
                 if after_a != after_b:
