@@ -721,3 +721,66 @@ def test_the_subject_of_a_comparison_is_read_in_its_own_clause() -> None:
     decl = "<var> <v0> fast_acting <pos> <var> <v1> slow_acting <pos> <max> <v0> + <v1> "
     assert drops.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 1.0
     assert drops.comparisons(decl + "<con> <v0> >= <n0> * <v1>") == 0.0
+
+
+def test_a_respectively_sentence_binds_each_number_to_the_item_in_its_place() -> None:
+    # every item is named in the sentence, so only the order tells 8 is the anti-inflammatory cream's
+    lab = TextReading("A pharmacy makes batches of pain-killing cream, batches of anti-inflammatory cream, and "
+                      "batches of antiseptic gel. Batches of pain-killing cream, batches of anti-inflammatory "
+                      "cream, and batches of antiseptic gel can treat 29 people, 8 people, and 11 people each, "
+                      "respectively.")
+    decl = ("<var> <v0> pain_killing_cream <nint> <var> <v1> anti_inflammatory_cream <nint> "
+            "<var> <v2> antiseptic_gel <nint> ")
+    assert lab.binding(decl + "<max> <n0> * <v0> + <n1> * <v1> + <n2> * <v2>") == 1.0
+    assert lab.binding(decl + "<max> <n0> * <v0> + <n1> * <v2> + <n2> * <v1>") == round(1 / 3, 2)
+
+
+def test_an_objective_weighing_some_items_and_not_others_ranks_at_half() -> None:
+    r = TextReading(DENTISTS)
+    decl = "<var> <v0> dentists <nint> <var> <v1> hygienists <nint> "
+    assert r.mixed_objective(decl + "<min> <v0> + <n2> * <v1>") == 0.5
+    assert r.mixed_objective(decl + "<min> <n0> * <v0> + <n2> * <v1>") == 1.0
+    assert r.mixed_objective(decl + "<min> <v0> + <v1>") == 1.0            # a headcount
+    rows = " <con> <n1> * <v0> + <n3> * <v1> >= <n4> <con> <v0> <= <n5>"
+    # the larger group weighs the dentists with nothing: the smaller one, with their wage, ranks first
+    mixed = [_cand(decl + "<min> <v0> + <n2> * <v1>" + rows, 10.0, greedy=True) for _ in range(3)]
+    weighed = [_cand(decl + "<min> <n0> * <v0> + <n2> * <v1>" + rows, 20.0)]
+    assert vote([*mixed, *weighed], n_numbers=0, text=DENTISTS)[0].objective == 20.0   # numbers share aside
+
+
+def test_what_a_sentence_needs_is_a_requirement_unless_it_says_what_is_available() -> None:
+    seals = TextReading("An aquarium feeds seals sardines and tuna. Each packet of sardines contains 4 grams of fat "
+                        "and each packet of tuna 6 grams of fat. The aquarium needs in total 800 grams of fat.")
+    decl = "<var> <v0> sardines <pos> <var> <v1> tuna <pos> <min> <v0> + <v1> "
+    assert seals.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> >= <n2>") == 1.0
+    assert seals.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 0.5
+    store = TextReading("A store sells sardines and tuna. Each packet of sardines needs 4 minutes and each packet "
+                        "of tuna 6 minutes. The store needs its staff and has 800 minutes available.")
+    assert store.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0
+
+
+def test_a_sum_bounded_by_a_number_stated_of_one_item_is_rewritten_on_that_item() -> None:
+    paint = TextReading("Keystone Co. delivers using small bags and medium bags. A small bag holds three orders and "
+                        "weighs seven kg. Available weight is limited to 450 kg each day. The number of medium bags "
+                        "cannot exceed 70. Every medium bag fits 5 orders and weighs 2 kg.")
+    decl = "<var> <v0> small_bags <nint> <var> <v1> medium_bags <nint> <max> <n0> * <v0> + <n4> * <v1> "
+    rows = "<con> <n1> * <v0> + <n5> * <v1> <= <n2> "
+    assert paint.totals(decl + rows + "<con> <v0> + <v1> <= <n3>") == decl + rows + "<con> <v1> <= <n3>"
+    assert paint.total_check(decl + rows + "<con> <v0> + <v1> <= <n3>") == 0.5
+    assert paint.totals(decl + rows + "<con> <v1> <= <n3>") is None
+    # a group of the items together is a total, whatever item the sentence names
+    cooks = TextReading("A restaurant employs waiters and managers. The restaurant requires a minimum of 50 workers "
+                        "of whom at least 15 must be managers.")
+    assert cooks.totals("<var> <v0> waiters <pos> <var> <v1> managers <pos> <min> <v0> + <v1> "
+                        "<con> <v0> + <v1> >= <n0> <con> <v1> >= <n1>") is None
+
+
+def test_the_word_every_item_shares_does_not_tell_one_variable_apart() -> None:
+    cans = TextReading("A paint company delivers using large cans, medium cans, and small cans. The number of small "
+                       "cans cannot exceed 70 per day.")
+    dist = cans.distinct_words({0: "large_cans", 1: "medium", 2: "small"})
+    assert dist == {0: {"large"}, 1: {"medium"}, 2: {"small"}}
+    # the bound on the small cans is not the large cans' because both names hold "cans"
+    decl = "<var> <v0> large_cans <nint> <var> <v1> medium <nint> <var> <v2> small <nint> <max> <v0> + <v1> + <v2> "
+    assert cans.binding(decl + "<con> <v0> <= <n0>") == 0.0
+    assert cans.binding(decl + "<con> <v2> <= <n0>") == 1.0

@@ -99,6 +99,9 @@ _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity",
                       "her", "their", "its", "our"})
 # words before a limit with no comparison word that make it a requirement to reach, not a capacity
 _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "demand", "demanded", "meet"})
+# words of a sentence that states what there is to use, not what is needed
+_AVAILABLE = frozenset({"available", "has", "have", "only", "capacity", "budget", "limit", "limited", "stock",
+                        "supply", "there", "up", "most", "maximum", "can", "each", "per", "every"})
 # words of a sentence about all the items together, and of a goal that counts them
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
@@ -106,6 +109,10 @@ _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\
 _STAFF = frozenset({"staff", "size", "headcount", "worker", "employee", "member", "personnel", "workforce", "team", "people",
                     "person", "hire", "hired", "needed", "required", "used", "scheduled", "employed", "need",
                     "make", "use", "they", "it", "them", "buy", "bought", "order", "ordered"})
+# words of a sentence about a group of items together ("a minimum of 50 workers of whom at least 15 must be
+# managers", "in any combination")
+_GROUP = _TOTAL | frozenset({"combination", "worker", "employee", "staff", "member", "personnel", "people", "person",
+                             "container", "vehicle", "item", "product", "whom", "together", "both", "either"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 # a company's or a person's name: capitalized words before a company suffix or a possessive
 _OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co|Corp|LLC|Group|Industries|"
@@ -406,12 +413,28 @@ class TextReading:
             out.append(min(hits, default=0))
         return out
 
-    @staticmethod
-    def distinct_words(names: dict[int, str]) -> dict[int, set[str]]:
-        """Each variable's name words that no other variable's name has (all its words when none)."""
+    def distinct_words(self, names: dict[int, str]) -> dict[int, set[str]]:
+        """Each variable's name words that no other variable's name has (all its words when none), less
+        the word the text puts after another variable's word ("large_cans" beside "medium" and "small",
+        for "large cans, medium cans and small cans": "cans" names every item, so large_cans is
+        "large")."""
         words = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
         count = Counter(w for ws in words.values() for w in ws)
-        return {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
+        dist = {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
+        out = {}
+        for j, ws in dist.items():
+            heads = {w for w in ws if any((o, w) in self.word_pairs for jj, os in dist.items() if jj != j
+                                          for o in os if o != w)}
+            out[j] = (ws - heads) or ws
+        return out
+
+    @cached_property
+    def word_pairs(self) -> set[tuple[str, str]]:
+        """The (folded) pairs of words the text writes one right after the other, apart by spaces or a
+        hyphen only."""
+        ms = list(_WORD.finditer(self.text))
+        return {(fold(a.group()), fold(b.group())) for a, b in pairwise(ms)
+                if self.text[a.end():b.start()].strip(" -") == ""}
 
     def names(self, compact: str) -> float:
         """The share of the candidate's variables named as items: not one letter (a pointer at the "s" of
@@ -447,6 +470,7 @@ class TextReading:
         named = {i for i, words in enumerate(self.word_sets) if any(ws & words for ws in dist.values() if ws)}
         good = seen = 0
         twice = {j for j, n in names.items() if sum(m.strip("_") == n.strip("_") for m in names.values()) > 1}
+        twice_free = set(names) - twice
         for sec in secs:
             for k, j in number_pairs(sec):
                 if not dist.get(j):
@@ -457,8 +481,35 @@ class TextReading:
                         seen += 1     # a number bound to one of two variables of the same name, stated
                     continue          # where neither is named
                 seen += 1
+                # "A, B and C treat 29, 8 and 11 people each, respectively": 8 is B's, though the
+                # sentence names A and C too
+                if (own := self.listed_owner(k, dist)) is not None and j in twice_free:
+                    good += own == j
+                    continue
                 good += any(dist[j] & self.word_sets[i] for i in where)
         return round(good / seen, 2) if seen else 1.0
+
+    def listed_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
+        """The variable placeholder ``k`` belongs to by the order of a "respectively" sentence: every
+        mention of ``k`` stands in such a sentence, as many items as numbers named in it, and all of
+        them give the same item; None otherwise."""
+        owners: set[int] = set()
+        for cs, _, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            i = self.sentence_of(cs)
+            if not self.respectively[i]:
+                return None
+            order: list[int] = []
+            for _, w in self.words[i]:
+                for j, ws in dist.items():
+                    if ws and w in ws and j not in order:
+                        order.append(j)
+            nums = [c for c, _, _, _ in self.mentions if self.sentence_of(c) == i]
+            if len(order) < 2 or len(nums) != len(order):
+                return None
+            owners.add(order[nums.index(cs)])
+        return owners.pop() if len(owners) == 1 else None
 
     def direction(self, a: set[str], b: set[str]) -> int | None:
         """The way the text compares two items named by the words ``a`` and ``b``: +1 when it says the
@@ -637,6 +688,25 @@ class TextReading:
                 toks[at + 1] = re.sub(r"[^a-z0-9]+", "_", left[0]).strip("_")
                 changed = True
         return " ".join(toks) if changed else None
+
+    @per_candidate
+    def mixed_objective(self, compact: str) -> float:
+        """1.0, or 0.5 when the objective is a sum in which some variables have a coefficient and others
+        none ("min nurses + 2000 hygienists + 2500 receptionists" for "each nurse is paid 500 dollars"):
+        a cost, a profit or a time stated for some items is stated for each; a headcount has none."""
+        _, secs = parse(compact)
+        obj = next((s[1:] for s in secs if s[0] in ("<min>", "<max>")), None)
+        if not obj or "(" in obj:
+            return 1.0
+        terms: list[list[str]] = [[]]
+        for t in obj:
+            if t in ("+", "-"):
+                terms.append([])
+            else:
+                terms[-1].append(t)
+        bare = sum(len(x) == 1 and _VAR.fullmatch(x[0]) is not None for x in terms)
+        weighed = sum(len(x) == 3 and x[1] == "*" and _VAR.fullmatch(x[2]) is not None for x in terms)
+        return 0.5 if bare and weighed else 1.0
 
     @per_candidate
     def limit_read_twice(self, compact: str) -> float:
@@ -826,8 +896,8 @@ class TextReading:
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
     def total_check(self, compact: str) -> float:
-        """1.0, or 0.5 when :meth:`totals` would rewrite the candidate (a total written on one item, or
-        a count the text asks for written with coefficients)."""
+        """1.0, or 0.5 when :meth:`totals` would rewrite the candidate (a total written on one item, a
+        bound on one item written on the sum, or a count the text asks for written with coefficients)."""
         return 0.5 if self.totals(compact) is not None else 1.0
 
     @per_candidate
@@ -835,7 +905,8 @@ class TextReading:
         """The candidate with what the text says of a total written over all the variables, or None when
         nothing is: a bound on one variable whose number's sentences name no variable but speak of a total
         ("The total number of employees must be no less than 40": interns >= 40 becomes the sum >= 40),
-        and an objective with coefficients where the text asks to optimize a plain count ("minimize the
+        a plain sum bounded by a number whose sentences name one item and no group ("The number of medium
+        bags cannot exceed 70": small + medium <= 70 becomes medium <= 70), and an objective with coefficients where the text asks to optimize a plain count ("minimize the
         staff size", "the total number of workers") that no number's phrase measures."""
         toks = compact.split()
         names, _ = parse(compact)
@@ -856,6 +927,21 @@ class TextReading:
                              or (not any(ws & self.word_sets[i] for ws in dist.values() if ws)
                                  and self.word_sets[i] & _TOTAL) for i in sents):
                 toks[a + 1:b] = [*total, *body[1:]]
+                changed = True
+        # and the other way round: a plain sum bounded by a number whose every sentence names one item and
+        # speaks of no total ("The number of medium bags cannot exceed 70": small + medium <= 70 becomes
+        # medium <= 70)
+        for a, b in reversed(section_bounds(toks)):
+            body = toks[a + 1:b]
+            if (r := limit_of(body)) is None or len(body) < 5 or body[:-2][1::2] != ["+"] * (len(body[:-2]) // 2) \
+                    or not all(_VAR.fullmatch(t) for t in body[:-2][::2]):
+                continue
+            sents = self.mention_sentences.get(r, set())
+            named = [{j for j, ws in dist.items() if ws and ws & self.word_sets[i]} for i in sents]
+            slots = {int(t[2:-1]) for t in body[:-2][::2]}
+            if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
+                    and not any(self.word_sets[i] & _GROUP for i in sents) and (j := next(iter(one))) in slots:
+                toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
                 changed = True
         obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
         if obj is not None and (m := _GOAL.search(self.text)) is not None:
@@ -1148,6 +1234,12 @@ class TextReading:
         for cs, ce, r, _ in self.mentions:
             start, prev_end = prev_end, ce
             rel = self._relation_before(cs, start)
+            if rel is None:
+                # "The aquarium needs in total 800 grams of fat, 1200 grams of ... and 700 grams of ...":
+                # what a sentence needs is a requirement, unless it also says what is available
+                before = {fold(w) for w in _WORD.findall(self.text[self.spans[self.sentence_of(cs)][0]:cs])}
+                if before & _NEED and not before & _AVAILABLE:
+                    rel = 1
             seen.setdefault(r, set()).add(rel if rel is not None else 0)
         return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
 

@@ -303,7 +303,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     its limit's words (session 14), and by a half for lacking a comparison the text states with no number
     ("There should be no more hygienists than receptionists": :meth:`optsolve.train.grounding.TextReading.
     missing_comparisons`, session 16) and for a number stated once that limits both a plain count and a
-    row with coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_read_twice`); groups whose comparisons between two variables point the way the text
+    row with coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_read_twice`), and for an
+    objective weighing some variables and not others (:meth:`~optsolve.train.grounding.TextReading.
+    mixed_objective`, session 17); groups whose comparisons between two variables point the way the text
     says come next (sessions 12-14, docs/embedded.md)."""
     from optsolve.train.grounding import read
 
@@ -321,6 +323,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
                     * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
                     * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
                     * reading.limit_read_twice(c.compact) \
+                    * reading.mixed_objective(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
