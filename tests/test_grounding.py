@@ -784,3 +784,14 @@ def test_the_word_every_item_shares_does_not_tell_one_variable_apart() -> None:
     decl = "<var> <v0> large_cans <nint> <var> <v1> medium <nint> <var> <v2> small <nint> <max> <v0> + <v1> + <v2> "
     assert cans.binding(decl + "<con> <v0> <= <n0>") == 0.0
     assert cans.binding(decl + "<con> <v2> <= <n0>") == 1.0
+
+
+def test_a_variable_named_by_the_container_takes_the_one_kind_no_other_name_names() -> None:
+    shop = TextReading("A smoothie shop delivers using specialty bags and small bags. The number of small bags "
+                       "cannot exceed 40. Fractional bags are not allowed.")
+    head = "<max> <v0> + <v1> <con> <v1> <= <n0>"
+    assert shop.names_apart("<var> <v0> bags <nint> <var> <v1> small_bags <nint> " + head) == \
+        "<var> <v0> specialty_bags <nint> <var> <v1> small_bags <nint> " + head
+    # not against the order the text lists the kinds in: "waste" first is the liquid one misnamed
+    plant = TextReading("A plant processes liquid waste and solid waste in batches.")
+    assert plant.names_apart("<var> <v0> waste <nint> <var> <v1> batches_liquid_waste <nint> <max> <v0> + <v1>") is None

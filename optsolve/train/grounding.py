@@ -113,6 +113,10 @@ _STAFF = frozenset({"staff", "size", "headcount", "worker", "employee", "member"
 # managers", "in any combination")
 _GROUP = _TOTAL | frozenset({"combination", "worker", "employee", "staff", "member", "personnel", "people", "person",
                              "container", "vehicle", "item", "product", "whom", "together", "both", "either"})
+# words before a container's name that are no kind of it ("all bags", "more bags", "fractional bags")
+_KIND_NOT = frozenset({"all", "more", "fewer", "less", "many", "much", "total", "fractional", "whole", "these",
+                       "those", "such", "other", "both", "either", "any", "no", "every", "one", "two", "three",
+                       "several", "some", "most", "least", "used", "using", "ship", "ships", "use", "uses"})
 _DURATIONS = frozenset({"second", "minute", "hour", "day", "week"})
 # a company's or a person's name: capitalized words before a company suffix or a possessive
 _OWNER_NAME = re.compile(r"\b((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]+)(?: (?:Ltd|Inc|Co|Corp|LLC|Group|Industries|"
@@ -678,14 +682,31 @@ class TextReading:
             listed = re.compile(r"\b" + re.escape(words[0]) + r"\s+of\s+((?:[A-Za-z][A-Za-z-]*\s+){0,2}[A-Za-z][A-Za-z-]*)"
                                 r"(?=\s*(?:[,.;:]|\band\b|\bor\b|$))", re.IGNORECASE)
             items = list(dict.fromkeys(m.group(1).lower() for m in listed.finditer(self.text)))
-            if len(items) < 2:
-                continue
             own = {fold(words[0])}
             others = {fold(w) for jj, nn in names.items() if jj != j for w in nn.split("_") if w} - _STOP - own
-            left = [x for x in items if not {fold(w) for w in re.split(r"[\s-]+", x)} & others]
-            if len(left) == 1:
+            left = [x for x in items if not {fold(w) for w in re.split(r"[\s-]+", x)} & others] \
+                if len(items) >= 2 else []
+            renamed = re.sub(r"[^a-z0-9]+", "_", left[0]).strip("_") if len(left) == 1 else None
+            if renamed is None:
+                # "bags" for "specialty bags, medium bags and small bags": the one kind no other name names
+                kinds = list(dict.fromkeys(
+                    a.group().lower() for a, b in pairwise(_WORD.finditer(self.text))
+                    if fold(b.group()) in own and self.text[a.end():b.start()].strip(" -") == ""
+                    and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
+                    and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT))
+                rest = [k for k in kinds if fold(k) not in others]
+                if len(kinds) >= 2 and len(rest) == 1:
+                    # only in the order the text lists the kinds: "waste" before "batches_liquid_waste",
+                    # for "liquid waste and solid waste", is more likely the liquid one misnamed
+                    where = {jj: next((x for x, k in enumerate(kinds) if fold(k) in {fold(w) for w in nn.split("_")}),
+                                   None) for jj, nn in names.items() if jj != j}
+                    where[j] = kinds.index(rest[0])
+                    placed = [x for _, x in sorted(where.items()) if x is not None]
+                    if placed == sorted(placed):
+                        renamed = f"{rest[0]}_{words[0]}"
+            if renamed is not None:
                 at = next(i for i in range(1, len(toks) - 1) if toks[i - 1] == "<var>" and toks[i] == f"<v{j}>")
-                toks[at + 1] = re.sub(r"[^a-z0-9]+", "_", left[0]).strip("_")
+                toks[at + 1] = renamed
                 changed = True
         return " ".join(toks) if changed else None
 
