@@ -795,3 +795,14 @@ def test_a_variable_named_by_the_container_takes_the_one_kind_no_other_name_name
     # not against the order the text lists the kinds in: "waste" first is the liquid one misnamed
     plant = TextReading("A plant processes liquid waste and solid waste in batches.")
     assert plant.names_apart("<var> <v0> waste <nint> <var> <v1> batches_liquid_waste <nint> <max> <v0> + <v1>") is None
+
+
+def test_a_multiple_of_another_count_with_no_comparison_word_reads_as_at_least() -> None:
+    assert relation("The batches of liquid waste processed must be twice the number of solid waste processed.") == 1
+    assert relation("The number of trucks must be at most twice the number of vans.") == -1
+    assert relation("Each cake uses two cups of flour.") is None
+    plant = TextReading("A plant processes liquid waste and solid waste in batches. The batches of liquid waste "
+                        "processed must be twice the number of solid waste processed.")
+    decl = "<var> <v0> liquid_waste <nint> <var> <v1> solid_waste <nint> <max> <v0> + <v1> "
+    assert plant.comparisons(decl + "<con> <v0> >= <n0> * <v1>") == 1.0
+    assert plant.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 0.0

@@ -81,6 +81,10 @@ _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less
 _LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
                               r"\bnot more(?: [a-z-]+){1,5} than\b",
                               r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
+# a multiple of another item's count with no comparison word: "The batches of liquid waste processed must be
+# twice the number of solid waste processed" reads as "twice as many" (the subject at least the multiple)
+_MULTIPLE_RE = re.compile(r"\b(?:twice|thrice|half|double|triple|(?:[a-z]+|\d+(?:\.\d+)?) times) the "
+                          r"(?:number|amount|quantity|count) of\b")
 _WORD = re.compile(r"[A-Za-z]+")
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
@@ -181,6 +185,8 @@ def relation(sentence: str) -> int | None:
     # "may exceed ... by no more than 35": the comparative words say which two, the bound says which way
     if le and ge and all(s[a:b] in _COMPARING for a, b in ge) and any(s[a:b] in _BOUNDING for a, b in le):
         return -1
+    if not le and not ge and _MULTIPLE_RE.search(s):
+        return 1
     return None
 
 
@@ -413,7 +419,8 @@ class TextReading:
         out = []
         for a, b in self.spans:
             low = self.text[a:b].lower()
-            hits = [m.start() for r in (_GE_RE, _LE_RE) if (m := r.search(low))]
+            hits = [m.start() for r in (_GE_RE, _LE_RE) if (m := r.search(low))] \
+                or [m.start() for m in [_MULTIPLE_RE.search(low)] if m]
             out.append(min(hits, default=0))
         return out
 
