@@ -806,3 +806,15 @@ def test_a_multiple_of_another_count_with_no_comparison_word_reads_as_at_least()
     decl = "<var> <v0> liquid_waste <nint> <var> <v1> solid_waste <nint> <max> <v0> + <v1> "
     assert plant.comparisons(decl + "<con> <v0> >= <n0> * <v1>") == 1.0
     assert plant.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 0.0
+
+
+def test_a_share_belongs_to_the_item_named_after_its_group() -> None:
+    school = TextReading("A school can hire at most 50 full-time tutors per month. The school requires that no "
+                         "less than 25 percent of the tutors are volunteers.")
+    decl = "<var> <v0> assistant_tutors <nint> <var> <v1> tutors <nint> <var> <v2> volunteers <nint> " \
+           "<min> <v0> + <v1> + <v2> "
+    assert school.binding(decl + "<con> <v1> >= <n1> * ( <v0> + <v1> + <v2> )") == 0.0
+    assert school.binding(decl + "<con> <v2> >= <n1> * ( <v0> + <v1> + <v2> )") == 1.0
+    # a share whose item comes before it is not read this way: the sentence names both
+    shop = TextReading("Volunteers must make up at least 25 percent of the tutors.")
+    assert shop.share_owner(0, {0: {"tutor"}, 1: {"volunteer"}}) is None

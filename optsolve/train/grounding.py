@@ -86,6 +86,10 @@ _LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-
 _MULTIPLE_RE = re.compile(r"\b(?:twice|thrice|half|double|triple|(?:[a-z]+|\d+(?:\.\d+)?) times) the "
                           r"(?:number|amount|quantity|count) of\b")
 _WORD = re.compile(r"[A-Za-z]+")
+# the item a share names after its group: "25 percent of the tutors are volunteers", "a third of all staff
+# members must be nurses" (the words after the number, to the clause's end)
+_SHARE_OF = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*?)\b(?:are|is|be|come from)\b([^,.;:!?]*)",
+                       re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
@@ -239,6 +243,14 @@ def number_pairs(section: list[str]) -> list[tuple[int, int]]:
         if len(vs) == 1 and len(ns) == 1:
             out.append((ns[0], vs[0]))
     return out
+
+
+def share_pairs(section: list[str]) -> set[tuple[int, int]]:
+    """The (placeholder, variable slot) pairs of a share row ``<vJ> op <nK> * ( ... )``."""
+    body = section[1:]
+    return {(int(n.group(1)), int(v.group(1))) for a in range(len(body) - 4)
+            if (v := _VAR.fullmatch(body[a])) and (n := _NUM.fullmatch(body[a + 2]))
+            and body[a + 1] in ("<=", ">=") and body[a + 3] == "*" and body[a + 4] == "("}
 
 
 def limit_of(body: list[str]) -> int | None:
@@ -483,8 +495,14 @@ class TextReading:
         twice = {j for j, n in names.items() if sum(m.strip("_") == n.strip("_") for m in names.values()) > 1}
         twice_free = set(names) - twice
         for sec in secs:
+            shares = share_pairs(sec)
             for k, j in number_pairs(sec):
                 if not dist.get(j):
+                    continue
+                # "no less than 25 percent of the tutors are volunteers": the share is the volunteers'
+                if (k, j) in shares and (owner := self.share_owner(k, dist)) is not None:
+                    seen += 1
+                    good += owner == j
                     continue
                 where = self.mention_sentences.get(k, set()) & named
                 if not where:
@@ -499,6 +517,25 @@ class TextReading:
                     continue
                 good += any(dist[j] & self.word_sets[i] for i in where)
         return round(good / seen, 2) if seen else 1.0
+
+    def share_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
+        """The variable a share ``k`` belongs to when every mention of ``k`` is followed by "of <group>
+        are/be <item>" naming one variable's words after the verb and not before it ("25 percent of the
+        tutors are volunteers": volunteers, though "tutors" names a variable too); None otherwise."""
+        owners: set[int] = set()
+        for _, ce, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            m = _SHARE_OF.match(self.text, ce)
+            if m is None:
+                return None
+            group = {fold(w) for w in _WORD.findall(m.group(1))}
+            item = {fold(w) for w in _WORD.findall(m.group(2))}
+            named = [j for j, ws in dist.items() if ws and ws & item and not ws <= group]
+            if len(named) != 1:
+                return None
+            owners.add(named[0])
+        return owners.pop() if len(owners) == 1 else None
 
     def listed_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable placeholder ``k`` belongs to by the order of a "respectively" sentence: every
