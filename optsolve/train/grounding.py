@@ -224,6 +224,14 @@ def section_bounds(toks: list[str]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(starts) if toks[a] == "<con>"]
 
 
+def share_pairs(section: list[str]) -> list[tuple[int, int]]:
+    """The (placeholder, variable slot) pairs of a share row ``<vJ> op <nK> * ( ... )``, in order."""
+    body = section[1:]
+    return [(int(n.group(1)), int(v.group(1))) for a in range(len(body) - 4)
+            if (v := _VAR.fullmatch(body[a])) and (n := _NUM.fullmatch(body[a + 2]))
+            and body[a + 1] in ("<=", ">=") and body[a + 3] == "*" and body[a + 4] == "("]
+
+
 def number_pairs(section: list[str]) -> list[tuple[int, int]]:
     """(placeholder, variable slot) pairs a section binds: ``<nK> * <vJ>`` terms, a share
     ``<vJ> <= <nK> * ( ... )``, or a single bound ``<vJ> <= <nK>``."""
@@ -233,24 +241,13 @@ def number_pairs(section: list[str]) -> list[tuple[int, int]]:
         n, v = _NUM.fullmatch(body[a]), _VAR.fullmatch(body[a + 2])
         if n and v and body[a + 1] == "*":
             out.append((int(n.group(1)), int(v.group(1))))
-    for a in range(len(body) - 4):
-        v, n = _VAR.fullmatch(body[a]), _NUM.fullmatch(body[a + 2])
-        if v and n and body[a + 1] in ("<=", ">=") and body[a + 3] == "*" and body[a + 4] == "(":
-            out.append((int(n.group(1)), int(v.group(1))))
+    out += share_pairs(section)
     if not out and section[0] == "<con>" and "(" not in body:
         vs = [int(m.group(1)) for t in body if (m := _VAR.fullmatch(t))]
         ns = [int(m.group(1)) for t in body if (m := _NUM.fullmatch(t))]
         if len(vs) == 1 and len(ns) == 1:
             out.append((ns[0], vs[0]))
     return out
-
-
-def share_pairs(section: list[str]) -> set[tuple[int, int]]:
-    """The (placeholder, variable slot) pairs of a share row ``<vJ> op <nK> * ( ... )``."""
-    body = section[1:]
-    return {(int(n.group(1)), int(v.group(1))) for a in range(len(body) - 4)
-            if (v := _VAR.fullmatch(body[a])) and (n := _NUM.fullmatch(body[a + 2]))
-            and body[a + 1] in ("<=", ">=") and body[a + 3] == "*" and body[a + 4] == "("}
 
 
 def limit_of(body: list[str]) -> int | None:
@@ -495,7 +492,7 @@ class TextReading:
         twice = {j for j, n in names.items() if sum(m.strip("_") == n.strip("_") for m in names.values()) > 1}
         twice_free = set(names) - twice
         for sec in secs:
-            shares = share_pairs(sec)
+            shares = set(share_pairs(sec))
             for k, j in number_pairs(sec):
                 if not dist.get(j):
                     continue
