@@ -427,6 +427,43 @@ def test_preparing_in_several_processes_writes_the_shards_one_process_writes(
     # a finished preparation is resumed, not redone, whatever the workers
     assert P.prepare(data, tmp_path / "two", progress=False, split=0, workers=2) == two
 
+
+def test_a_program_read_from_stdin_prepares_in_one_process_instead_of_hanging(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Python 3.12 names a program read from standard input '<stdin>'; spawned workers look for that
+    file and die, and a multiprocessing.Pool replaced them for ever (a lent GPU machine's whole budget
+    went so). Such a program now gets one process and a warning; a program from a file gets the pool."""
+    import sys
+
+    from optsolve.train import common
+
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "__file__", str(Path.cwd() / "<stdin>"), raising=False)
+    assert not common.spawn_safe()
+    with caplog.at_level("WARNING", logger="optsolve.train"):
+        assert common.process_pool(2, "preparing encoder states") is None
+    assert "standard input" in caplog.text
+    monkeypatch.setattr(main, "__file__", __file__)
+    pool = common.process_pool(2, "preparing encoder states")
+    assert pool is not None
+    pool.shutdown()
+    assert common.process_pool(1, "x") is None
+
+
+def test_a_worker_that_dies_fails_the_preparation_with_a_clear_error() -> None:
+    """A worker process that dies ends the run with E_TRAINING instead of a pool waiting for ever."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    from optsolve.train import common
+
+    pool = common.process_pool(2, "x")
+    assert pool is not None
+    with pytest.raises(BrokenProcessPool), pool:
+        list(pool.map(os._exit, [3, 3]))
+    err = common.pool_failed("preparing encoder states", BrokenProcessPool("gone"))
+    assert err.code == "E_TRAINING" and "--workers 1" in str(err.hint)
+
 def test_rank_by_score_orders_objective_groups_by_their_best_score() -> None:
     from optsolve.train.verifier import rank_by_score
 

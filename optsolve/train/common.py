@@ -245,3 +245,41 @@ def set_threads(threads: int | None) -> None:
 
     if threads:
         torch.set_num_threads(threads)
+
+
+def spawn_safe() -> bool:
+    """Whether processes started with ``spawn`` can start here. A child re-imports the parent's main
+    program from its file; a program read from standard input (``python3 - <<EOF``) is named
+    ``<stdin>`` since Python 3.12, a file that does not exist, so every child dies at start, and a
+    ``multiprocessing.Pool`` replaces dead workers for ever: the parent hangs. (Found on a lent GPU
+    machine, where a data preparation driven that way used its whole 10-minute budget.)"""
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path is None or Path(path).exists()
+
+
+def process_pool(workers: int, what: str) -> Any:
+    """A ``ProcessPoolExecutor`` of ``workers`` spawned processes, or None for one process: also None,
+    with a warning, where spawned children could not start (:func:`spawn_safe`). Unlike
+    ``multiprocessing.Pool``, the executor fails (``BrokenProcessPool``) when a child dies instead of
+    waiting for ever; :func:`pool_failed` turns that into a clear error."""
+    if workers <= 1:
+        return None
+    if not spawn_safe():
+        import logging
+
+        logging.getLogger("optsolve.train").warning(
+            "%s: the main program was read from standard input, where worker processes cannot start; "
+            "using one process (run the program from a file to use %d)", what, workers)
+        return None
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
+def pool_failed(what: str, exc: BaseException) -> TrainingError:
+    return TrainingError(f"{what}: a worker process died ({exc})",
+                         hint="run with --workers 1 to see the error in this process")

@@ -496,11 +496,12 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
     summary; the vocabulary is built from these targets unless given. ``workers`` > 1 prepares
     shards in that many processes side by side (on the CPU, one thread each: a GPU machine's many
     cores, where one process spends its time in Python), with the same shards as one process."""
-    import multiprocessing as mp
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     from tqdm import tqdm
 
-    from optsolve.train.common import read_jsonl
+    from optsolve.train.common import pool_failed, process_pool, read_jsonl
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -514,7 +515,8 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
     chunks = [records[sh * SHARD:(sh + 1) * SHARD] for sh in range(n_shards)]
     workers = max(1, min(workers, n_shards))
     vocab_file = out / "vocab.json"
-    pool = mp.get_context("spawn").Pool(workers) if workers > 1 else None
+    pool = process_pool(workers, "preparing encoder states")
+    clean = False
     try:
         if vocab is None:
             # the vocabulary of a resumed run is the one its finished shards were written with
@@ -539,22 +541,22 @@ def prepare(records_path: str | Path, out: str | Path, vocab: list[str] | None =
                 continue
             todo.append((chunk, sh * SHARD, str(path), vocab, split, batch, device,
                          1 if pool is not None else None))
-        results = (pool.imap_unordered(_prepare_shard_job, todo) if pool is not None
-                   else (_prepare_shard_job(job, bar) for job in todo))
+        results = ((f.result() for f in as_completed([pool.submit(_prepare_shard_job, job) for job in todo]))
+                   if pool is not None else (_prepare_shard_job(job, bar) for job in todo))
         for n_kept, n_skipped in results:
             kept += n_kept
             skipped += n_skipped
             if pool is not None:
                 bar.update(n_kept + n_skipped)
         bar.close()
-    except BaseException:
-        if pool is not None:
-            pool.terminate()          # a failed shard (or ^C) stops the others: finished shards stay
-        raise
+        clean = True
+    except BrokenProcessPool as exc:
+        raise pool_failed("preparing encoder states", exc) from exc
     finally:
         if pool is not None:
-            pool.close()
-            pool.join()
+            # a failed shard (or ^C) cancels the shards not started; finished shards stay (each is
+            # written to a temporary file and renamed)
+            pool.shutdown(wait=clean, cancel_futures=True)
         _ENCODERS.clear()      # this process's encoder, if it loaded one: not kept past the preparation
     summary = {"records": len(records), "examples": kept, "skipped": skipped, "vocab": len(vocab),
                "minilm_layers": split}

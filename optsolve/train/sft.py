@@ -79,16 +79,24 @@ def parallel_sft_rows(rows: list[dict[str, Any]], fmt: str, workers: int) -> tup
     """:func:`sft_rows` over ``workers`` processes (order kept); one process for small inputs."""
     if workers <= 1 or len(rows) < 20_000:
         return sft_rows(rows, fmt)
-    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
 
+    from optsolve.train.common import pool_failed, process_pool
+
+    pool = process_pool(workers, "SFT rows")
+    if pool is None:
+        return sft_rows(rows, fmt)
     size = (len(rows) + 4 * workers - 1) // (4 * workers)
     chunks = [(rows[i:i + size], fmt) for i in range(0, len(rows), size)]
     out: list[dict[str, Any]] = []
     skipped = 0
-    with mp.get_context("spawn").Pool(workers) as pool:
-        for part, sk in pool.imap(_sft_rows_chunk, chunks):
-            out += part
-            skipped += sk
+    try:
+        with pool:
+            for part, sk in pool.map(_sft_rows_chunk, chunks):
+                out += part
+                skipped += sk
+    except BrokenProcessPool as exc:
+        raise pool_failed("SFT rows", exc) from exc
     return out, skipped
 
 
