@@ -818,3 +818,47 @@ def test_a_share_belongs_to_the_item_named_after_its_group() -> None:
     # a share whose item comes before it is not read this way: the sentence names both
     shop = TextReading("Volunteers must make up at least 25 percent of the tutors.")
     assert shop.share_owner(0, {0: {"tutor"}, 1: {"volunteer"}}) is None
+
+
+def test_a_number_belongs_to_the_item_its_clause_names() -> None:
+    """A sentence that names two items gives each number to the item of its own clause, or of the
+    nearest clause before it that names one; a sentence-level reading let either item take it."""
+    text = TextReading("A mill grinds oats and barley. If each bag of barley holds 3 kg of husk and each bag of "
+                       "oats holds 7 kg of husk, how many bags of each should it grind?")
+    decl = "<var> <v0> oats <pos> <var> <v1> barley <pos> <min> "
+    assert text.binding(decl + "<n1> * <v0> + <n0> * <v1>") == 1.0     # 3 on barley, 7 on oats
+    assert text.binding(decl + "<n0> * <v0> + <n1> * <v1>") == 0.0     # swapped
+    dist = {0: {"oat"}, 1: {"barley"}}
+    assert text.clause_owners(0, dist) == {1} and text.clause_owners(1, dist) == {0}
+    # a clause naming no item takes the one of the nearest clause before it that names one
+    meal = TextReading("The steak meal makes $18 profit each and it takes 3 minutes to cook, while the fish "
+                       "meal takes 2 minutes to cook.")
+    dist = {0: {"steak"}, 1: {"fish"}}
+    assert meal.clause_owners(0, dist) == {0} and meal.clause_owners(1, dist) == {0}
+    assert meal.clause_owners(2, dist) == {1}
+    # "respectively" sentences keep their order rule; a clause naming both items decides nothing
+    listed = TextReading("Oats and barley need 3 and 7 hours of drying, respectively.")
+    assert listed.clause_owners(0, {0: {"oat"}, 1: {"barley"}}) is None
+    both = TextReading("There must be at least 2 times as many bags of oats as bags of barley.")
+    assert both.clause_owners(0, {0: {"oat"}, 1: {"barley"}}) is None
+
+
+def test_an_adjective_between_a_number_and_its_unit_is_not_the_unit() -> None:
+    text = TextReading("The farm has 600 available hours and 40 spare tractors, and each acre takes 3 hours.")
+    assert text.number_units[0] == {"hour"} and text.number_units[1] == {"tractor"}
+
+
+def test_a_value_stated_as_two_limits_gets_its_second_row_written_in() -> None:
+    """"500 minutes of cutting and $500 worth of wood" masks to one number: a candidate with the wood
+    row only is completed with the cutting row, over the numbers stated in minutes."""
+    text = TextReading("A shop makes chairs and tables. Each chair takes 4 minutes of cutting and $3 worth of "
+                       "wood. Each table takes 9 minutes of cutting and $7 worth of wood. The shop has 500 "
+                       "minutes of cutting and $500 worth of wood. Chairs earn $40 and tables earn $90 each. "
+                       "How many of each should it make to maximize its earnings?")
+    assert text.values[:5] == [4.0, 3.0, 9.0, 7.0, 500.0]
+    decl = "<var> <v0> chairs <pos> <var> <v1> tables <pos> <max> <n5> * <v0> + <n6> * <v1> "
+    wood = "<con> <n1> * <v0> + <n3> * <v1> <= <n4>"
+    cutting = "<con> <n0> * <v0> + <n2> * <v1> <= <n4>"
+    assert text.complete(decl + wood) == decl + wood + " " + cutting
+    # both rows there: nothing to write in
+    assert text.complete(decl + wood + " " + cutting) is None

@@ -100,7 +100,9 @@ _MONEY = frozenset({"dollar", "usd", "cost", "wage", "price", "profit", "salary"
 _FILLER = frozenset({"per", "each", "a", "an", "the", "and", "or", "to", "for", "in", "of", "at", "is", "are",
                      "times", "time", "more", "less", "than", "as", "on", "by", "with", "from", "respectively",
                      "which", "that", "it", "they", "will", "can", "must", "should", "this", "these", "new",
-                     "additional", "extra", "other", "different", "type", "kind", "unit"})
+                     "additional", "extra", "other", "different", "type", "kind", "unit",
+                     # "600 available hours": the unit is the hours (session 19)
+                     "available", "spare", "remaining", "usable", "combined"})
 # words of a goal that never say what is optimized
 _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity", "value", "how", "many",
                       "much", "what", "should", "be", "made", "produced", "he", "she", "we", "you", "his",
@@ -335,6 +337,9 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
     return out
 
 
+# where a clause ends inside a sentence (TextReading.clause_cut)
+_CLAUSE_CUT = re.compile(r"[,;]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
+
 # where the phrase after a number ends: punctuation, a conjunction, the next number
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
 
@@ -512,8 +517,65 @@ class TextReading:
                 if (own := self.listed_owner(k, dist)) is not None and j in twice_free:
                     good += own == j
                     continue
+                # "each cup of vitamin-added milk contains 3 units of sugar and each cup of juice contains
+                # 10 units of sugar": 3 is the milk's, though the sentence names the juice too
+                if j in twice_free and (owners := self.clause_owners(k, dist)) is not None:
+                    good += j in owners
+                    continue
                 good += any(dist[j] & self.word_sets[i] for i in where)
         return round(good / seen, 2) if seen else 1.0
+
+    def clause_owners(self, k: int, dist: dict[int, set[str]]) -> set[int] | None:
+        """The variables placeholder ``k`` belongs to by the clauses its mentions stand in: a sentence
+        cut at commas, semicolons, "and", "while", "whereas" and "but", each mention's clause naming
+        exactly one variable ("The large plant requires 15 filters while the small plant requires 12":
+        12 is the small plant's), or, when it names none, the nearest clause before it in the sentence
+        that names one ("The steak meal makes $18 profit each and it takes 3 minutes": 3 is the
+        steak's). None when any mention's clause names two or more, none before it does, or it stands
+        in a "respectively" sentence (its order decides, :meth:`listed_owner`)."""
+        owners: set[int] = set()
+        for cs, _, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            i = self.sentence_of(cs)
+            if self.respectively[i]:
+                return None
+            own = self.clauses[i]
+            at = next((n for n, (a, b) in enumerate(own) if a <= cs < b), None)
+            if at is None:
+                return None
+            found: int | None = None
+            for a, b in reversed(own[:at + 1]):
+                words = {fold(w) for w in _WORD.findall(self.text[a:b])}
+                named = [j for j, ws in dist.items() if ws and ws & words]
+                if len(named) > 1:
+                    return None
+                if named:
+                    found = named[0]
+                    break
+            if found is None:
+                return None
+            owners.add(found)
+        return owners or None
+
+    @cached_property
+    def clauses(self) -> list[list[tuple[int, int]]]:
+        """Each sentence cut into clauses, (start, end) in the text, at commas, semicolons, "and",
+        "while", "whereas" and "but" outside number mentions ("$87,000" stays whole)."""
+        masked = list(self.text)
+        for cs, ce, _, _ in self.mentions:
+            masked[cs:ce] = "#" * (ce - cs)
+        flat = "".join(masked)
+        out: list[list[tuple[int, int]]] = []
+        for a, b in self.spans:
+            cut: list[tuple[int, int]] = []
+            start = a
+            for m in _CLAUSE_CUT.finditer(flat, a, b):
+                cut.append((start, m.start()))
+                start = m.end()
+            cut.append((start, b))
+            out.append(cut)
+        return out
 
     def share_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable a share ``k`` belongs to when every mention of ``k`` is followed by "of <group>
@@ -1252,11 +1314,17 @@ class TextReading:
                 changed = True
         # rows
         used = {int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t))}
+        limit_units = self._limit_units(toks)
         prev_end = 0
         added: set[int] = set()
         for (cs, ce, r, unit), words in zip(self.mentions, self.mention_words, strict=True):
             start, prev_end = prev_end, ce
-            if r in used or r in added or not words or self.owner(cs, dist) is not None \
+            # a value stated twice as two limits ("1000 minutes for production and $1000 worth of
+            # plastic") is used once by a candidate with one of the rows: the other is written in too
+            # when the value limits rows only, none of them over numbers in this mention's unit
+            twice = r in used and unit is not None and r in limit_units \
+                and unit not in limit_units[r] and len(self.number_units.get(r, ())) > 1
+            if (r in used and not twice) or r in added or not words or self.owner(cs, dist) is not None \
                     or self._in_table(cs):
                 continue
             coefs = self._owned(dist, words, {unit} if unit else None)
@@ -1276,6 +1344,17 @@ class TextReading:
             toks += ["<con>", f"<v{s_}>", ">=" if rel == 1 else "<=", f"<v{o_}>"]
             changed = True
         return " ".join(toks) if changed else None
+
+    def _limit_units(self, toks: list[str]) -> dict[int, set[str]]:
+        """Placeholder -> the units of the coefficients of the rows it limits, for the placeholders used
+        as limits of rows with coefficients and nowhere else."""
+        rows = self._limit_rows(toks)
+        out: dict[int, set[str]] = {}
+        for _, _, ks, r in rows:
+            out.setdefault(r, set()).update(u for k in ks for u in self.number_units.get(k, ()))
+        as_limit = Counter(r for _, _, _, r in rows)
+        count = Counter(int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t)))
+        return {r: us for r, us in out.items() if count[r] == as_limit[r]}
 
     def _relation_before(self, cs: int, start: int) -> int | None:
         """:func:`relation` of the words before the number at ``cs``: those since ``start`` (the end of the
