@@ -62,7 +62,7 @@ if __name__ == "__main__":      # not in the spawned workers, which import this 
     main()
 EOF
 python3 "$TMP/prepare_shards.py" "$SPEC" "$WORKERS" "$WORK" "$TMP" 2>&1 | tail -n 5 | tee -a "$OUT/log.txt"
-LEFT=$(( BUDGET - ($(date +%s) - T0) - ${MARGIN:-75} ))
+LEFT=$(( BUDGET - ($(date +%s) - T0) - ${MARGIN:-120} ))
 echo "prepared at $(( $(date +%s) - T0 )) s; training for $LEFT s" | tee -a "$OUT/log.txt"
 [ "$LEFT" -ge 30 ] || { echo "no time left to train" | tee -a "$OUT/log.txt"; exit 1; }
 MINUTES=$(python3 -c "print(round($LEFT / 60, 2))")
