@@ -280,6 +280,21 @@ def process_pool(workers: int, what: str) -> Any:
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
 
 
+def process_map(fn: Any, jobs: list[Any], workers: int, what: str) -> list[Any]:
+    """``fn`` over ``jobs``, results in order: in ``workers`` spawned processes (:func:`process_pool`),
+    or in this process where that gives none; a worker that dies fails the call (:func:`pool_failed`)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = process_pool(workers, what)
+    if pool is None:
+        return [fn(job) for job in jobs]
+    try:
+        with pool:
+            return list(pool.map(fn, jobs))
+    except BrokenProcessPool as exc:
+        raise pool_failed(what, exc) from exc
+
+
 def pool_failed(what: str, exc: BaseException) -> TrainingError:
     return TrainingError(f"{what}: a worker process died ({exc})",
                          hint="run with --workers 1 to see the error in this process")

@@ -97,19 +97,9 @@ def generate_records(n_per_family: int, seed: int = 0, families: list[str] | Non
 
         raise InputError(f"variety share {share} is outside 0..1", hint="give a share such as 0.5")
     jobs = [(name, n_per_family, seed, share, texts) for name in names]
-    from concurrent.futures.process import BrokenProcessPool
+    from optsolve.train.common import process_map
 
-    from optsolve.train.common import pool_failed, process_pool
-
-    pool = process_pool(min(workers, len(names)), "drawing records")
-    if pool is not None:
-        try:
-            with pool:
-                parts = list(pool.map(_draw_family, jobs))
-        except BrokenProcessPool as exc:
-            raise pool_failed("drawing records", exc) from exc
-    else:
-        parts = [_draw_family(j) for j in jobs]
+    parts = process_map(_draw_family, jobs, min(workers, len(names)), "drawing records")
     drawn = [d for part in parts for d in part]
     templates: dict[str, set[str]] = {n: set() for n in names}
     for name, _, rec in drawn:

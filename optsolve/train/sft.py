@@ -79,24 +79,15 @@ def parallel_sft_rows(rows: list[dict[str, Any]], fmt: str, workers: int) -> tup
     """:func:`sft_rows` over ``workers`` processes (order kept); one process for small inputs."""
     if workers <= 1 or len(rows) < 20_000:
         return sft_rows(rows, fmt)
-    from concurrent.futures.process import BrokenProcessPool
+    from optsolve.train.common import process_map
 
-    from optsolve.train.common import pool_failed, process_pool
-
-    pool = process_pool(workers, "SFT rows")
-    if pool is None:
-        return sft_rows(rows, fmt)
     size = (len(rows) + 4 * workers - 1) // (4 * workers)
     chunks = [(rows[i:i + size], fmt) for i in range(0, len(rows), size)]
     out: list[dict[str, Any]] = []
     skipped = 0
-    try:
-        with pool:
-            for part, sk in pool.map(_sft_rows_chunk, chunks):
-                out += part
-                skipped += sk
-    except BrokenProcessPool as exc:
-        raise pool_failed("SFT rows", exc) from exc
+    for part, sk in process_map(_sft_rows_chunk, chunks, workers, "SFT rows"):
+        out += part
+        skipped += sk
     return out, skipped
 
 
