@@ -400,7 +400,9 @@ def test_a_row_pointing_against_its_limits_words_halves_the_fit() -> None:
     decl = "<var> <v0> receptionists <pos> <var> <v1> dentists <pos> <min> <v0> + <v1> "
     assert clinic.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> >= <n2>") == 1.0
     assert clinic.signs(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 0.5
-    assert clinic.signs(decl + "<con> <v0> <= <n2>") == 1.0          # a bound on one item: not this check
+    # a bound on one item too (session 20: "at least 4 van A's and 7 van B's" written as van_b <= 7)
+    assert clinic.signs(decl + "<con> <v0> <= <n2>") == 0.5
+    assert clinic.signs(decl + "<con> <v0> >= <n2>") == 1.0
     banana = TextReading("Banana sells a student version and a professional version which cost $750 and $3000 to "
                          "produce. If Banana does not want to spend more than $500000, maximize the profit.")
     decl = "<var> <v0> student <pos> <var> <v1> professional <pos> <max> <v0> + <v1> "
@@ -862,3 +864,70 @@ def test_a_value_stated_as_two_limits_gets_its_second_row_written_in() -> None:
     assert text.complete(decl + wood) == decl + wood + " " + cutting
     # both rows there: nothing to write in
     assert text.complete(decl + wood + " " + cutting) is None
+
+
+def test_a_word_a_number_measures_names_no_item_in_its_clause() -> None:
+    """"2 units of protein, and 6 grams of fat" in the shake's sentence: the 6 grams are the shake's,
+    though "protein" is a word of the protein bars' name (the clause before it named them)."""
+    text = TextReading("A gym sells protein bars and shakes. A protein bar contains 4 units of fiber and 3 grams "
+                       "of fat. A shake contains 5 units of fiber, 2 units of protein, and 6 grams of fat. How "
+                       "many of each should it sell to minimize fat?")
+    dist = {0: {"protein", "bar"}, 1: {"shake"}}
+    assert text.clause_owners(4, dist) == {1} and text.clause_owners(1, dist) == {0}
+    decl = "<var> <v0> protein_bars <pos> <var> <v1> shakes <pos> <min> "
+    assert text.binding(decl + "<n1> * <v0> + <n4> * <v1>") == 1.0
+    assert text.binding(decl + "<n4> * <v0> + <n1> * <v1>") == 0.0
+    # a third variable named by what the items contain, beside the item its word names, is no item
+    assert text.names(decl.replace("<min> ", "<var> <v2> protein <pos> <min> ") + "<v0> + <v1> + <v2>") < 1
+    assert text.names(decl + "<v0> + <v1>") == 1.0
+
+
+def test_what_is_available_is_a_cap_whatever_the_sentence_required_before() -> None:
+    text = TextReading("A diner makes soups and salads. A soup earns $8 and takes 3 minutes. A salad earns $5 and "
+                       "takes 2 minutes. The diner must earn at least $400 and has available 900 minutes of "
+                       "kitchen time.")
+    assert text.limit_direction == {4: 1, 5: -1}
+    decl = "<var> <v0> soups <pos> <var> <v1> salads <pos> <min> <v0> + <v1> <con> <n0> * <v0> + <n2> * <v1> >= <n4> "
+    wrong = decl + "<con> <n1> * <v0> + <n3> * <v1> >= <n5>"
+    right = decl + "<con> <n1> * <v0> + <n3> * <v1> <= <n5>"
+    assert text.signs(wrong) == 0.5 and text.signs(right) == 1.0
+    assert text.flip_signs(wrong) == right and text.flip_signs(right) is None
+    assert right in text.repairs(wrong)
+
+
+def test_a_bound_points_the_way_its_words_say_and_counts_the_item_its_whole_name_spells() -> None:
+    """"at least 4 van A's and 7 van B's": 7 is a lower bound on van B ("van" alone names van A too)."""
+    text = TextReading("A firm uses van A and van B. Van A carries 30 boxes and van B carries 45 boxes. There must "
+                       "be at least 4 van A's and 7 van B's. Maximize the boxes carried.")
+    assert text.limit_direction == {2: 1, 3: 1}
+    decl = "<var> <v0> van_a <pos> <var> <v1> van_b <pos> <max> <n0> * <v0> + <n1> * <v1> <con> <v0> >= <n2> "
+    assert text.signs(decl + "<con> <v1> <= <n3>") == 0.5
+    assert text.flip_signs(decl + "<con> <v1> <= <n3>") == decl + "<con> <v1> >= <n3>"
+    dist = text.distinct_words({0: "van_a", 1: "van_b"})
+    assert text.counted_items(3, dist, {0: "van_a", 1: "van_b"}) == {1}
+    assert text.counted_items(3, dist) == {0}          # by its first word alone: the old reading
+    assert text.repair(decl + "<con> <v0> >= <n3>") == decl + "<con> <v1> >= <n3>"
+
+
+def test_a_count_of_what_every_item_is_measured_per_is_a_plain_sum() -> None:
+    text = TextReading("A clinic gives two tests, a blood test and a urine test. The blood test takes 12 minutes per "
+                       "patient and the urine test takes 4 minutes per patient. The clinic is open 600 minutes. "
+                       "Maximize the number of patients that can be tested.")
+    assert text.per_words == {"patient"}
+    decl = "<var> <v0> blood_test <pos> <var> <v1> urine_test <pos> <max> "
+    rows = " <con> <n1> * <v0> + <n2> * <v1> <= <n3>"
+    assert text.totals(decl + "<n1> * <v0> + <n2> * <v1>" + rows) == decl + "<v0> + <v1>" + rows
+    assert text.total_check(decl + "<v0> + <v1>" + rows) == 1.0
+    # items measured per hour, patients counted by their own numbers: the coefficients stay
+    other = TextReading("A clinic runs a blood lab and a urine lab. The blood lab tests 12 patients per hour and the "
+                        "urine lab tests 4 patients per hour. Maximize the number of patients tested.")
+    assert other.totals("<var> <v0> blood_lab <pos> <var> <v1> urine_lab <pos> <max> <n1> * <v0> + <n2> * <v1>") \
+        is None
+
+
+def test_numbers_in_two_units_of_the_same_stuff_share_a_unit() -> None:
+    text = TextReading("A bakery makes loaves and buns. A loaf needs 300 g of flour and a bun needs 2 units of "
+                       "flour. The bakery has 5000 units of flour.")
+    assert text.number_units[0] == {"g"} and text.number_stuff[0] == {"flour"}
+    assert text.units("<var> <v0> loaves <pos> <var> <v1> buns <pos> <max> <v0> + <v1> "
+                      "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0

@@ -113,6 +113,8 @@ _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "dem
 _AVAILABLE = frozenset({"available", "has", "have", "only", "capacity", "budget", "limit", "limited", "stock",
                         "supply", "there", "up", "most", "maximum", "can", "each", "per", "every"})
 # words of a sentence about all the items together, and of a goal that counts them
+# words just before a number that make it what there is to use, whatever the sentence said before
+_CAP_WORDS = frozenset({"available", "capacity", "budget"})
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
                     r"\bsize of the (?:staff|workforce|team)\b")
@@ -139,6 +141,7 @@ _NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"
 # a number, its unit of measure and "of", before the stuff it measures ("1 unit of protein")
 _MEASURED = re.compile(r"\d\s*(?:units?|grams?|g|mg|kg|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|"
                        r"calories|cal|kcal|tons?|tonnes?)\s+of\s+(?=[A-Za-z])", re.IGNORECASE)
+_PER = re.compile(r"\bper\s+([A-Za-z]+)", re.IGNORECASE)
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
 _NUM = re.compile(r"<n(\d+)>")
@@ -414,6 +417,17 @@ class TextReading:
         return out
 
     @cached_property
+    def number_stuff(self) -> dict[int, set[str]]:
+        """Placeholder -> the stuff its mentions measure, the word after "<unit> of" ("100 g of medicinal
+        herbs" and "9000 units of medicinal herbs": medicinal), which two numbers in different units
+        of the same stuff share."""
+        out: dict[int, set[str]] = {}
+        for _, ce, k, _ in self.mentions:
+            if (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
+                out.setdefault(k, set()).add(fold(w.group()))
+        return out
+
+    @cached_property
     def relations(self) -> list[int | None]:
         return [relation(self.text[a:b]) for a, b in self.spans]
 
@@ -470,9 +484,15 @@ class TextReading:
         if not names:
             return 1.0
         good = 0
-        for n in names.values():
+        word_sets = {j: {fold(w) for w in n.split("_") if w} for j, n in names.items()}
+        measured = {w for p, w in (x for ws in self.words for x in ws) if p in self.measured_words}
+        for j, n in names.items():
             words = [w for w in n.strip("_").split("_") if w]
             if len(n.strip("_")) <= 1 or all(fold(w) in self.proper_nouns for w in words):
+                continue
+            # what the items contain, beside the item named by it ("protein" beside "protein_shakes",
+            # for "One glass of protein shake contains ... 2 units of protein")
+            if word_sets[j] and word_sets[j] <= measured and any(word_sets[j] < o for jj, o in word_sets.items() if jj != j):
                 continue
             good += 1
         return round(good / len(names), 2)
@@ -546,7 +566,9 @@ class TextReading:
                 return None
             found: int | None = None
             for a, b in reversed(own[:at + 1]):
-                words = {fold(w) for w in _WORD.findall(self.text[a:b])}
+                # a word a number measures names no item ("1 unit of protein, and 5 grams of sugar": the
+                # milk's sugar, not the protein shakes')
+                words = {w for p, w in self.words[i] if a <= p < b and p not in self.measured_words}
                 named = [j for j, ws in dist.items() if ws and ws & words]
                 if len(named) > 1:
                     return None
@@ -898,7 +920,7 @@ class TextReading:
                 continue
             named = {jj for i in self.mention_sentences.get(k, set())
                      for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
-            counted = self.counted_items(k, dist)      # "at least 5 electric pallet jacks": electric
+            counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
             if len(counted) == 1 and j not in counted:
                 toks[subject] = f"<v{counted.pop()}>"
                 changed = True
@@ -940,16 +962,23 @@ class TextReading:
         ranked = sorted(best.items(), key=lambda x: x[1])
         return ranked[0][0] if len(ranked) == 1 or ranked[1][1] > ranked[0][1] else None
 
-    def counted_items(self, k: int, dist: dict[int, set[str]]) -> set[int]:
-        """The variables a mention of placeholder ``k`` counts: named by the word right after it (past
-        "more", "additional", ...) or by the word after its "of" ("at most 8 manual pallet jacks and at
-        least 5 electric pallet jacks": 5 counts the electric ones; "10 batches of bread": bread; "9 of
-        them are vans or trucks": none)."""
+    def counted_items(self, k: int, dist: dict[int, set[str]], names: dict[int, str] | None = None) -> set[int]:
+        """The variables a mention of placeholder ``k`` counts: the one whose whole name (given ``names``)
+        the words right after it spell ("at least 5 truck A's and 8 truck B's": 8 counts truck B, though
+        "truck" alone names truck A as well), else those named by the word right after it (past "more",
+        "additional", ...) or by the word after its "of" ("at most 8 manual pallet jacks and at least 5
+        electric pallet jacks": 5 counts the electric ones; "10 batches of bread": bread; "9 of them are
+        vans or trucks": none)."""
         out: set[int] = set()
+        spelled = {j: [fold(w) for w in n.split("_") if w] for j, n in (names or {}).items()}
         for _, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
             words = [w for w in self._words_after(ce, 60, _PHRASE_END)[:5] if w not in _MODIFIER] or [""]
+            whole = [j for j, ws in spelled.items() if len(ws) > 1 and words[:len(ws)] == ws]
+            if len(whole) == 1:
+                out.add(whole[0])
+                continue
             heads = {words[0]} | ({words[2]} if len(words) > 2 and words[1] == "of" else set())
             out |= {j for j, ws in dist.items() if ws and ws & heads}
         return out
@@ -1015,7 +1044,7 @@ class TextReading:
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
                self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
-               self.count_rows(compact)]
+               self.count_rows(compact), self.flip_signs(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -1076,10 +1105,20 @@ class TextReading:
             # a count of the items themselves or of the staff ("the total number of workers"), which no
             # number's phrase measures ("3 workers per truck" would)
             counted = want <= _STAFF and not any(p & want for p in self.mention_words)
+            # or of what every item is measured per ("The fast-acting eye drops take 5 minutes per
+            # patient ... maximize the number of patients that can be dilated": one unit is one patient)
+            if (c := _COUNT.search(goal)) is not None and not counted:
+                noun = next((fold(w) for w in _WORD.findall(goal[c.end():]) if fold(w) not in _STOP), None)
+                counted = noun is not None and noun in self.per_words
             if _COUNT.search(goal) and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
                 toks[obj + 1:end] = total
                 changed = True
         return " ".join(toks) if changed else None
+
+    @cached_property
+    def per_words(self) -> set[str]:
+        """The (folded) words the text writes right after "per" ("5 minutes per patient": patient)."""
+        return {fold(m.group(1)) for m in _PER.finditer(self.text)}
 
     def _words_after(self, end: int, span: int, stop: re.Pattern[str]) -> list[str]:
         """The folded words of the ``span`` characters after position ``end``, up to ``stop``."""
@@ -1361,7 +1400,10 @@ class TextReading:
         previous number) within its sentence, else since the sentence's start ("a minimum of 80 grams
         of protein, 50 grams of fat")."""
         first = self.spans[self.sentence_of(cs)][0]
-        rel = relation(self.text[max(start, first):cs])
+        local = self.text[max(start, first):cs]
+        rel = relation(local)
+        if rel is None and _CAP_WORDS.intersection(fold(w) for w in _WORD.findall(local)):
+            return -1       # "needs to make at least $500 profit and has available 1000 minutes": a cap
         return rel if rel is not None else relation(self.text[first:cs])
 
     @cached_property
@@ -1385,17 +1427,27 @@ class TextReading:
         return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
 
     def signs(self, compact: str) -> float:
-        """1.0, or 0.5 when a row over two or more variables against a limit points against the words
-        before that limit ("At least 300 hours per shift are required" written as ``... <= 300``)."""
+        """1.0, or 0.5 when a row over two or more variables against a limit, or a bound on one variable,
+        points against the words before that limit ("At least 300 hours per shift are required" written as
+        ``... <= 300``; "at least 4 van A's and 7 van B's" as ``van_b <= 7``: :meth:`flip_signs`)."""
+        return 0.5 if self.flip_signs(compact) is not None else 1.0
+
+    def flip_signs(self, compact: str) -> str | None:
+        """The candidate with each row :meth:`signs` finds pointing against its limit's words turned the
+        other way (``3 * steak + 2 * vegetarian >= 1000`` for "has available 1000 minutes"), or None."""
         toks = compact.split()
+        changed = False
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
-            if (r := limit_of(body)) is None or len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2:
+            # a row over two or more variables, or a bound on one (``<vJ> <= <nK>``)
+            if (r := limit_of(body)) is None or (len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2
+                                                 and len(body) != 3):
                 continue
             want = self.limit_direction.get(r)
             if want is not None and (want == 1) != (body[-2] == ">="):
-                return 0.5
-        return 1.0
+                toks[b - 2] = ">=" if want == 1 else "<="
+                changed = True
+        return " ".join(toks) if changed else None
 
     def _limit_rows(self, toks: list[str]) -> list[tuple[int, int, list[int], int]]:
         """(start, end, coefficient placeholders, limit placeholder) of each ``<con>`` row
@@ -1489,7 +1541,8 @@ class TextReading:
         for sec in secs:
             if "(" in sec:
                 continue
-            known = [u for t in sec if (m := _NUM.fullmatch(t)) and (u := self.number_units.get(int(m.group(1))))]
+            known = [u | self.number_stuff.get(k, set()) for t in sec if (m := _NUM.fullmatch(t))
+                     and (u := self.number_units.get(k := int(m.group(1))))]
             if len(known) < 2:
                 continue
             seen += 1
