@@ -931,3 +931,17 @@ def test_numbers_in_two_units_of_the_same_stuff_share_a_unit() -> None:
     assert text.number_units[0] == {"g"} and text.number_stuff[0] == {"flour"}
     assert text.units("<var> <v0> loaves <pos> <var> <v1> buns <pos> <max> <v0> + <v1> "
                       "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0
+
+
+def test_caps_read_from_contractions_below_and_restrictions() -> None:
+    """Readings the one-item bound check relies on: "can't make more than" and "restricts ... from ...
+    more than" are caps (the contraction was missed: "can't" has no word boundary before "n't"), as is
+    "below"; "must sell more than" stays a requirement, and a budget's word well before a number does not
+    make it a cap."""
+    assert relation("The vendor also can't make more than 75 items.") == -1
+    assert relation("Time restricts you from answering more than 15 of either type.") == -1
+    assert relation("Keep the weekly wage bill below $17,600.") == -1
+    assert relation("The company must sell more than 15 units.") == 1
+    text = TextReading("He has $5000 available to invest in a 12-month plan and a budget of $300 for fees.")
+    assert text.values[:3] == [5000.0, 12.0, 300.0]
+    assert 1 not in text.limit_direction and text.limit_direction[2] == -1

@@ -69,7 +69,7 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "not be greater than", "not go above", "not be larger than", "not larger than", "no larger than",
        "not greater than", "no greater than", "not be higher than", "not higher than", "no higher than",
        "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
-       "can't be greater than")
+       "can't be greater than", "below")
 # the words that only say two things are compared, and those that bound by how much
 _COMPARING = frozenset({"more than", "as many", "as much", "exceed", "greater than", "larger than", "higher than"})
 _BOUNDING = frozenset({"at most", "no more than", "not more than", "up to", "maximum of", "not be more than"})
@@ -77,10 +77,12 @@ _BOUNDING = frozenset({"at most", "no more than", "not more than", "up to", "max
 # and a "not" a few words before ("does not want to spend more than $500000")
 _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,5} than\b",
                               r"\bnot (?:fewer|less)(?: [a-z-]+){1,5} than\b",
-                              r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:fewer|less) than\b"]))
+                              r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:fewer|less) than\b"]))
 _LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
                               r"\bnot more(?: [a-z-]+){1,5} than\b",
-                              r"\b(?:not|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
+                              r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b",
+                              # "Time restricts you from answering more than 15 of either type"
+                              r"\b(?:restrict|prevent|prohibit|forbid|stop)\w*(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
 # a multiple of another item's count with no comparison word: "The batches of liquid waste processed must be
 # twice the number of solid waste processed" reads as "twice as many" (the subject at least the multiple)
 _MULTIPLE_RE = re.compile(r"\b(?:twice|thrice|half|double|triple|(?:[a-z]+|\d+(?:\.\d+)?) times) the "
@@ -113,7 +115,9 @@ _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "dem
 _AVAILABLE = frozenset({"available", "has", "have", "only", "capacity", "budget", "limit", "limited", "stock",
                         "supply", "there", "up", "most", "maximum", "can", "each", "per", "every"})
 # words of a sentence about all the items together, and of a goal that counts them
-# words just before a number that make it what there is to use, whatever the sentence said before
+# words just before a number (one of its two words before) that make it what there is to use, whatever
+# the sentence said before ("has available 1000 minutes", "a budget of $5500"; not "$500000 available to
+# invest in a 12-month commitment")
 _CAP_WORDS = frozenset({"available", "capacity", "budget"})
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
@@ -1402,7 +1406,7 @@ class TextReading:
         first = self.spans[self.sentence_of(cs)][0]
         local = self.text[max(start, first):cs]
         rel = relation(local)
-        if rel is None and _CAP_WORDS.intersection(fold(w) for w in _WORD.findall(local)):
+        if rel is None and _CAP_WORDS.intersection(fold(w) for w in _WORD.findall(local)[-2:]):
             return -1       # "needs to make at least $500 profit and has available 1000 minutes": a cap
         return rel if rel is not None else relation(self.text[first:cs])
 
