@@ -945,3 +945,22 @@ def test_caps_read_from_contractions_below_and_restrictions() -> None:
     text = TextReading("He has $5000 available to invest in a 12-month plan and a budget of $300 for fees.")
     assert text.values[:3] == [5000.0, 12.0, 300.0]
     assert 1 not in text.limit_direction and text.limit_direction[2] == -1
+
+
+def test_a_shorter_phrase_is_not_a_closer_one_when_rows_are_rebuilt() -> None:
+    """"4000 minutes" shares one word with "70 minutes of sanding" and one with "25 minutes of paint
+    drying": the shorter phrase scored higher and the right painting row was "rebuilt" with the sanding
+    numbers (and ranked at half). Neither number is closer, so nothing is rebuilt."""
+    text = TextReading("A shop makes chairs and desks. Each chair requires 70 minutes of sanding and 25 minutes of "
+                       "paint drying. Each desk requires 100 minutes of sanding and 30 minutes of paint drying. The "
+                       "maximum available time for sanding is 6000 minutes and the maximum available time for paint "
+                       "drying is 4000 minutes. Chairs earn $200 and desks earn $500. Maximize profit.")
+    assert text.values == [70.0, 25.0, 100.0, 30.0, 6000.0, 4000.0, 200.0, 500.0]
+    right = ("<var> <v0> chairs <pos> <var> <v1> desks <pos> <max> <n6> * <v0> + <n7> * <v1> "
+             "<con> <n0> * <v0> + <n2> * <v1> <= <n4> <con> <n1> * <v0> + <n3> * <v1> <= <n5>")
+    assert text.rebuild_rows(right) is None
+    # a limit whose phrase does name one of the numbers' stuff still rebuilds a row written with others
+    oven = TextReading("A bakery makes bread and cake. Each bread takes 2 hours of oven time and 3 hours of cooling. "
+                       "A cake takes 1 hour of oven time and 4 hours of cooling. There are 50 hours of oven time.")
+    wrong = "<var> <v0> bread <pos> <var> <v1> cake <pos> <max> <v0> + <v1> <con> <n1> * <v0> + <n3> * <v1> <= <n4>"
+    assert oven.rebuild_rows(wrong) == wrong.replace("<n1> * <v0> + <n3> * <v1>", "<n0> * <v0> + <n2> * <v1>")
