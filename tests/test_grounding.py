@@ -964,3 +964,20 @@ def test_a_shorter_phrase_is_not_a_closer_one_when_rows_are_rebuilt() -> None:
                        "A cake takes 1 hour of oven time and 4 hours of cooling. There are 50 hours of oven time.")
     wrong = "<var> <v0> bread <pos> <var> <v1> cake <pos> <max> <v0> + <v1> <con> <n1> * <v0> + <n3> * <v1> <= <n4>"
     assert oven.rebuild_rows(wrong) == wrong.replace("<n1> * <v0> + <n3> * <v1>", "<n0> * <v0> + <n2> * <v1>")
+
+
+def test_a_multiple_is_read_from_its_own_comparison_not_the_sentences_first() -> None:
+    """"reserves at least 20 seats to be deluxe but ..., at least 3 times as many people prefer economy
+    seats than deluxe seats": the sentence's first comparison names deluxe first, the multiple's names
+    economy first; economy >= 3 deluxe."""
+    text = TextReading("A ferry sells deluxe seats and economy seats. The ferry reserves at least 20 seats to be "
+                       "deluxe but, since the trip is short, at least 3 times as many people prefer economy seats "
+                       "than deluxe seats.")
+    assert text.values == [20.0, 3.0]
+    decl = "<var> <v0> deluxe <pos> <var> <v1> economy <pos> <max> <v0> + <v1> <con> <v0> >= <n0> "
+    assert text.comparisons(decl + "<con> <v1> >= <n1> * <v0>") == 1.0
+    assert text.comparisons(decl + "<con> <v0> >= <n1> * <v1>") == 0.0
+    assert text.repair(decl + "<con> <v0> >= <n1> * <v1>") == decl + "<con> <v1> >= <n1> * <v0>"
+    # a multiple with no number before it in its sentence keeps the sentence's reading
+    plain = TextReading("The hospital wants no less than 1.5 times as many nurses as dentists.")
+    assert plain._comparison_before(0, 0) is None

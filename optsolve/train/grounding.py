@@ -673,12 +673,17 @@ class TextReading:
         for i in order:
             ws = self.words[i]
             rel = self.relations[i]
+            at = self.spans[i][0] + self.comparison_at[i]
+            # the comparison that states the row's number, not the sentence's first one: "The bus reserves
+            # at least 50 seats to be cushioned but ..., at least 2 times as many people prefer ... regular
+            # seats than cushioned seats" (session 20)
+            if i in stating and (local := self._comparison_before(k, i)) is not None:
+                at, rel = local
             if rel is None:
                 continue
             pa = [p for p, w in ws if w in a]
             pb = [p for p, w in ws if w in b]
             if pa and pb:
-                at = self.spans[i][0] + self.comparison_at[i]
                 # the clause of the comparison: "Since the fast-acting drops are more expensive, at least
                 # twice as many ... slow-acting ... than the fast-acting" does not name fast-acting before it
                 cut = self.text.rfind(",", self.spans[i][0], at)
@@ -694,6 +699,25 @@ class TextReading:
                     return rel, 0 if min(p for p in pa if p > at) < min(p for p in pb if p > at) else 1
                 return rel, 0 if min(pa) < min(pb) else 1
         return None
+
+    def _comparison_before(self, k: int | None, i: int) -> tuple[int, int] | None:
+        """(start in the text, relation) of the comparison stated between the previous number of sentence
+        ``i`` and the first mention there of placeholder ``k`` ("at least" of "at least 50 seats to be
+        cushioned but ..., at least 2 times as many"), when another number comes before it in the sentence
+        and those words read one way; None otherwise (the sentence's own reading stands)."""
+        first = next((cs for cs, _, kk, _ in self.mentions if kk == k and self.sentence_of(cs) == i), None)
+        if first is None:
+            return None
+        s0 = self.spans[i][0]
+        prev = max((ce for cs, ce, _, _ in self.mentions if s0 <= cs and ce <= first), default=None)
+        if prev is None:
+            return None
+        seg = self.text[prev:first]
+        hits = [m.start() for r in (_GE_RE, _LE_RE) for m in r.finditer(seg.lower())]
+        rel = relation(seg)
+        if not hits or rel is None:
+            return None
+        return prev + min(hits), rel
 
     def _comparison_fits(self, a: int, op: int, b: int, form: str | None, dist: dict[int, set[str]],
                          k: int | None = None) -> bool | None:
