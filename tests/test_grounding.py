@@ -981,3 +981,13 @@ def test_a_multiple_is_read_from_its_own_comparison_not_the_sentences_first() ->
     # a multiple with no number before it in its sentence keeps the sentence's reading
     plain = TextReading("The hospital wants no less than 1.5 times as many nurses as dentists.")
     assert plain._comparison_before(0, 0) is None
+
+
+def test_a_multiple_after_another_number_reads_its_items_from_the_comparison_on() -> None:
+    """No comma between the two clauses: "to be deluxe" stands before the multiple's comparison, and the
+    subject is the first item named after it."""
+    text = TextReading("A ferry sells deluxe seats and economy seats. The ferry reserves at least 20 seats to be "
+                       "deluxe but at least 3 times as many people prefer economy seats than deluxe seats.")
+    decl = "<var> <v0> deluxe <pos> <var> <v1> economy <pos> <max> <v0> + <v1> <con> <v0> >= <n0> "
+    assert text.comparisons(decl + "<con> <v1> >= <n1> * <v0>") == 1.0
+    assert text.comparisons(decl + "<con> <v0> >= <n1> * <v1>") == 0.0

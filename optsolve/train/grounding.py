@@ -677,8 +677,10 @@ class TextReading:
             # the comparison that states the row's number, not the sentence's first one: "The bus reserves
             # at least 50 seats to be cushioned but ..., at least 2 times as many people prefer ... regular
             # seats than cushioned seats" (session 20)
+            seg = -1
             if i in stating and (local := self._comparison_before(k, i)) is not None:
                 at, rel = local
+                seg = at - 1
             if rel is None:
                 continue
             pa = [p for p, w in ws if w in a]
@@ -686,7 +688,10 @@ class TextReading:
             if pa and pb:
                 # the clause of the comparison: "Since the fast-acting drops are more expensive, at least
                 # twice as many ... slow-acting ... than the fast-acting" does not name fast-acting before it
-                cut = self.text.rfind(",", self.spans[i][0], at)
+                # and for a comparison read after another number, the words from it on ("reserves at least
+                # 100 tickets to be premium but at least 5 times as many people prefer regular tickets than
+                # premium tickets": regular, though premium is named before)
+                cut = max(self.text.rfind(",", self.spans[i][0], at), seg)
                 if cut >= 0 and any(p > cut for p in pa) and any(p > cut for p in pb):
                     pa, pb = [p for p in pa if p > cut], [p for p in pb if p > cut]
                 after_a, after_b = any(p > at for p in pa), any(p > at for p in pb)
