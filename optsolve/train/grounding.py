@@ -114,11 +114,11 @@ _NEED = frozenset({"minimum", "need", "require", "required", "requirement", "dem
 # words of a sentence that states what there is to use, not what is needed
 _AVAILABLE = frozenset({"available", "has", "have", "only", "capacity", "budget", "limit", "limited", "stock",
                         "supply", "there", "up", "most", "maximum", "can", "each", "per", "every"})
-# words of a sentence about all the items together, and of a goal that counts them
 # words just before a number (one of its two words before) that make it what there is to use, whatever
 # the sentence said before ("has available 1000 minutes", "a budget of $5500"; not "$500000 available to
 # invest in a 12-month commitment")
 _CAP_WORDS = frozenset({"available", "capacity", "budget"})
+# words of a sentence about all the items together, and of a goal that counts them
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
                     r"\bsize of the (?:staff|workforce|team)\b")
@@ -164,6 +164,11 @@ def fold(word: str) -> str:
     if w.endswith("s") and len(w) > 3 and not w.endswith("ss"):
         return w[:-1]
     return w
+
+
+def name_words(name: str) -> list[str]:
+    """The folded words of a variable name, in order (``"truck_b"`` -> ``["truck", "b"]``)."""
+    return [fold(w) for w in name.split("_") if w]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -344,7 +349,7 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
     return out
 
 
-# where a clause ends inside a sentence (TextReading.clause_cut)
+# where a clause ends inside a sentence (TextReading.clauses)
 _CLAUSE_CUT = re.compile(r"[,;]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
 
 # where the phrase after a number ends: punctuation, a conjunction, the next number
@@ -461,7 +466,7 @@ class TextReading:
         the word the text puts after another variable's word ("large_cans" beside "medium" and "small",
         for "large cans, medium cans and small cans": "cans" names every item, so large_cans is
         "large")."""
-        words = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
+        words = {j: set(name_words(n)) - _STOP for j, n in names.items()}
         count = Counter(w for ws in words.values() for w in ws)
         dist = {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
         out = {}
@@ -488,8 +493,8 @@ class TextReading:
         if not names:
             return 1.0
         good = 0
-        word_sets = {j: {fold(w) for w in n.split("_") if w} for j, n in names.items()}
-        measured = {w for p, w in (x for ws in self.words for x in ws) if p in self.measured_words}
+        word_sets = {j: set(name_words(n)) for j, n in names.items()}
+        measured = self.measured_vocabulary
         for j, n in names.items():
             words = [w for w in n.strip("_").split("_") if w]
             if len(n.strip("_")) <= 1 or all(fold(w) in self.proper_nouns for w in words):
@@ -1003,7 +1008,7 @@ class TextReading:
         electric pallet jacks": 5 counts the electric ones; "10 batches of bread": bread; "9 of them are
         vans or trucks": none)."""
         out: set[int] = set()
-        spelled = {j: [fold(w) for w in n.split("_") if w] for j, n in (names or {}).items()}
+        spelled = {j: name_words(n) for j, n in (names or {}).items()}
         for _, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
@@ -1133,17 +1138,18 @@ class TextReading:
         if obj is not None and (m := _GOAL.search(self.text)) is not None:
             end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks))
             goal = self.text[m.end():self.spans[self.sentence_of(m.start())][1]].lower()
-            name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
-            want = self.goal_words - name_words
+            name_set = {w for n in names.values() for w in name_words(n)}
+            want = self.goal_words - name_set
             # a count of the items themselves or of the staff ("the total number of workers"), which no
             # number's phrase measures ("3 workers per truck" would)
             counted = want <= _STAFF and not any(p & want for p in self.mention_words)
             # or of what every item is measured per ("The fast-acting eye drops take 5 minutes per
             # patient ... maximize the number of patients that can be dilated": one unit is one patient)
-            if (c := _COUNT.search(goal)) is not None and not counted:
+            c = _COUNT.search(goal)
+            if c is not None and not counted:
                 noun = next((fold(w) for w in _WORD.findall(goal[c.end():]) if fold(w) not in _STOP), None)
                 counted = noun is not None and noun in self.per_words
-            if _COUNT.search(goal) and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
+            if c is not None and counted and any(_NUM.fullmatch(t) for t in toks[obj + 1:end]):
                 toks[obj + 1:end] = total
                 changed = True
         return " ".join(toks) if changed else None
@@ -1166,7 +1172,7 @@ class TextReading:
         two or more; else none."""
         out: set[int] = set()
         # only words no other variable's name has ("bags" names no item beside "medium_bags")
-        words_of = {j: {fold(w) for w in n.split("_") if w} - _STOP for j, n in names.items()}
+        words_of = {j: set(name_words(n)) - _STOP for j, n in names.items()}
         count = Counter(w for ws in words_of.values() for w in ws)
         unique = {j: {w for w in ws if count[w] == 1} for j, ws in words_of.items()}
         for _, ce, k, _ in self.mentions:
@@ -1267,6 +1273,11 @@ class TextReading:
         shakes")."""
         return {m.end() for m in _MEASURED.finditer(self.text)}
 
+    @cached_property
+    def measured_vocabulary(self) -> set[str]:
+        """The (folded) words the text uses at least once as the stuff a number measures."""
+        return {w for ws in self.words for p, w in ws if p in self.measured_words}
+
     def _in_table(self, pos: int) -> bool:
         """Whether character ``pos`` stands on a table line (``| ... |``)."""
         return self.text[self.text.rfind("\n", 0, pos) + 1:pos].lstrip().startswith("|")
@@ -1319,8 +1330,8 @@ class TextReading:
         """(start, end, new body) of the objective section of ``toks`` when every variable has a number
         stated beside it whose phrase names what the text optimizes and the objective agrees less with
         it; None otherwise (see :meth:`complete`)."""
-        name_words = {fold(w) for n in names.values() for w in n.split("_") if w}
-        want = self.goal_words - name_words
+        name_set = {w for n in names.values() for w in name_words(n)}
+        want = self.goal_words - name_set
         obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
         if not want or obj is None:
             return None
