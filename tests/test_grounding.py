@@ -991,3 +991,39 @@ def test_a_multiple_after_another_number_reads_its_items_from_the_comparison_on(
     decl = "<var> <v0> deluxe <pos> <var> <v1> economy <pos> <max> <v0> + <v1> <con> <v0> >= <n0> "
     assert text.comparisons(decl + "<con> <v1> >= <n1> * <v0>") == 1.0
     assert text.comparisons(decl + "<con> <v0> >= <n1> * <v1>") == 0.0
+
+
+def test_a_share_s_own_reading_decides_its_repair_over_the_nearest_item() -> None:
+    """"At least 40 percent of all packages must be gift packs": "packages" also names the plain packages,
+    named nearest the share; the share's reading ("of <group> must be <item>") puts it on the gift packs,
+    so the right row is not rewritten, and the wrong one is moved onto them."""
+    text = TextReading("A shop makes gift packs and plain packages. Each gift pack earns $5 and each plain package "
+                       "earns $3. At least 40 percent of all packages must be gift packs.")
+    decl = "<var> <v0> gift_packs <pos> <var> <v1> plain_packages <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    right, wrong = decl + "<con> <v0> >= <n2> * ( <v0> + <v1> )", decl + "<con> <v1> >= <n2> * ( <v0> + <v1> )"
+    assert text.repair(right) is None
+    assert text.repair(wrong) == right
+
+
+def test_a_share_s_item_is_not_named_by_its_group_s_words() -> None:
+    """"35% of all batches must be batches of salve": "batches" names the group, so the item is the salve's
+    though a variable is named "batches_of_gel"."""
+    text = TextReading("A lab makes batches of salve and batches of gel. Each batch of salve helps 4 people and "
+                       "each batch of gel helps 6 people. Not less than 35% of all batches must be batches of salve.")
+    decl = "<var> <v0> salve <pos> <var> <v1> batches_of_gel <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert text.share_owner(2, text.distinct_words({0: "salve", 1: "batches_of_gel"})) == 0
+    assert text.repair(decl + "<con> <v1> >= <n2> * ( <v0> + <v1> )") == decl + "<con> <v0> >= <n2> * ( <v0> + <v1> )"
+
+
+def test_cannot_exceed_by_more_than_bounds_the_difference() -> None:
+    """"The number of A cannot exceed the number of B by more than 70" is A <= B + 70: one bound, not a
+    sentence with both kinds of comparison (which read as no relation, and ranked both ways alike)."""
+    s = "The number of vans cannot exceed the number of trucks by more than 70."
+    assert relation(s) == -1
+    text = TextReading("A firm rents vans and trucks. Each van carries 5 boxes and each truck carries 9 boxes. " + s)
+    decl = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert text.comparisons(decl + "<con> <v0> <= <v1> + <n2>") == 1.0
+    assert text.comparisons(decl + "<con> <v1> <= <v0> + <n2>") == 0.0
+    # a plain "cannot exceed" is still a bound, and "more than" alone still a comparison the other way
+    assert relation("The number of vans cannot exceed the number of trucks.") == -1
+    assert relation("The number of vans must be more than the number of trucks.") == 1

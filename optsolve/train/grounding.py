@@ -78,7 +78,11 @@ _BOUNDING = frozenset({"at most", "no more than", "not more than", "up to", "max
 _GE_RE = re.compile("|".join([*(re.escape(p) for p in _GE), r"\bno (?:fewer|less)(?: [a-z-]+){1,5} than\b",
                               r"\bnot (?:fewer|less)(?: [a-z-]+){1,5} than\b",
                               r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:fewer|less) than\b"]))
-_LE_RE = re.compile("|".join([*(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
+_LE_RE = re.compile("|".join([
+    # "The number of A cannot exceed the number of B by more than 70": one bound, A <= B + 70 (first, so that
+    # it wins over "cannot exceed" at the same place and holds its "more than")
+    r"(?:\bcannot|\bcan't|\bcan not|\bnot|\bnever) exceed(?: [a-z-]+){1,12} by more than\b",
+    *(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
                               r"\bnot more(?: [a-z-]+){1,5} than\b",
                               r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b",
                               # "Time restricts you from answering more than 15 of either type"
@@ -620,7 +624,8 @@ class TextReading:
             if m is None:
                 return None
             group = {fold(w) for w in _WORD.findall(m.group(1))}
-            item = {fold(w) for w in _WORD.findall(m.group(2))}
+            # "35% of all batches must be batches of pain-killing cream": the group's words name no item
+            item = {fold(w) for w in _WORD.findall(m.group(2))} - group
             named = [j for j, ws in dist.items() if ws and ws & item and not ws <= group]
             if len(named) != 1:
                 return None
@@ -959,7 +964,14 @@ class TextReading:
             named = {jj for i in self.mention_sentences.get(k, set())
                      for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
             counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
-            if len(counted) == 1 and j not in counted:
+            # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
+            # though "packages" names the premium packages too
+            owner = self.share_owner(k, dist) if "(" in body else None
+            if owner is not None:
+                if owner != j:
+                    toks[subject] = f"<v{owner}>"
+                    changed = True
+            elif len(counted) == 1 and j not in counted:
                 toks[subject] = f"<v{counted.pop()}>"
                 changed = True
             elif not counted and len(named) == 1 and j not in named:
