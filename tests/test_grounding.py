@@ -1027,3 +1027,28 @@ def test_cannot_exceed_by_more_than_bounds_the_difference() -> None:
     # a plain "cannot exceed" is still a bound, and "more than" alone still a comparison the other way
     assert relation("The number of vans cannot exceed the number of trucks.") == -1
     assert relation("The number of vans must be more than the number of trucks.") == 1
+
+
+def test_a_bound_s_number_is_read_where_the_text_states_it_as_a_limit() -> None:
+    """"6" is the vans' load and the trucks' limit: the bound ``vans <= 6`` was bound in a sentence naming
+    vans (the load's) and kept; read where "limited to" states it, it is the trucks', and the bound is moved
+    onto them."""
+    text = TextReading("A firm ships with vans and trucks. Each van carries 6 crates and each truck carries 11 "
+                       "crates. The number of trucks is limited to 6. Maximize the crates carried.")
+    assert text.values == [6.0, 11.0]
+    assert relation("The number of trucks is limited to 6.") == -1
+    decl = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert text.binding(decl + "<con> <v1> <= <n0>") == 1.0
+    assert text.binding(decl + "<con> <v0> <= <n0>") < 1.0
+    assert text.repair(decl + "<con> <v0> <= <n0>") == decl + "<con> <v1> <= <n0>"
+
+
+def test_a_limit_read_only_as_an_objective_coefficient_halves_the_candidate() -> None:
+    """The limit "6" of the same value as a coefficient, used in the objective and in no row: the limit was
+    left out (0.5); a candidate with the limit's row, or one not using the number, is not marked."""
+    text = TextReading("A firm ships with vans and trucks. Each van carries 6 crates and each truck carries 11 "
+                       "crates. The number of trucks is limited to 6. At most 20 vans can be used.")
+    decl = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert text.limit_unread(decl + "<con> <v0> <= <n2>") == 0.5
+    assert text.limit_unread(decl + "<con> <v0> <= <n2> <con> <v1> <= <n0>") == 1.0
+    assert text.limit_unread("<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> <con> <v0> <= <n2>") == 1.0

@@ -69,7 +69,7 @@ _LE = ("at most", "not exceed", "no more than", "not more than", "less than", "f
        "not be greater than", "not go above", "not be larger than", "not larger than", "no larger than",
        "not greater than", "no greater than", "not be higher than", "not higher than", "no higher than",
        "not be bigger than", "not bigger than", "no bigger than", "can't be more than", "can't be larger than",
-       "can't be greater than", "below")
+       "can't be greater than", "below", "limited to")
 # the words that only say two things are compared, and those that bound by how much
 _COMPARING = frozenset({"more than", "as many", "as much", "exceed", "greater than", "larger than", "higher than"})
 _BOUNDING = frozenset({"at most", "no more than", "not more than", "up to", "maximum of", "not be more than"})
@@ -539,12 +539,17 @@ class TextReading:
                     seen += 1
                     good += owner == j
                     continue
-                where = self.mention_sentences.get(k, set()) & named
+                stated = self.bound_sentences(k, sec)
+                where = stated & named
                 if not where:
                     if j in twice and self.mention_sentences.get(k):
                         seen += 1     # a number bound to one of two variables of the same name, stated
                     continue          # where neither is named
                 seen += 1
+                if stated != self.mention_sentences.get(k, set()):
+                    # a bound read where its number is stated as a limit: the items those sentences name
+                    good += any(dist[j] & self.word_sets[i] for i in where)
+                    continue
                 # "A, B and C treat 29, 8 and 11 people each, respectively": 8 is B's, though the
                 # sentence names A and C too
                 if (own := self.listed_owner(k, dist)) is not None and j in twice_free:
@@ -914,6 +919,19 @@ class TextReading:
         stated = Counter(k for _, _, k, _ in self.mentions)
         return 0.5 if any(stated[r] == 1 for r in plain & weighted) else 1.0
 
+    def limit_unread(self, compact: str) -> float:
+        """1.0, or 0.5 when a number the text states as a limit ("the number of mixed batches is limited to
+        6") stands in the candidate's objective and in none of its rows: read as another item's
+        coefficient of the same value ("6 people served"), its limit left out."""
+        toks = compact.split()
+        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+        rows: set[int] = set()
+        objective: set[int] = set()
+        for a, b in pairwise(starts):
+            used = {int(m.group(1)) for t in toks[a:b] if (m := _NUM.fullmatch(t))}
+            (objective if toks[a] in ("<max>", "<min>") else rows if toks[a] == "<con>" else set()).update(used)
+        return 0.5 if any(k in objective and k not in rows for k in self.limit_sentences) else 1.0
+
     @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:
@@ -961,7 +979,7 @@ class TextReading:
             j = int(toks[subject][2:-1])
             if not dist.get(j):
                 continue
-            named = {jj for i in self.mention_sentences.get(k, set())
+            named = {jj for i in self.bound_sentences(k, sec)
                      for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
             counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
             # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
@@ -1464,6 +1482,28 @@ class TextReading:
         if rel is None and _CAP_WORDS.intersection(fold(w) for w in _WORD.findall(local)[-2:]):
             return -1       # "needs to make at least $500 profit and has available 1000 minutes": a cap
         return rel if rel is not None else relation(self.text[first:cs])
+
+    @cached_property
+    def limit_sentences(self) -> dict[int, set[int]]:
+        """Placeholder -> the sentences where a mention of it reads as a limit (a comparison word or a cap
+        word before it, :meth:`_relation_before`)."""
+        out: dict[int, set[int]] = {}
+        prev_end = 0
+        for cs, ce, k, _ in self.mentions:
+            start, prev_end = prev_end, ce
+            if self._relation_before(cs, start) is not None:
+                out.setdefault(k, set()).add(self.sentence_of(cs))
+        return out
+
+    def bound_sentences(self, k: int, section: list[str]) -> set[int]:
+        """The sentences placeholder ``k`` stands in, as a row of ``section`` reads it: for a bound on one
+        variable (``<vJ> <= <nK>``) those that state it as a limit when any does ("6 people served" and
+        "the number of mixed batches is limited to 6": the bound is the mixed batches'), else all."""
+        where = self.mention_sentences.get(k, set())
+        body = section[1:]
+        if len(body) == 3 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") and _NUM.fullmatch(body[2]):
+            return (where & self.limit_sentences.get(k, set())) or where
+        return where
 
     @cached_property
     def limit_direction(self) -> dict[int, int]:
