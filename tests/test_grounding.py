@@ -1052,3 +1052,21 @@ def test_a_limit_read_only_as_an_objective_coefficient_halves_the_candidate() ->
     assert text.limit_unread(decl + "<con> <v0> <= <n2>") == 0.5
     assert text.limit_unread(decl + "<con> <v0> <= <n2> <con> <v1> <= <n0>") == 1.0
     assert text.limit_unread("<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> <con> <v0> <= <n2>") == 1.0
+
+
+def test_a_row_limited_by_its_own_coefficient_halves_the_candidate() -> None:
+    """"holds 10 litres" read as a row's coefficient and as its limit (``2 L + 10 M <= 10``): no word
+    problem states that, and its optimum is near zero; the same row against the budget is not marked."""
+    text = TextReading("A firm ships large cans and medium cans. Each large can costs $4 and each medium can costs "
+                       "$2. The firm can spend no more than $150. Each large can holds 4 litres and each medium "
+                       "can holds 10 litres. Maximize the litres shipped.")
+    assert text.values == [4.0, 2.0, 150.0, 10.0]
+    decl = "<var> <v0> large <pos> <var> <v1> medium <pos> <max> <n0> * <v0> + <n3> * <v1> <con> <n0> * <v0> + <n1> * <v1> <= <n2>"
+    assert text.limit_own_coefficient(decl) == 1.0
+    assert text.limit_own_coefficient(decl + " <con> <n0> * <v0> + <n3> * <v1> <= <n3>") == 0.5
+    # two draws agree on the self-limited row's optimum; the one right draw still ranks first
+    cands = [Candidate(decl + " <con> <n0> * <v0> + <n3> * <v1> <= <n3>"),
+             Candidate(decl + " <con> <n0> * <v0> + <n3> * <v1> <= <n3>"), Candidate(decl)]
+    for c, objective in zip(cands, (10.0, 10.0, 750.0)):
+        c.objective, c.status, c.formulation = objective, "optimal", {"objective": {"sense": "max"}}
+    assert vote(cands, n_numbers=4, text=text.text)[0] is cands[2]

@@ -932,6 +932,17 @@ class TextReading:
             (objective if toks[a] in ("<max>", "<min>") else rows if toks[a] == "<con>" else set()).update(used)
         return 0.5 if any(k in objective and k not in rows for k in self.limit_sentences) else 1.0
 
+    def limit_own_coefficient(self, compact: str) -> float:
+        """1.0, or 0.5 when a row's limit is also one of that row's coefficients (``<n0> * <v0> + <n3> * <v1>
+        <= <n3>`` for "costs $2 ... holds 10 litres": the number 10 read as its own row's limit), which a
+        word problem does not state."""
+        toks = compact.split()
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if (r := limit_of(body)) is not None and f"<n{r}>" in body[:-2]:
+                return 0.5
+        return 1.0
+
     @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:

@@ -323,6 +323,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
                     * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
                     * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
                     * reading.limit_read_twice(c.compact) * reading.limit_unread(c.compact) \
+                    * reading.limit_own_coefficient(c.compact) \
                     * reading.mixed_objective(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
