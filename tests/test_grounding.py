@@ -1070,3 +1070,26 @@ def test_a_row_limited_by_its_own_coefficient_halves_the_candidate() -> None:
     for c, objective in zip(cands, (10.0, 10.0, 750.0)):
         c.objective, c.status, c.formulation = objective, "optimal", {"objective": {"sense": "max"}}
     assert vote(cands, n_numbers=4, text=text.text)[0] is cands[2]
+
+
+def test_a_share_of_the_total_named_before_its_number_is_that_item_s_share() -> None:
+    """"Gift packs must make up a minimum of half of the packages": the item is named before the share,
+    the group ("the packages") names no one item; the share is the gift packs', a row reading it as a
+    multiple of the plain packages does not fit the text, and its repair is the share's row."""
+    text = TextReading("A shop makes gift packs and plain packages. Each gift pack earns $5 and each plain package "
+                       "earns $3. Gift packs must make up a minimum of half of the packages.")
+    assert text.values == [5.0, 3.0, 0.5]
+    names = {0: "gift_packs", 1: "plain_packages"}
+    dist = text.distinct_words(names)
+    assert text.share_owner(2, dist) == 0
+    assert text.share_of_total(2, dist)
+    decl = "<var> <v0> gift_packs <pos> <var> <v1> plain_packages <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    multiple = decl + "<con> <v0> >= <n2> * <v1>"
+    assert text.comparisons(multiple) == 0.0
+    assert text.repair(multiple) == decl + "<con> <v0> >= <n2> * ( <v0> + <v1> )"
+    # a share of one named item's count is a multiple of that item, and fits
+    other = TextReading("A shop makes gift packs and plain packages. The number of gift packs must be at least 30% "
+                        "of the number of plain packages.")
+    assert not other.share_of_total(0, other.distinct_words(names))
+    assert other.comparisons("<var> <v0> gift_packs <pos> <var> <v1> plain_packages <pos> <max> <v0> + <v1> "
+                             "<con> <v0> >= <n0> * <v1>") == 1.0

@@ -96,6 +96,9 @@ _WORD = re.compile(r"[A-Za-z]+")
 # members must be nurses" (the words after the number, to the clause's end)
 _SHARE_OF = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*?)\b(?:are|is|be|come from)\b([^,.;:!?]*)",
                        re.IGNORECASE)
+# a share's group with no item after it, the item named before the share instead: "Travel packs must make up
+# a minimum of half of the packages", "Small cans cannot exceed 30% of the total number of cans"
+_SHARE_OF_GROUP = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*)", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
@@ -622,20 +625,47 @@ class TextReading:
         are/be <item>" naming one variable's words after the verb and not before it ("25 percent of the
         tutors are volunteers": volunteers, though "tutors" names a variable too); None otherwise."""
         owners: set[int] = set()
-        for _, ce, kk, _ in self.mentions:
+        for cs, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
             m = _SHARE_OF.match(self.text, ce)
-            if m is None:
+            if m is not None:
+                group = {fold(w) for w in _WORD.findall(m.group(1))}
+                # "35% of all batches must be batches of pain-killing cream": the group's words name no item
+                item = {fold(w) for w in _WORD.findall(m.group(2))} - group
+            elif (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
+                # "Travel packs must make up a minimum of half of the packages": the item its clause names
+                # before the share
+                group = {fold(w) for w in _WORD.findall(g.group(1))}
+                if any(ws and ws <= group for ws in dist.values()):
+                    return None     # "... at least 25 percent of the tutors", tutors an item too: left open
+                i = self.sentence_of(cs)
+                start = next((a for a, b in self.clauses[i] if a <= cs < b), self.spans[i][0])
+                item = {w for p, w in self.words[i] if start <= p < cs} - group
+            else:
                 return None
-            group = {fold(w) for w in _WORD.findall(m.group(1))}
-            # "35% of all batches must be batches of pain-killing cream": the group's words name no item
-            item = {fold(w) for w in _WORD.findall(m.group(2))} - group
             named = [j for j, ws in dist.items() if ws and ws & item and not ws <= group]
             if len(named) != 1:
                 return None
             owners.add(named[0])
         return owners.pop() if len(owners) == 1 else None
+
+    def share_of_total(self, k: int, dist: dict[int, set[str]]) -> bool:
+        """Whether every mention of placeholder ``k`` is a share of a group that names no one item ("a
+        minimum of half of the packages", "30% of the total number of cans"; not "30% of the number of
+        small cans"): a share of the total, never a multiple of one other item."""
+        found = False
+        for _, ce, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            m = _SHARE_OF.match(self.text, ce) or _SHARE_OF_GROUP.match(self.text, ce)
+            if m is None:
+                return False
+            group = {fold(w) for w in _WORD.findall(m.group(1))}
+            if any(ws and ws <= group for ws in dist.values()):
+                return False
+            found = True
+        return found
 
     def listed_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable placeholder ``k`` belongs to by the order of a "respectively" sentence: every
@@ -761,7 +791,9 @@ class TextReading:
         for sec in secs:
             k = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for a, op, b, form in comparison_forms(sec):
-                if (fits := self._comparison_fits(a, op, b, form, dist, k)) is not None:
+                if form is not None and "*" in sec and k is not None and self.share_of_total(k, dist):
+                    seen += 1       # "a minimum of half of the packages" read as a multiple of one item
+                elif (fits := self._comparison_fits(a, op, b, form, dist, k)) is not None:
                     seen += 1
                     good += fits
                 elif dist.get(a) and dist.get(b):
@@ -958,11 +990,19 @@ class TextReading:
         names, _ = parse(compact)
         dist = self.distinct_words(names)
         changed = False
-        for a, b in section_bounds(toks):
+        # last row first: a share written in place of a multiple is longer, and the rows before keep their places
+        for a, b in reversed(section_bounds(toks)):
             sec = toks[a:b]
             body = sec[1:]
             kk = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for x, op, y, form in comparison_forms(sec):
+                if form is not None and "*" in sec and kk is not None and self.share_of_total(kk, dist) \
+                        and (owner := self.share_owner(kk, dist)) is not None:
+                    # a share of the total written as a multiple of one item: the share's row
+                    total = " + ".join(f"<v{j}>" for j in sorted(names)).split()
+                    toks[a + 1:b] = [f"<v{owner}>", ">=" if op == 1 else "<=", f"<n{kk}>", "*", "(", *total, ")"]
+                    changed = True
+                    continue
                 if self._comparison_fits(x, op, y, form, dist, kk) is not False:
                     continue
                 if form is None:
