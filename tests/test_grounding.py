@@ -1093,3 +1093,13 @@ def test_a_share_of_the_total_named_before_its_number_is_that_item_s_share() -> 
     assert not other.share_of_total(0, other.distinct_words(names))
     assert other.comparisons("<var> <v0> gift_packs <pos> <var> <v1> plain_packages <pos> <max> <v0> + <v1> "
                              "<con> <v0> >= <n0> * <v1>") == 1.0
+
+
+def test_a_percent_inside_a_number_s_mention_is_its_unit() -> None:
+    """"earns 7.5% and the money ...", "earns 12%, how much ...": the sign is part of the mention, so the
+    word after it was read as the unit ("money", "how") and a row of two returns never shared one."""
+    text = TextReading("Money in bonds earns 7.5% and the money in stocks earns 12%, how much should go in each? "
+                       "At least 30 percent of the money goes to bonds.")
+    assert [u for _, _, _, u in text.mentions] == ["%", "%", "%"]
+    assert text.units("<var> <v0> bonds <pos> <var> <v1> stocks <pos> <max> <n0> * <v0> + <n1> * <v1> "
+                      "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0

@@ -345,8 +345,9 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
                     unit = kept[-1] if kept else None
         elif "$" in text[max(0, cs - 2):cs + 1]:        # a mention's span may hold its dollar sign
             unit = "$"
-        elif text[ce:ce + 3].lstrip().startswith("%"):
-            unit = "%"
+        elif text[ce:ce + 3].lstrip().startswith("%") or "%" in text[cs:ce] \
+                or re.search(r"\bper ?cent\b", text[cs:ce], re.IGNORECASE):
+            unit = "%"      # a mention's span may hold its percent sign or word ("earns 7.5% and ...")
         else:
             after = text[ce:ce + 40]
             if (stop := _END.search(after)) is not None:     # not past the sentence ("cannot exceed 80. A ...")
