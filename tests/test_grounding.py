@@ -1103,3 +1103,17 @@ def test_a_percent_inside_a_number_s_mention_is_its_unit() -> None:
     assert [u for _, _, _, u in text.mentions] == ["%", "%", "%"]
     assert text.units("<var> <v0> bonds <pos> <var> <v1> stocks <pos> <max> <n0> * <v0> + <n1> * <v1> "
                       "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == 1.0
+
+
+def test_a_comparison_the_text_states_with_a_number_does_not_fit_a_row_without_it() -> None:
+    """"The number of vans can be at most 3 times the number of trucks" is ``vans <= 3 trucks``; a row
+    ``vans <= trucks`` dropped the number and no sentence compares the two without one, so it does not
+    fit. A pair the text also compares with no number still fits."""
+    text = TextReading("A firm rents vans and trucks. The number of vans can be at most 3 times the number of "
+                       "trucks.")
+    decl = "<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> "
+    assert text.comparisons(decl + "<con> <v0> <= <n0> * <v1>") == 1.0
+    assert text.comparisons(decl + "<con> <v0> <= <v1>") == 0.0
+    both = TextReading("A firm rents vans and trucks. The number of vans can be at most 3 times the number of "
+                       "trucks. The number of vans must be less than the number of trucks.")
+    assert both.comparisons(decl + "<con> <v0> <= <v1>") == 1.0

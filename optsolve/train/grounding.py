@@ -794,6 +794,8 @@ class TextReading:
             for a, op, b, form in comparison_forms(sec):
                 if form is not None and "*" in sec and k is not None and self.share_of_total(k, dist):
                     seen += 1       # "a minimum of half of the packages" read as a multiple of one item
+                elif form is None and self.numbered_only(dist.get(a, set()), dist.get(b, set())):
+                    seen += 1       # "at most 3 times the number of solid" written with no number
                 elif (fits := self._comparison_fits(a, op, b, form, dist, k)) is not None:
                     seen += 1
                     good += fits
@@ -810,6 +812,17 @@ class TextReading:
         stated = {i for s in self.mention_sentences.values() for i in s}
         return [i for i in range(len(self.spans))
                 if i not in stated and self.relations[i] is not None and self.comparative[i]]
+
+    def numbered_only(self, a: set[str], b: set[str]) -> bool:
+        """Whether the text compares the items named by ``a`` and ``b`` only in sentences stating a number
+        ("The number of mixed batches can be at most 3 times the number of solid batches"), never with
+        none: a row comparing the two with no number dropped it."""
+        if not (a and b):
+            return False
+        both = [i for i, ws in enumerate(self.word_sets) if ws & a and ws & b
+                and self.relations[i] is not None and self.comparative[i]]
+        bare = set(self.bare_comparisons)
+        return bool(both) and not any(i in bare for i in both)
 
     @per_candidate
     def missing_comparisons(self, compact: str) -> list[tuple[int, int, int]]:
