@@ -1117,3 +1117,12 @@ def test_a_comparison_the_text_states_with_a_number_does_not_fit_a_row_without_i
     both = TextReading("A firm rents vans and trucks. The number of vans can be at most 3 times the number of "
                        "trucks. The number of vans must be less than the number of trucks.")
     assert both.comparisons(decl + "<con> <v0> <= <v1>") == 1.0
+
+
+def test_irregular_plurals_fold_to_their_singular() -> None:
+    """"at most 7 geese" names the goose variable: the suffix rules left "geese" as it is."""
+    assert [fold(w) for w in ("geese", "People", "knives", "sheep", "boxes")] == ["goose", "person", "knife", "sheep", "box"]
+    text = TextReading("Each duck shot is 5 points and each goose shot is 6 points. You can shoot at most 12 ducks "
+                       "and at most 7 geese.")
+    decl = "<var> <v0> ducks <pos> <var> <v1> goose <pos> <max> <n0> * <v0> + <n1> * <v1> <con> <v0> <= <n2> "
+    assert text.repair(decl + "<con> <v0> <= <n3>") == decl + "<con> <v1> <= <n3>"

@@ -160,10 +160,20 @@ _NUM = re.compile(r"<n(\d+)>")
 _END = re.compile(r"[.!?;](?=\s|$)|\n")
 
 
+# plurals the suffix rules below do not fold ("at most 7 geese" counts the goose variable)
+_IRREGULAR = {"geese": "goose", "people": "person", "children": "child", "men": "man", "women": "woman",
+              "teeth": "tooth", "feet": "foot", "mice": "mouse", "oxen": "ox", "knives": "knife",
+              "loaves": "loaf", "shelves": "shelf", "halves": "half", "calves": "calf", "wolves": "wolf",
+              "leaves": "leaf", "lives": "life", "wives": "wife", "sheep": "sheep", "fish": "fish",
+              "deer": "deer", "cacti": "cactus", "fungi": "fungus"}
+
+
 def fold(word: str) -> str:
     """A word lower-cased with its plural folded (``batteries`` -> ``battery``, ``boxes`` -> ``box``,
     ``batches`` -> ``batch``)."""
     w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     if w.endswith("es") and len(w) > 4 and (w[-3] in "sxz" or w.endswith(("ches", "shes"))):
