@@ -1,0 +1,88 @@
+"""Right picks of the embedded ranking on saved candidate dumps, per problem, to compare two versions of the
+text rules (optsolve/train/grounding.py) on identical draws.
+
+    python benchmarks/bench_ranking.py --data runs/nl4opt_dev.jsonl --samples 31 --dump runs/d/dev_dump.jsonl
+    python benchmarks/replay_rules.py runs/d/dev_dump.jsonl runs/d/val_dump.jsonl --save runs/d/before.json
+    # ... change a rule ...
+    python benchmarks/replay_rules.py runs/d/dev_dump.jsonl runs/d/val_dump.jsonl --compare runs/d/before.json
+    python benchmarks/replay_rules.py runs/d/val_dump.jsonl --misses      # misses a right candidate could fix
+
+Each dump's candidates are solved again with the current code (``bench_ranking.replay``), repaired and
+ranked as the embedded backend does (``pick(item, "repaired", K)``). ``--compare`` lists the problems
+gained and lost against a saved run. ``--misses`` prints every wrong pick that has a right candidate among
+the K draws and their repairs, with the text, the picked and the right candidate: where a rule can help.
+
+Run it alone on the machine: candidates are solved under a 5 s limit, and a loaded machine changes
+which of them solve (docs/embedded.md, session 20).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_ranking as br
+
+
+def right_picks(drawn: list[dict[str, Any]], k: int) -> dict[str, bool]:
+    """Problem id -> whether the backend's ranking picks a right candidate among the first ``k``."""
+    return {str(d["id"]): bool((p := br.pick(d, "repaired", k)) and p.right) for d in drawn}
+
+
+def show_misses(drawn: list[dict[str, Any]], k: int) -> int:
+    """Print the wrong picks with a right candidate among the first ``k`` and their repairs; their count."""
+    n = 0
+    for d in drawn:
+        top = br.pick(d, "repaired", k)
+        if top is not None and top.right:
+            continue
+        cands = d["cands"][:k]
+        right = [c for c in cands + br.repairs(d, cands) if c.right]
+        if not right:
+            continue
+        n += 1
+        print("=" * 100)
+        print(f"{d['id']}  answer {d['answer']}")
+        print(d["text"])
+        print(f"--- picked {top.objective if top else None}{' (repaired)' if top and top.repaired else ''}")
+        print(top.compact if top else None)
+        print(f"--- right {right[0].objective}{' (repaired)' if right[0].repaired else ''}, {len(right)} right")
+        print(right[0].compact)
+    return n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dumps", nargs="+", help="candidate dumps of bench_ranking.py --dump (JSONL)")
+    ap.add_argument("--k", type=int, default=32, help="candidates ranked per problem (the backend's: 32)")
+    ap.add_argument("--save", help="write each dump's right picks here (JSON)")
+    ap.add_argument("--compare", help="a --save file of an earlier run: list problems gained and lost")
+    ap.add_argument("--misses", action="store_true", help="print the misses a right candidate could fix")
+    a = ap.parse_args()
+    old = json.loads(Path(a.compare).read_text()) if a.compare else {}
+    out: dict[str, dict[str, bool]] = {}
+    for path in a.dumps:
+        name = Path(path).name
+        drawn = br.replay(path)
+        if a.misses:
+            print(f"{name}: {show_misses(drawn, a.k)} misses with a right candidate", file=sys.stderr)
+            continue
+        picks = out[name] = right_picks(drawn, a.k)
+        line = f"{name}: {sum(picks.values())} of {len(picks)} right"
+        if name in old:
+            gained = sorted(i for i, ok in picks.items() if ok and not old[name].get(i))
+            lost = sorted(i for i, ok in picks.items() if not ok and old[name].get(i))
+            line += f" (was {sum(old[name].values())}; gained {gained}, lost {lost})"
+        print(line, flush=True)
+    if a.save:
+        Path(a.save).write_text(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
