@@ -82,11 +82,13 @@ _LE_RE = re.compile("|".join([
     # "The number of A cannot exceed the number of B by more than 70": one bound, A <= B + 70 (first, so that
     # it wins over "cannot exceed" at the same place and holds its "more than")
     r"(?:\bcannot|\bcan't|\bcan not|\bnot|\bnever) exceed(?: [a-z-]+){1,12} by more than\b",
-    *(re.escape(p) for p in _LE), r"\bno more(?: [a-z-]+){1,5} than\b",
-                              r"\bnot more(?: [a-z-]+){1,5} than\b",
-                              r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b",
-                              # "Time restricts you from answering more than 15 of either type"
-                              r"\b(?:restrict|prevent|prohibit|forbid|stop)\w*(?: [a-z-]+){1,4} (?:more than|exceed)\b"]))
+    *(re.escape(p) for p in _LE),
+    r"\bno more(?: [a-z-]+){1,5} than\b",
+    r"\bnot more(?: [a-z-]+){1,5} than\b",
+    r"(?:\bnot|n't)(?: [a-z-]+){1,4} (?:more than|exceed)\b",
+    # "Time restricts you from answering more than 15 of either type"
+    r"\b(?:restrict|prevent|prohibit|forbid|stop)\w*(?: [a-z-]+){1,4} (?:more than|exceed)\b",
+]))
 # a multiple of another item's count with no comparison word: "The batches of liquid waste processed must be
 # twice the number of solid waste processed" reads as "twice as many" (the subject at least the multiple)
 _MULTIPLE_RE = re.compile(r"\b(?:twice|thrice|half|double|triple|(?:[a-z]+|\d+(?:\.\d+)?) times) the "
@@ -631,6 +633,16 @@ class TextReading:
             out.append(cut)
         return out
 
+    def _share_group(self, ce: int) -> tuple[set[str], set[str] | None] | None:
+        """The folded words of the group a share ends at ``ce`` is taken of, with those of the item named
+        after it ("25 percent of the tutors are volunteers": tutors, volunteers), or with None when no
+        item follows ("a minimum of half of the packages"); None when no "of <group>" follows."""
+        if (m := _SHARE_OF.match(self.text, ce)) is not None:
+            return {fold(w) for w in _WORD.findall(m.group(1))}, {fold(w) for w in _WORD.findall(m.group(2))}
+        if (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
+            return {fold(w) for w in _WORD.findall(g.group(1))}, None
+        return None
+
     def share_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable a share ``k`` belongs to when every mention of ``k`` is followed by "of <group>
         are/be <item>" naming one variable's words after the verb and not before it ("25 percent of the
@@ -639,22 +651,20 @@ class TextReading:
         for cs, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
-            m = _SHARE_OF.match(self.text, ce)
-            if m is not None:
-                group = {fold(w) for w in _WORD.findall(m.group(1))}
+            if (read := self._share_group(ce)) is None:
+                return None
+            group, after = read
+            if after is not None:
                 # "35% of all batches must be batches of pain-killing cream": the group's words name no item
-                item = {fold(w) for w in _WORD.findall(m.group(2))} - group
-            elif (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
+                item = after - group
+            else:
                 # "Travel packs must make up a minimum of half of the packages": the item its clause names
                 # before the share
-                group = {fold(w) for w in _WORD.findall(g.group(1))}
                 if any(ws and ws <= group for ws in dist.values()):
                     return None     # "... at least 25 percent of the tutors", tutors an item too: left open
                 i = self.sentence_of(cs)
                 start = next((a for a, b in self.clauses[i] if a <= cs < b), self.spans[i][0])
                 item = {w for p, w in self.words[i] if start <= p < cs} - group
-            else:
-                return None
             named = [j for j, ws in dist.items() if ws and ws & item and not ws <= group]
             if len(named) != 1:
                 return None
@@ -669,14 +679,20 @@ class TextReading:
         for _, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
-            m = _SHARE_OF.match(self.text, ce) or _SHARE_OF_GROUP.match(self.text, ce)
-            if m is None:
+            if (read := self._share_group(ce)) is None:
                 return False
-            group = {fold(w) for w in _WORD.findall(m.group(1))}
+            group = read[0]
             if any(ws and ws <= group for ws in dist.values()):
                 return False
             found = True
         return found
+
+    def share_as_multiple(self, form: str | None, section: list[str], k: int | None,
+                          dist: dict[int, set[str]]) -> bool:
+        """Whether a comparison row of ``form`` (:func:`comparison_forms`) multiplies one item by a number
+        the text states as a share of the total (:meth:`share_of_total`): "a minimum of half of the
+        packages" read as ``travel >= 0.5 premium``."""
+        return form is not None and "*" in section and k is not None and self.share_of_total(k, dist)
 
     def listed_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable placeholder ``k`` belongs to by the order of a "respectively" sentence: every
@@ -802,7 +818,7 @@ class TextReading:
         for sec in secs:
             k = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for a, op, b, form in comparison_forms(sec):
-                if form is not None and "*" in sec and k is not None and self.share_of_total(k, dist):
+                if self.share_as_multiple(form, sec, k, dist):
                     seen += 1       # "a minimum of half of the packages" read as a multiple of one item
                 elif form is None and self.numbered_only(dist.get(a, set()), dist.get(b, set())):
                     seen += 1       # "at most 3 times the number of solid" written with no number
@@ -979,13 +995,11 @@ class TextReading:
         """1.0, or 0.5 when a number the text states as a limit ("the number of mixed batches is limited to
         6") stands in the candidate's objective and in none of its rows: read as another item's
         coefficient of the same value ("6 people served"), its limit left out."""
-        toks = compact.split()
-        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+        _, secs = parse(compact)
         rows: set[int] = set()
         objective: set[int] = set()
-        for a, b in pairwise(starts):
-            used = {int(m.group(1)) for t in toks[a:b] if (m := _NUM.fullmatch(t))}
-            (objective if toks[a] in ("<max>", "<min>") else rows if toks[a] == "<con>" else set()).update(used)
+        for sec in secs:
+            (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
         return 0.5 if any(k in objective and k not in rows for k in self.limit_sentences) else 1.0
 
     def limit_own_coefficient(self, compact: str) -> float:
@@ -1020,7 +1034,7 @@ class TextReading:
             body = sec[1:]
             kk = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
             for x, op, y, form in comparison_forms(sec):
-                if form is not None and "*" in sec and kk is not None and self.share_of_total(kk, dist) \
+                if self.share_as_multiple(form, sec, kk, dist) and kk is not None \
                         and (owner := self.share_owner(kk, dist)) is not None:
                     # a share of the total written as a multiple of one item: the share's row
                     total = " + ".join(f"<v{j}>" for j in sorted(names)).split()

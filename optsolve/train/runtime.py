@@ -307,8 +307,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     objective weighing some variables and not others (:meth:`~optsolve.train.grounding.TextReading.
     mixed_objective`, session 17), and for a limit used only in the objective or as one of its own row's
     coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_unread`,
-    :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21); groups whose comparisons between two variables point the way the text
-    says come next (sessions 12-14, docs/embedded.md)."""
+    :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21); groups whose
+    comparisons between two variables point the way the text says come next (sessions 12-14,
+    docs/embedded.md)."""
     from optsolve.train.grounding import read
 
     reading = read(text) if text is not None else None
