@@ -1126,3 +1126,19 @@ def test_irregular_plurals_fold_to_their_singular() -> None:
                        "and at most 7 geese.")
     decl = "<var> <v0> ducks <pos> <var> <v1> goose <pos> <max> <n0> * <v0> + <n1> * <v1> <con> <v0> <= <n2> "
     assert text.repair(decl + "<con> <v0> <= <n3>") == decl + "<con> <v1> <= <n3>"
+
+
+def test_a_value_stated_as_a_minimum_and_as_a_maximum_is_read_by_the_row_s_direction() -> None:
+    """"the minimum investment in the fund is 40% of the total" and "no more than 40% of the total ... to
+    bonds": one value, two sentences, two items. A ``<=`` share reads the cap's sentence (the bonds'), a
+    ``>=`` one the other; the nearest item to either mention moved both shares onto the fund."""
+    text = TextReading("A firm has $150,000 to invest in a money market fund and in foreign bonds. Its policy is "
+                       "that the minimum investment in money market fund is 40% of the total investment. No more "
+                       "than 40% of the total investment should be allocated to foreign bonds.")
+    decl = ("<var> <v0> money_market_fund <pos> <var> <v1> foreign_bonds <pos> <max> <v0> + <v1> "
+            "<con> <v0> + <v1> <= <n0> <con> <v0> >= <n1> * ( <v0> + <v1> ) ")
+    right = decl + "<con> <v1> <= <n1> * ( <v0> + <v1> )"
+    wrong = decl + "<con> <v0> <= <n1> * ( <v0> + <v1> )"
+    assert text.repair(right) is None
+    assert text.repair(wrong) == right
+    assert text.binding(wrong) < text.binding(right) == 1.0

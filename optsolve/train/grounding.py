@@ -1068,8 +1068,8 @@ class TextReading:
             j = int(toks[subject][2:-1])
             if not dist.get(j):
                 continue
-            named = {jj for i in self.bound_sentences(k, sec)
-                     for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
+            where = self.bound_sentences(k, sec)
+            named = {jj for i in where for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
             counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
             # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
             # though "packages" names the premium packages too
@@ -1084,7 +1084,7 @@ class TextReading:
             elif not counted and len(named) == 1 and j not in named:
                 toks[subject] = f"<v{named.pop()}>"
                 changed = True
-            elif not counted and len(named) > 1 and "(" in body and (near := self.nearest_item(k, dist)) is not None \
+            elif not counted and len(named) > 1 and "(" in body and (near := self.nearest_item(k, dist, where)) is not None \
                     and near != j:
                 # a share in a sentence naming several items: the one named nearest to its number ("since
                 # boats take longer, at least 75% of trips should be by large trucks": trucks)
@@ -1102,12 +1102,13 @@ class TextReading:
             return next((k for k, v in enumerate(self.values) if abs(v - want) < 1e-6), None)
         return None
 
-    def nearest_item(self, k: int, dist: dict[int, set[str]]) -> int | None:
+    def nearest_item(self, k: int, dist: dict[int, set[str]], within: set[int] | None = None) -> int | None:
         """The variable named nearest (in characters, within its sentence) to the mentions of placeholder
-        ``k``; None when several are equally near or none is named."""
+        ``k`` (those in the sentences ``within`` when given); None when several are equally near or none
+        is named."""
         best: dict[int, int] = {}
         for cs, ce, kk, _ in self.mentions:
-            if kk != k:
+            if kk != k or (within is not None and self.sentence_of(cs) not in within):
                 continue
             for p, w in self.words[self.sentence_of(cs)]:
                 for j, ws in dist.items():
@@ -1573,25 +1574,46 @@ class TextReading:
         return rel if rel is not None else relation(self.text[first:cs])
 
     @cached_property
-    def limit_sentences(self) -> dict[int, set[int]]:
-        """Placeholder -> the sentences where a mention of it reads as a limit (a comparison word or a cap
-        word before it, :meth:`_relation_before`)."""
-        out: dict[int, set[int]] = {}
+    def directed_sentences(self) -> dict[int, dict[int, set[int]]]:
+        """Placeholder -> direction (+1 a requirement, -1 a cap: :meth:`_relation_before`; 0 neither) ->
+        the sentences where a mention of it reads that way."""
+        out: dict[int, dict[int, set[int]]] = {}
         prev_end = 0
         for cs, ce, k, _ in self.mentions:
             start, prev_end = prev_end, ce
-            if self._relation_before(cs, start) is not None:
-                out.setdefault(k, set()).add(self.sentence_of(cs))
+            rel = self._relation_before(cs, start)
+            out.setdefault(k, {}).setdefault(rel or 0, set()).add(self.sentence_of(cs))
         return out
+
+    @cached_property
+    def limit_sentences(self) -> dict[int, set[int]]:
+        """Placeholder -> the sentences where a mention of it reads as a limit (a comparison word or a cap
+        word before it, :meth:`_relation_before`)."""
+        return {k: by.get(1, set()) | by.get(-1, set()) for k, by in self.directed_sentences.items()
+                if by.get(1) or by.get(-1)}
 
     def bound_sentences(self, k: int, section: list[str]) -> set[int]:
         """The sentences placeholder ``k`` stands in, as a row of ``section`` reads it: for a bound on one
         variable (``<vJ> <= <nK>``) those that state it as a limit when any does ("6 people served" and
-        "the number of mixed batches is limited to 6": the bound is the mixed batches'), else all."""
+        "the number of mixed batches is limited to 6": the bound is the mixed batches'), else all. A bound
+        or share (``<vJ> <= <nK> * ( ... )``) whose value the text states in several sentences reads those
+        of its own direction, or else those not of the other ("the minimum investment in money market
+        fund is 40% of the total" and "no more than 40% of the total ... to foreign bonds": a ``<=``
+        share is the bonds', a ``>=`` one the fund's)."""
         where = self.mention_sentences.get(k, set())
         body = section[1:]
-        if len(body) == 3 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") and _NUM.fullmatch(body[2]):
-            return (where & self.limit_sentences.get(k, set())) or where
+        if len(body) < 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">="):
+            return where
+        if len(body) == 3 and _NUM.fullmatch(body[2]):
+            where = (where & self.limit_sentences.get(k, set())) or where
+        elif not (len(body) > 4 and body[3] == "*" and body[4] == "("):
+            return where
+        by = self.directed_sentences.get(k, {})
+        d = 1 if body[1] == ">=" else -1
+        if by.get(d) and (by.get(-d) or by.get(0)):
+            where = (where & by[d]) or where
+        elif by.get(-d):
+            where = (where - by[-d]) or where
         return where
 
     @cached_property
