@@ -1142,3 +1142,20 @@ def test_a_value_stated_as_a_minimum_and_as_a_maximum_is_read_by_the_row_s_direc
     assert text.repair(right) is None
     assert text.repair(wrong) == right
     assert text.binding(wrong) < text.binding(right) == 1.0
+
+
+def test_a_number_of_one_item_s_count_is_a_multiple_not_a_share_of_the_total() -> None:
+    """"the number of senior engineers should be at least a third the number of new grad engineers" is
+    ``senior >= 1/3 new_grad``; written as a share of all engineers it matched no check and tied with the
+    right row. A share the text states of the total still fits."""
+    text = TextReading("A firm has new grad engineers and senior engineers. The number of senior engineers should "
+                       "be at least a third the number of new grad engineers.")
+    names = {0: "new_grad", 1: "senior"}
+    assert text.share_of_item(0, text.distinct_words(names)) == 0
+    decl = "<var> <v0> new_grad <pos> <var> <v1> senior <pos> <min> <v0> + <v1> "
+    assert text.comparisons(decl + "<con> <v1> >= <n0> * <v0>") == 1.0
+    assert text.comparisons(decl + "<con> <v0> >= <n0> * ( <v0> + <v1> )") == 0.0
+    total = TextReading("A firm has new grad engineers and senior engineers. At least a third of all engineers "
+                        "must be senior engineers.")
+    assert total.share_of_item(0, total.distinct_words(names)) is None
+    assert total.comparisons(decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )") == 1.0

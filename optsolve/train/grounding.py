@@ -101,6 +101,10 @@ _SHARE_OF = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*?)\b(?:
 # a share's group with no item after it, the item named before the share instead: "Travel packs must make up
 # a minimum of half of the packages", "Small cans cannot exceed 30% of the total number of cans"
 _SHARE_OF_GROUP = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*)", re.IGNORECASE)
+# a number that multiplies one item's count: "at least a third the number of new grad engineers", "30% of
+# the number of small cans"
+_OF_NUMBER = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*(?:of\s+)?the\s+(?:number|amount|quantity)\s+of\b"
+                        r"([^,.;:!?]*)", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
@@ -687,6 +691,23 @@ class TextReading:
             found = True
         return found
 
+    def share_of_item(self, k: int, dist: dict[int, set[str]]) -> int | None:
+        """The variable placeholder ``k`` multiplies when every mention of it is followed by "the number of
+        <item>" naming exactly one variable ("at least a third the number of new grad engineers"): a
+        multiple of that item, never a share of the total; None otherwise."""
+        found: set[int] = set()
+        for _, ce, kk, _ in self.mentions:
+            if kk != k:
+                continue
+            if (m := _OF_NUMBER.match(self.text, ce)) is None:
+                return None
+            words = {fold(w) for w in _WORD.findall(m.group(1))}
+            named = [j for j, ws in dist.items() if ws and ws <= words]
+            if len(named) != 1:
+                return None
+            found.add(named[0])
+        return found.pop() if len(found) == 1 else None
+
     def share_as_multiple(self, form: str | None, section: list[str], k: int | None,
                           dist: dict[int, set[str]]) -> bool:
         """Whether a comparison row of ``form`` (:func:`comparison_forms`) multiplies one item by a number
@@ -811,12 +832,17 @@ class TextReading:
         return subject == 1 and -op == rel
 
     def comparisons(self, compact: str) -> float:
-        """The share of the candidate's variable-to-variable rows whose direction the text agrees with."""
+        """The share of the candidate's variable-to-variable rows whose direction the text agrees with; a
+        share of the total whose number the text states as a multiple of one item's count
+        (:meth:`share_of_item`) counts as a row that does not fit."""
         names, secs = parse(compact)
         dist = self.distinct_words(names)
         good = seen = 0
         for sec in secs:
             k = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
+            for kk, _ in share_pairs(sec):
+                if sec.count("+") and self.share_of_item(kk, dist) is not None:
+                    seen += 1       # "at least a third the number of new grad engineers" as a share of the total
             for a, op, b, form in comparison_forms(sec):
                 if self.share_as_multiple(form, sec, k, dist):
                     seen += 1       # "a minimum of half of the packages" read as a multiple of one item
