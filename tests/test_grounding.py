@@ -1159,3 +1159,27 @@ def test_a_number_of_one_item_s_count_is_a_multiple_not_a_share_of_the_total() -
                         "must be senior engineers.")
     assert total.share_of_item(0, total.distinct_words(names)) is None
     assert total.comparisons(decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )") == 1.0
+
+
+def test_a_value_stated_as_a_limit_on_two_items_limits_each() -> None:
+    """"The number of specialty bags cannot exceed 80. The number of small bags cannot exceed 80": one
+    value, two bounds. A candidate with one of them lacks the other: it counts half, and its completion
+    adds the row. The same for two shares of one value in opposite directions."""
+    text = TextReading("A shop uses small bags and specialty bags. The number of specialty bags cannot exceed 80. "
+                       "The number of small bags cannot exceed 80 per month.")
+    decl = "<var> <v0> small_bags <pos> <var> <v1> specialty_bags <pos> <max> <v0> + <v1> "
+    one = decl + "<con> <v0> <= <n0>"
+    assert text.missing_limits(one) == [["<v1>", "<=", "<n0>"]]
+    assert text.limits_stated(one) == 0.5
+    assert text.add_limits(one) == one + " <con> <v1> <= <n0>"
+    assert text.limits_stated(one + " <con> <v1> <= <n0>") == 1.0
+    shares = TextReading("A firm ships medium cans and small cans. No less than a third of all cans must be medium "
+                         "cans. The firm wants not more than a third of the cans to be small cans.")
+    decl = "<var> <v0> medium_cans <pos> <var> <v1> small_cans <pos> <max> <v0> + <v1> "
+    assert shares.add_limits(decl + "<con> <v0> >= 0.333333 * ( <v0> + <v1> )") == (
+        decl + "<con> <v0> >= 0.333333 * ( <v0> + <v1> ) <con> <v1> <= 0.333333 * ( <v0> + <v1> )")
+    # a value one sentence states for two items at once is left alone
+    both = TextReading("A shop uses small bags and specialty bags. At most 80 small bags and at most 80 specialty "
+                       "bags can be used.")
+    assert both.missing_limits("<var> <v0> small_bags <pos> <var> <v1> specialty_bags <pos> <max> <v0> + <v1> "
+                               "<con> <v0> <= <n0>") == []

@@ -1040,6 +1040,55 @@ class TextReading:
         return 1.0
 
     @per_candidate
+    def missing_limits(self, compact: str) -> list[list[str]]:
+        """The rows (bodies) a candidate lacks for a value the text states as a limit on several items, one
+        item a sentence ("The number of specialty bags cannot exceed 80. The number of small bags cannot
+        exceed 80"; "No less than a third of all cans must be medium cans ... not more than a third of the
+        cans to be small cans"): where the candidate bounds, or takes a share for, one of those items with
+        that value, each other item gets the same row in its own sentence's direction."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        dist = self.distinct_words(names)
+        rows: dict[int, list[list[str]]] = {}        # placeholder -> its bound and share rows
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if len(body) < 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">="):
+                continue
+            if len(body) == 3 and (m := _NUM.fullmatch(body[2])):
+                rows.setdefault(int(m.group(1)), []).append(body)
+            elif len(body) > 4 and body[3] == "*" and body[4] == "(" and body[-1] == ")" \
+                    and (k := self.share_placeholder(body[2])) is not None:
+                rows.setdefault(k, []).append(body)
+        out: list[list[str]] = []
+        for k, have in rows.items():
+            stated: dict[int, int] = {}      # item -> direction, one item per sentence
+            clear = True
+            for d, where in self.directed_sentences.get(k, {}).items():
+                for i in where if d else ():
+                    named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
+                    clear = clear and len(named) == 1 and stated.get(named[0], d) == d
+                    if clear:
+                        stated[named[0]] = d
+            if not clear or len(stated) < 2 or not any(int(body[0][2:-1]) in stated for body in have):
+                continue
+            form = have[0]
+            for j, d in stated.items():
+                if not any(int(body[0][2:-1]) == j and len(body) == len(form) for body in have):
+                    out.append([f"<v{j}>", ">=" if d == 1 else "<=", *form[2:]])
+        return out
+
+    def limits_stated(self, compact: str) -> float:
+        """1.0, or 0.5 when the candidate lacks a row the text states for one of several items with one
+        value (:meth:`missing_limits`)."""
+        return 0.5 if self.missing_limits(compact) else 1.0
+
+    def add_limits(self, compact: str) -> str | None:
+        """The candidate with the rows of :meth:`missing_limits` added, or None when it lacks none."""
+        if not (extra := self.missing_limits(compact)):
+            return None
+        return " ".join([compact, *(" ".join(["<con>", *body]) for body in extra)])
+
+    @per_candidate
     def repair(self, compact: str) -> str | None:
         """The candidate with the rows the text contradicts rewritten, or None when none is:
 
@@ -1228,7 +1277,7 @@ class TextReading:
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
                self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
-               self.count_rows(compact), self.flip_signs(compact)]
+               self.count_rows(compact), self.flip_signs(compact), self.add_limits(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 

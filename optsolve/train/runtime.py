@@ -307,7 +307,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     objective weighing some variables and not others (:meth:`~optsolve.train.grounding.TextReading.
     mixed_objective`, session 17), and for a limit used only in the objective or as one of its own row's
     coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_unread`,
-    :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21); groups whose
+    :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21), and for lacking the
+    row of one of several items the text limits with one value (:meth:`~optsolve.train.grounding.
+    TextReading.missing_limits`, session 22); groups whose
     comparisons between two variables point the way the text says come next (sessions 12-14,
     docs/embedded.md)."""
     from optsolve.train.grounding import read
@@ -326,7 +328,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
                     * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
                     * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
                     * reading.limit_read_twice(c.compact) * reading.limit_unread(c.compact) \
-                    * reading.limit_own_coefficient(c.compact) \
+                    * reading.limit_own_coefficient(c.compact) * reading.limits_stated(c.compact) \
                     * reading.mixed_objective(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
