@@ -1198,3 +1198,17 @@ def test_a_bound_on_a_number_compares_no_two_items() -> None:
     plain = TextReading("A firm rents vans and trucks. The number of vans must be at most the number of trucks.")
     assert plain.comparisons("<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> "
                              "<con> <v0> <= <v1>") == 1.0
+
+
+def test_a_sum_bounded_by_a_value_also_stated_as_a_coefficient_reads_the_limit_s_sentence() -> None:
+    """"A specialty bag fits 15 orders" and "At least 15 medium bags must be used": the plain sum >= 15
+    is the medium bags' bound, read where 15 is stated as a limit; a sentence speaking of a total
+    ("can only sell 50 orders total") still keeps the sum."""
+    text = TextReading("A firm uses specialty bags and medium bags. A specialty bag fits 15 orders and a medium bag "
+                       "holds 3 orders. At least 15 medium bags must be used.")
+    decl = "<var> <v0> specialty_bags <pos> <var> <v1> medium_bags <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert text.totals(decl + "<con> <v0> + <v1> >= <n0>") == decl + "<con> <v1> >= <n0>"
+    truck = TextReading("A food truck sells fries and onion rings. They can make at most 50 orders of fries. The "
+                        "food truck can only sell 50 orders total.")
+    decl = "<var> <v0> fries <pos> <var> <v1> onion_rings <pos> <max> <v0> + <v1> <con> <v0> <= <n0> "
+    assert truck.totals(decl + "<con> <v0> + <v1> <= <n0>") is None

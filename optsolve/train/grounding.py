@@ -1327,11 +1327,14 @@ class TextReading:
             if (r := limit_of(body)) is None or len(body) < 5 or body[:-2][1::2] != ["+"] * (len(body[:-2]) // 2) \
                     or not all(_VAR.fullmatch(t) for t in body[:-2][::2]):
                 continue
-            sents = self.mention_sentences.get(r, set())
+            # where the number reads as a limit, when it does ("A specialty bag fits 15 orders" and "At
+            # least 15 medium bags must be used": the bound is the medium bags')
+            every = self.mention_sentences.get(r, set())
+            sents = (every & self.limit_sentences.get(r, set())) or every
             named = [{j for j, ws in dist.items() if ws and ws & self.word_sets[i]} for i in sents]
             slots = {int(t[2:-1]) for t in body[:-2][::2]}
             if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
-                    and not any(self.word_sets[i] & _GROUP for i in sents) and (j := next(iter(one))) in slots:
+                    and not any(self.word_sets[i] & _GROUP for i in every) and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
                 changed = True
         obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
