@@ -1185,21 +1185,6 @@ def test_a_value_stated_as_a_limit_on_two_items_limits_each() -> None:
                                "<con> <v0> <= <n0>") == []
 
 
-def test_a_bound_on_a_number_compares_no_two_items() -> None:
-    """"can hold at most 300 people and has both heated and regular seats" names both items after "at
-    most", but the words bound the 300: read as "heated <= regular", they turned the right row for "at
-    least 3 times as many people prefer to sit in regular seats" round."""
-    text = TextReading("An arena can hold at most 300 people and has both heated and regular seats. It reserves a "
-                       "minimum of 50 seats to be heated seats. However, at least 3 times as many people prefer "
-                       "to sit in regular seats.")
-    decl = "<var> <v0> heated <pos> <var> <v1> regular <pos> <max> <v0> + <v1> <con> <v0> + <v1> <= <n0> "
-    assert text.repair(decl + "<con> <v1> >= <n2> * <v0>") is None
-    # a sentence comparing two items with no number still reads
-    plain = TextReading("A firm rents vans and trucks. The number of vans must be at most the number of trucks.")
-    assert plain.comparisons("<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> "
-                             "<con> <v0> <= <v1>") == 1.0
-
-
 def test_a_sum_bounded_by_a_value_also_stated_as_a_coefficient_reads_the_limit_s_sentence() -> None:
     """"A specialty bag fits 15 orders" and "At least 15 medium bags must be used": the plain sum >= 15
     is the medium bags' bound, read where 15 is stated as a limit; a sentence speaking of a total

@@ -776,11 +776,6 @@ class TextReading:
                 seg = at - 1
             if rel is None:
                 continue
-            if not self.comparative[i] and i not in stating and any(
-                    at <= cs < self.spans[i][1] for cs, _, _, _ in self.mentions):
-                # "can hold at most 300 people and has both heated and regular seats": the words bound
-                # another number after them, they compare no two items
-                continue
             pa = [p for p, w in ws if w in a]
             pb = [p for p, w in ws if w in b]
             if pa and pb:
