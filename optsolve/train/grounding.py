@@ -287,6 +287,18 @@ def number_pairs(section: list[str]) -> list[tuple[int, int]]:
     return out
 
 
+def one_item_row(body: list[str]) -> str | None:
+    """The shape of a row body on one variable: "bound" for ``<vJ> op <nK>``, "share" for ``<vJ> op X * (
+    ... )`` (X a placeholder or a literal share), None for any other row."""
+    if len(body) < 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">="):
+        return None
+    if len(body) == 3 and _NUM.fullmatch(body[2]):
+        return "bound"
+    if len(body) > 4 and body[3] == "*" and body[4] == "(":
+        return "share"
+    return None
+
+
 def limit_of(body: list[str]) -> int | None:
     """The placeholder of the limit of a row body ``... op <nR>`` (one comparison sign, no parentheses),
     or None for any other row."""
@@ -1052,12 +1064,10 @@ class TextReading:
         rows: dict[int, list[list[str]]] = {}        # placeholder -> its bound and share rows
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
-            if len(body) < 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">="):
-                continue
-            if len(body) == 3 and (m := _NUM.fullmatch(body[2])):
-                rows.setdefault(int(m.group(1)), []).append(body)
-            elif len(body) > 4 and body[3] == "*" and body[4] == "(" and body[-1] == ")" \
-                    and (k := self.share_placeholder(body[2])) is not None:
+            shape = one_item_row(body)
+            if shape == "bound":
+                rows.setdefault(int(body[2][2:-1]), []).append(body)
+            elif shape == "share" and body[-1] == ")" and (k := self.share_placeholder(body[2])) is not None:
                 rows.setdefault(k, []).append(body)
         out: list[list[str]] = []
         for k, have in rows.items():
@@ -1599,10 +1609,9 @@ class TextReading:
         # rows
         used = {int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t))}
         limit_units = self._limit_units(toks)
-        prev_end = 0
         added: set[int] = set()
-        for (cs, ce, r, unit), words in zip(self.mentions, self.mention_words, strict=True):
-            start, prev_end = prev_end, ce
+        for (cs, _, r, unit), words, rel in zip(self.mentions, self.mention_words, self.mention_relations,
+                                                strict=True):
             # a value stated twice as two limits ("1000 minutes for production and $1000 worth of
             # plastic") is used once by a candidate with one of the rows: the other is written in too
             # when the value limits rows only, none of them over numbers in this mention's unit
@@ -1615,7 +1624,6 @@ class TextReading:
             coefs = {j: k for j, k in coefs.items() if k != r}
             if len(coefs) < 2:
                 continue
-            rel = self._relation_before(cs, start)
             if rel is None and _NEED.intersection(w for p, w in self.words[self.sentence_of(cs)] if p < cs):
                 rel = 1             # "the client must meet their weekly minimum requirements of 100 units"
             op = ">=" if rel == 1 else "<="
@@ -1652,14 +1660,22 @@ class TextReading:
         return rel if rel is not None else relation(self.text[first:cs])
 
     @cached_property
+    def mention_relations(self) -> list[int | None]:
+        """:meth:`_relation_before` of every mention, in order: the words read are those since the previous
+        number in its sentence, else since the sentence's start."""
+        out: list[int | None] = []
+        prev_end = 0
+        for cs, ce, _, _ in self.mentions:
+            out.append(self._relation_before(cs, prev_end))
+            prev_end = ce
+        return out
+
+    @cached_property
     def directed_sentences(self) -> dict[int, dict[int, set[int]]]:
-        """Placeholder -> direction (+1 a requirement, -1 a cap: :meth:`_relation_before`; 0 neither) ->
+        """Placeholder -> direction (+1 a requirement, -1 a cap: :attr:`mention_relations`; 0 neither) ->
         the sentences where a mention of it reads that way."""
         out: dict[int, dict[int, set[int]]] = {}
-        prev_end = 0
-        for cs, ce, k, _ in self.mentions:
-            start, prev_end = prev_end, ce
-            rel = self._relation_before(cs, start)
+        for (cs, _, k, _), rel in zip(self.mentions, self.mention_relations, strict=True):
             out.setdefault(k, {}).setdefault(rel or 0, set()).add(self.sentence_of(cs))
         return out
 
@@ -1680,12 +1696,10 @@ class TextReading:
         share is the bonds', a ``>=`` one the fund's)."""
         where = self.mention_sentences.get(k, set())
         body = section[1:]
-        if len(body) < 3 or not _VAR.fullmatch(body[0]) or body[1] not in ("<=", ">="):
+        if (shape := one_item_row(body)) is None:
             return where
-        if len(body) == 3 and _NUM.fullmatch(body[2]):
+        if shape == "bound":
             where = (where & self.limit_sentences.get(k, set())) or where
-        elif not (len(body) > 4 and body[3] == "*" and body[4] == "("):
-            return where
         by = self.directed_sentences.get(k, {})
         d = 1 if body[1] == ">=" else -1
         if by.get(d) and (by.get(-d) or by.get(0)):
@@ -1701,10 +1715,7 @@ class TextReading:
         60"); numbers read both ways or neither are left out. The words read are those since the previous
         number in its sentence, else since the sentence's start, as :meth:`complete` reads them."""
         seen: dict[int, set[int]] = {}
-        prev_end = 0
-        for cs, ce, r, _ in self.mentions:
-            start, prev_end = prev_end, ce
-            rel = self._relation_before(cs, start)
+        for (cs, _, r, _), rel in zip(self.mentions, self.mention_relations, strict=True):
             if rel is None:
                 # "The aquarium needs in total 800 grams of fat, 1200 grams of ... and 700 grams of ...":
                 # what a sentence needs is a requirement, unless it also says what is available
