@@ -366,6 +366,49 @@ def test_dpo_from_own_mistakes_moves_toward_the_gold(tiny_model: Path, tmp_path:
     P.load_formalizer(tmp_path / "dpo" / "model", threads=1).generate("A shop sells 3 kinds of tea.", k=1)
 
 
+def test_first_divergence_is_the_first_output_the_gold_does_not_accept() -> None:
+    from optsolve.train.pointer_dpo import first_divergence
+
+    gold = [(0, 5, (5,)), (1, 40, (40, 44)), (0, 7, (7,)), (0, 2, (2,))]
+    # another mention of the same number is not a divergence; the wrong token at step 2 is
+    assert first_divergence(gold, [(0, 5, (5,)), (1, 44, (40, 44)), (0, 8, (8,)), (0, 2, (2,))]) == 2
+    assert first_divergence(gold, [(0, 5, (5,)), (1, 41, (41,))]) == 1
+    assert first_divergence(gold, list(gold)) is None
+
+
+def test_step_level_dpo_raises_the_gold_output_where_the_sample_left_it(tiny_model: Path, tmp_path: Path) -> None:
+    import torch
+
+    from optsolve.train.pointer import collate
+    from optsolve.train.pointer_dpo import _step_logps, first_divergence, self_pairs, train_dpo
+
+    pairs, _stats = self_pairs(str(tiny_model), _records(4, seed=11), k=3, progress=False)
+    summary = train_dpo(str(tiny_model), pairs, str(tmp_path / "step"), epochs=8, batch_size=4, lr=1e-3,
+                        threads=1, progress=False, sft_weight=0.0, level="step")
+    assert summary["level"] == "step" and summary["reward_accuracy"] > 0.5
+
+    def margins(model_dir: Path) -> float:
+        from safetensors.torch import load_file
+
+        raw = json.loads((model_dir / "config.json").read_text())
+        model = P.build_model(P.PointerConfig(**{k: v for k, v in raw.items()
+                                                 if k in P.PointerConfig.__dataclass_fields__}))
+        model.load_state_dict({k: v.float() for k, v in load_file(str(model_dir / "pointer.safetensors")).items()})
+        model.eval()
+        n_vocab = len(raw["vocab"])
+        at = [first_divergence(p["chosen"], p["rejected"]) for p in pairs]
+        keep = [(p, t) for p, t in zip(pairs, at) if t is not None]
+        batch = collate([{"feats": p["feats"], "flags": p["flags"], "steps": p["chosen"]} for p, _ in keep], n_vocab)
+        with torch.no_grad():
+            good, bad, _ = _step_logps(model, batch, torch.tensor([t for _, t in keep]),
+                                       [p["rejected"][t][2] for p, t in keep])
+        return float((good - bad).mean())
+
+    assert margins(tmp_path / "step" / "model") > margins(tiny_model)
+    with pytest.raises(E.InputError):
+        train_dpo(str(tiny_model), pairs, str(tmp_path / "x"), level="token", progress=False)
+
+
 @needs_minilm
 def test_a_model_that_tunes_the_encoder_trains_ships_its_layers_and_loads(tmp_path: Path) -> None:
     """encoder=1: states after 5 layers are prepared, the 6th trains with the decoder (its weights

@@ -143,7 +143,8 @@ def _pointer_dpo(args: argparse.Namespace) -> int:
     summary: dict[str, Any] = {"self_pairs": stats}
     summary.update(train_dpo(args.model, pairs, args.out, beta=args.beta, lr=args.lr, epochs=args.epochs,
                              batch_size=args.batch_size, max_minutes=args.max_minutes, seed=args.seed,
-                             threads=args.threads, progress=not args.json, sft_weight=args.sft_weight))
+                             threads=args.threads, progress=not args.json, sft_weight=args.sft_weight,
+                             level=args.level))
     summary["model"] = f"{args.out}/model"
     _print(summary, args.json)
     return 0
@@ -394,6 +395,9 @@ def register(sub: Any) -> None:
     pd.add_argument("--beta", type=float, default=0.1)
     pd.add_argument("--sft-weight", type=float, default=1.0,
                     help="weight of the gold sequences' NLL added to the DPO loss (0: plain DPO)")
+    pd.add_argument("--level", choices=["sequence", "step"], default="sequence",
+                    help="sequence: whole gold vs whole sample; step: only the first step where the sample "
+                         "leaves the gold (Step-DPO)")
     pd.add_argument("--lr", type=float, default=5e-5)
     pd.add_argument("--epochs", type=float, default=1.0)
     pd.add_argument("--batch-size", type=int, default=8)

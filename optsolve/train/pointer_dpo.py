@@ -6,6 +6,12 @@ sequence against the gold target (the chosen one). :func:`train_dpo` then optimi
 (Rafailov et al. 2023) against a frozen copy of the SFT model. The sequence probability of the gold
 target counts every mention of a number as correct, as in SFT; the rejected sequence is the exact
 path the model took. Dropout is off in both models (as TRL does), so the log-ratios are exact.
+
+``level="step"`` contrasts one decision instead of two sequences (as Step-DPO, Lai et al. 2024): the
+first step at which the rejected path leaves the outputs the gold accepts. Up to that step both paths
+read the same prefix (a number's other mention counts as the same), so one forward pass over the gold
+path gives both log-probabilities at that step; the steps the rejected sample got right are not pushed
+down with it.
 """
 
 from __future__ import annotations
@@ -75,6 +81,30 @@ def self_pairs(model_dir: str, records: list[dict[str, Any]], k: int = 4, temper
     return pairs, stats
 
 
+def first_divergence(chosen: list[Any], rejected: list[Any]) -> int | None:
+    """Index of the first step whose rejected output the gold does not accept there (None: none does)."""
+    for t, (c, r) in enumerate(zip(chosen, rejected)):
+        if not set(r[2]) <= set(c[2]):
+            return t
+    return None
+
+
+def _step_logps(model: Any, batch: dict[str, Any], at: Any, rej: list[tuple[int, ...]]) -> tuple[Any, Any, Any]:
+    """log P(gold outputs) and log P(rejected outputs) at step ``at[i]`` of each gold path."""
+    import torch
+
+    logits = model(batch["feats"], batch["src_mask"], batch["flags"], batch["kinds"], batch["vals"])
+    rows = torch.arange(logits.shape[0])
+    lg = logits[rows, at]                                   # (B, V+S) at the diverging step
+    norm = torch.logsumexp(lg, dim=-1)
+    good = torch.logsumexp(lg.masked_fill(~batch["tgt"][rows, at], -1e9), dim=-1) - norm
+    bad_mask = torch.zeros_like(batch["tgt"][rows, at])
+    for i, outs in enumerate(rej):
+        bad_mask[i, [o for o in outs if o < bad_mask.shape[1]]] = True
+    bad = torch.logsumexp(lg.masked_fill(~bad_mask, -1e9), dim=-1) - norm
+    return good, bad, logits
+
+
 def _seq_logp(model: Any, batch: dict[str, Any]) -> Any:
     """Sum over the steps of log P(correct output); every mention of a number counts."""
     import torch
@@ -87,7 +117,8 @@ def _seq_logp(model: Any, batch: dict[str, Any]) -> Any:
 
 def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float = 0.1, lr: float = 5e-5,
               epochs: float = 1.0, batch_size: int = 8, max_minutes: float | None = None, seed: int = 0,
-              threads: int | None = None, progress: bool = True, sft_weight: float = 1.0) -> dict[str, Any]:
+              threads: int | None = None, progress: bool = True, sft_weight: float = 1.0,
+              level: str = "sequence") -> dict[str, Any]:
     """DPO from ``model_dir`` (a pointer model) on ``pairs``; the result lands in ``out/model``.
 
     ``sft_weight`` adds the chosen sequences' per-step negative log-likelihood to the DPO loss (as in
@@ -100,8 +131,24 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
     from tqdm import tqdm
 
     from optsolve.train.common import set_threads
-    from optsolve.train.pointer import PointerConfig, build_model, collate, optimizer_step, save_model
+    from optsolve.train.pointer import (
+        PointerConfig,
+        build_model,
+        collate,
+        optimizer_step,
+        save_model,
+        set_loss,
+    )
 
+    if level not in ("sequence", "step"):
+        raise InputError(f"unknown DPO level {level!r}", hint="use 'sequence' or 'step'")
+    if level == "step":
+        kept = []
+        for p in pairs:
+            t = first_divergence(p["chosen"], p["rejected"])
+            if t is not None and t < len(p["chosen"]):
+                kept.append({**p, "at": t, "bad": p["rejected"][t][2]})
+        pairs = kept
     if not pairs:
         raise InputError("no preference pairs", hint="the SFT model answered every sampled text correctly, "
                          "or no record could be encoded: sample more records")
@@ -140,14 +187,26 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
                 break
             part = [pairs[i] for i in order[b:b + batch_size]]
             ch = collate([{"feats": p["feats"], "flags": p["flags"], "steps": p["chosen"]} for p in part], n_vocab)
-            rj = collate([{"feats": p["feats"], "flags": p["flags"], "steps": p["rejected"]} for p in part], n_vocab)
-            with torch.no_grad():
-                rc, rr = _seq_logp(ref, ch), _seq_logp(ref, rj)
-            pc, pr = _seq_logp(policy, ch), _seq_logp(policy, rj)
-            margin = beta * ((pc - rc) - (pr - rr))
-            loss = -torch.nn.functional.logsigmoid(margin).mean()
-            if sft_weight:
-                loss = loss + sft_weight * (-pc / ch["valid"].sum(-1)).mean()
+            if level == "step":
+                at = torch.tensor([p["at"] for p in part])
+                bad = [p["bad"] for p in part]
+                with torch.no_grad():
+                    rc, rr, _ = _step_logps(ref, ch, at, bad)
+                pc, pr, logits = _step_logps(policy, ch, at, bad)
+                margin = beta * ((pc - rc) - (pr - rr))
+                loss = -torch.nn.functional.logsigmoid(margin).mean()
+                if sft_weight:
+                    loss = loss + sft_weight * set_loss(logits, ch["tgt"], ch["valid"])
+            else:
+                rj = collate([{"feats": p["feats"], "flags": p["flags"], "steps": p["rejected"]} for p in part],
+                             n_vocab)
+                with torch.no_grad():
+                    rc, rr = _seq_logp(ref, ch), _seq_logp(ref, rj)
+                pc, pr = _seq_logp(policy, ch), _seq_logp(policy, rj)
+                margin = beta * ((pc - rc) - (pr - rr))
+                loss = -torch.nn.functional.logsigmoid(margin).mean()
+                if sft_weight:
+                    loss = loss + sft_weight * (-pc / ch["valid"].sum(-1)).mean()
             optimizer_step(policy, opt, loss, step, "DPO loss")
             step += 1
             losses.append(float(loss.detach()))
@@ -162,7 +221,7 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
     metrics.close()
     save_model(policy, cfg, outp / "model")
     summary = {"arch": cfg.optsolve_arch, "stage": "dpo", "from": model_dir, "pairs": len(pairs), "steps": step,
-               "beta": beta, "lr": lr, "sft_weight": sft_weight, "batch_size": batch_size, "seconds": round(time.monotonic() - t0, 1),
+               "level": level, "beta": beta, "lr": lr, "sft_weight": sft_weight, "batch_size": batch_size, "seconds": round(time.monotonic() - t0, 1),
                "final_loss": round(sum(losses[-20:]) / max(1, len(losses[-20:])), 5),
                "reward_accuracy": round(sum(accs[-20:]) / max(1, len(accs[-20:])), 4)}
     (outp / "optsolve_train.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
