@@ -1197,3 +1197,20 @@ def test_a_sum_bounded_by_a_value_also_stated_as_a_coefficient_reads_the_limit_s
                         "food truck can only sell 50 orders total.")
     decl = "<var> <v0> fries <pos> <var> <v1> onion_rings <pos> <max> <v0> + <v1> <con> <v0> <= <n0> "
     assert truck.totals(decl + "<con> <v0> + <v1> <= <n0>") is None
+
+
+def test_numbers_listed_before_their_items_take_the_item_in_their_place() -> None:
+    # "300 units and 250 units of turkey and ham ..., respectively": read alone, "250 units of turkey"
+    # would give 250 the turkey and the two limits would look traded
+    deli = TextReading("A deli makes two kinds of wraps. Wrap A needs 4 units of turkey and 7 units of ham. "
+                       "Wrap B needs 1 unit of turkey and 6 units of ham. The deli has 300 units and 250 units "
+                       "of turkey and ham available, respectively. Each wrap A earns $3 and each wrap B $5.")
+    n = {v: f"<n{k}>" for k, v in enumerate(deli.values)}
+    decl = (f"<var> <v0> wrap_a <pos> <var> <v1> wrap_b <pos> <max> {n[3]} * <v0> + {n[5]} * <v1> ")
+    right = decl + f"<con> {n[4]} * <v0> + {n[1]} * <v1> <= {n[300]} <con> {n[7]} * <v0> + {n[6]} * <v1> <= {n[250]}"
+    wrong = decl + f"<con> {n[4]} * <v0> + {n[1]} * <v1> <= {n[250]} <con> {n[7]} * <v0> + {n[6]} * <v1> <= {n[300]}"
+    assert deli.limits(right) == 1.0 and deli.limits(wrong) == 0.0
+    assert deli.units(right) == 1.0 and deli.units(wrong) < 1.0
+    # a list with as many items as numbers only: "of turkey" alone reads as before
+    one = TextReading("The deli has 300 units and 250 units of turkey available, respectively.")
+    assert one.number_stuff.get(one.values.index(250)) == {"turkey"} and one.values.index(300) not in one.number_stuff

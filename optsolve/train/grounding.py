@@ -382,7 +382,11 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
                 after = after[:stop.start()]
             unit = next((_unit(w) for w in _WORD.findall(after)[:3] if fold(w) not in _FILLER), None)
         out.append((cs, ce, k, unit))
-    return out
+    # "500 units and 400 units of cheddar and American cheese ..., respectively": 400 is not in cheddar
+    listed = listed_stuff(text, out)
+    every = {w for ws in listed.values() for w in ws}
+    return [(cs, ce, k, listed[cs][0] if cs in listed and (unit is None or unit in every) else unit)
+            for cs, ce, k, unit in out]
 
 
 # where a clause ends inside a sentence (TextReading.clauses)
@@ -390,6 +394,44 @@ _CLAUSE_CUT = re.compile(r"[,;]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNOR
 
 # where the phrase after a number ends: punctuation, a conjunction, the next number
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
+# between two listed numbers ("500 units and 400 units"), after the last one ("units of "), and between the
+# items they are listed against ("cheddar and American cheese")
+_LIST_GAP = re.compile(r"(?:\s*[A-Za-z]+){0,2}\s*(?:,\s*(?:and\s+)?|\s+and\s+)\$?\s*")
+_LIST_OF = re.compile(r"(?:\s*[A-Za-z]+){0,2}?\s+of\s+")
+_LIST_SEP = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def listed_stuff(text: str, mentions: list[tuple[int, int, int, str | None]]) -> dict[int, list[str]]:
+    """Mention start -> the words of the item a "respectively" sentence lists it against, when the numbers
+    come first: "The shop has 500 units and 400 units of cheddar and American cheese available
+    respectively" gives 500 cheddar and 400 American cheese (read alone, "400 units of cheddar" would
+    give 400 the cheddar). Only a run of two or more numbers joined by "and" or commas, followed by
+    "of" and exactly as many items."""
+    out: dict[int, list[str]] = {}
+    for a, b in sentences(text):
+        sent = text[a:b]
+        if not re.search(r"\brespectively\b", sent, re.IGNORECASE):
+            continue
+        inside = [m for m in mentions if a <= m[0] < b]
+        i = 0
+        while i < len(inside):
+            run = [inside[i]]
+            while (len(run) + i < len(inside)
+                   and _LIST_GAP.fullmatch(text, run[-1][1], inside[i + len(run)][0]) is not None):
+                run.append(inside[i + len(run)])
+            i += len(run)
+            if len(run) < 2 or (of := _LIST_OF.match(text, run[-1][1], b)) is None:
+                continue
+            tail = text[of.end():b]
+            cut = re.search(r"\brespectively\b|[;:.()]", tail, re.IGNORECASE)
+            items = [x for x in _LIST_SEP.split(tail[:cut.start()] if cut else tail) if x.strip()]
+            if len(items) != len(run):
+                continue
+            for m, item in zip(run, items):
+                words = [fold(w) for w in _WORD.findall(item)[:4]]
+                if words := [w for w in words if w not in _FILLER and w not in _STOP]:
+                    out[m[0]] = words
+    return out
 
 
 def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]]
@@ -399,11 +441,15 @@ def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]]
     the next number, with its unit (``"2 hours of oven time"`` -> hour, oven; a value stated twice keeps
     its two phrases apart)."""
     out: list[tuple[int, int, set[str]]] = []
+    listed = listed_stuff(text, mentions)
     for cs, ce, k, unit in mentions:
         after = text[ce:ce + 60]
         if (cut := _PHRASE_END.search(after)) is not None:
             after = after[:cut.start()]
         words = {_unit(w) for w in _WORD.findall(after)[:4]} - _FILLER - _STOP
+        if cs in listed:
+            # "500 units and 400 units of cheddar and American cheese ..., respectively": the listed item
+            words = ({_unit(w) for w in _WORD.findall(after)[:2]} - _FILLER - _STOP) | set(listed[cs])
         if unit:
             words.add(unit)
         out.append((cs, k, words))
@@ -467,7 +513,11 @@ class TextReading:
         herbs" and "9000 units of medicinal herbs": medicinal), which two numbers in different units
         of the same stuff share."""
         out: dict[int, set[str]] = {}
-        for _, ce, k, _ in self.mentions:
+        listed = listed_stuff(self.text, self.mentions)
+        for cs, ce, k, _ in self.mentions:
+            if cs in listed:      # "500 units and 400 units of cheddar and American cheese ..., respectively"
+                out.setdefault(k, set()).add(listed[cs][0])
+                continue
             if (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
                 out.setdefault(k, set()).add(fold(w.group()))
         return out
