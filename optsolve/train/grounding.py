@@ -1191,12 +1191,10 @@ class TextReading:
                 changed = True
             subject: int | None = None          # index in toks of the bound or share's variable
             k = -1
-            vs = [t for t in body if _VAR.fullmatch(t)]
-            ns = [t for t in body if _NUM.fullmatch(t)]
-            if "(" not in body and len(ns) == 1 and len(vs) == 1:
-                subject, k = a + 1 + body.index(vs[0]), int(ns[0][2:-1])
-            elif "(" in body and len(body) > 4 and _VAR.fullmatch(body[0]) and body[1] in ("<=", ">=") \
-                    and body[3] == "*" and (kk2 := self.share_placeholder(body[2])) is not None:
+            shape = one_item_row(body)
+            if shape == "bound":
+                subject, k = a + 1, int(body[2][2:-1])
+            elif shape == "share" and (kk2 := self.share_placeholder(body[2])) is not None:
                 subject, k = a + 1, kk2
             if subject is None:
                 continue
