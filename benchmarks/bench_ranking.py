@@ -104,7 +104,8 @@ def repairs(item: dict[str, Any], cands: list[Any]) -> list[Any]:
     return out
 
 
-def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int = 0) -> dict[str, Any]:
+def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int = 0,
+         temperature: float = 0.7) -> dict[str, Any]:
     from optsolve.train.evaluate import strict_match
     from optsolve.train.runtime import check_all, numbers_used, text_domains
 
@@ -112,7 +113,7 @@ def draw(model: Any, item: dict[str, Any], samples: int, relax: bool, seed: int 
     g, values = model.generate(text, k=1, seed=seed, max_seconds=6.0)
     cands = list(g.candidates)
     if samples:
-        s, _ = model.generate(text, k=samples, seed=seed, max_seconds=12.0, greedy=False)
+        s, _ = model.generate(text, k=samples, seed=seed, max_seconds=12.0, greedy=False, temperature=temperature)
         cands += s.candidates
     # as the embedded backend: a text that says its quantities are whole numbers is solved in integers,
     # any other in reals
@@ -136,6 +137,7 @@ def main() -> int:
     ap.add_argument("--samples", type=int, default=7, help="samples drawn besides the greedy candidate")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0, help="sampling seed (the greedy candidate does not depend on it)")
+    ap.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (the backend's: 0.7)")
     ap.add_argument("--relax", action="store_true", help="integer variables made continuous (NL4Opt's optima)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--verifier", default=None, help="a verifier directory (`optsolve train verifier --out`) "
@@ -164,7 +166,7 @@ def main() -> int:
         model.verifier = load_verifier(args.verifier, model.model)
     has_verifier = getattr(model, "verifier", None) is not None
     items = items_from(read_jsonl(args.data))[: args.limit]
-    drawn = [draw(model, it, args.samples, args.relax, args.seed) for it in tqdm(items, desc="draw", mininterval=5)]
+    drawn = [draw(model, it, args.samples, args.relax, args.seed, args.temperature) for it in tqdm(items, desc="draw", mininterval=5)]
     if args.dump:
         with open(args.dump, "w", encoding="utf-8") as f:
             for d in drawn:
