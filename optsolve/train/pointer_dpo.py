@@ -90,7 +90,8 @@ def first_divergence(chosen: list[Any], rejected: list[Any]) -> int | None:
 
 
 def _step_logps(model: Any, batch: dict[str, Any], at: Any, rej: list[tuple[int, ...]]) -> tuple[Any, Any, Any]:
-    """log P(gold outputs) and log P(rejected outputs) at step ``at[i]`` of each gold path."""
+    """log P(gold outputs) and log P(rejected outputs) at step ``at[i]`` of each gold path, and the logits of
+    every step (for the gold NLL)."""
     import torch
 
     logits = model(batch["feats"], batch["src_mask"], batch["flags"], batch["kinds"], batch["vals"])
@@ -146,7 +147,7 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
         kept = []
         for p in pairs:
             t = first_divergence(p["chosen"], p["rejected"])
-            if t is not None and t < len(p["chosen"]):
+            if t is not None:
                 kept.append({**p, "at": t, "bad": p["rejected"][t][2]})
         pairs = kept
     if not pairs:
