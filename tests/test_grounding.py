@@ -1214,3 +1214,29 @@ def test_numbers_listed_before_their_items_take_the_item_in_their_place() -> Non
     # a list with as many items as numbers only: "of turkey" alone reads as before
     one = TextReading("The deli has 300 units and 250 units of turkey available, respectively.")
     assert one.number_stuff.get(one.values.index(250)) == {"turkey"} and one.values.index(300) not in one.number_stuff
+
+
+def test_a_literal_fraction_the_text_never_states_halves_the_candidate() -> None:
+    # "a third" is a number of the text; two thirds is not, so a share of 0.666667 is invented
+    bags = TextReading("A shop ships small bags and large bags. Large bags should account for a minimum of a "
+                       "third of the total. The total weight cannot exceed 700 kg.")
+    decl = "<var> <v0> small_bags <nint> <var> <v1> large_bags <nint> <max> <v0> + <v1> "
+    assert bags.literal_unstated(decl + "<con> <v1> >= 0.333333 * ( <v0> + <v1> )") == 1.0
+    assert bags.literal_unstated(decl + "<con> <v1> >= 0.666667 * ( <v0> + <v1> )") == 0.5
+    assert bags.literal_unstated(decl + "<con> <v1> >= <n0> * ( <v0> + <v1> )") == 1.0
+    two = TextReading("At most two thirds of the bags can be small bags.")
+    assert two.literal_unstated(decl + "<con> <v0> <= 0.666667 * ( <v0> + <v1> )") == 1.0
+
+
+def test_the_ranking_puts_a_share_the_text_states_before_an_invented_one() -> None:
+    text = ("A shop ships small bags and large bags. A small bag fits 2 orders and a large bag 5 orders. Large bags "
+            "should account for a minimum of a third of the total. At most 90 bags can be shipped.")
+    r = TextReading(text)
+    n = {v: f"<n{k}>" for k, v in enumerate(r.values)}
+    decl = f"<var> <v0> small_bags <pos> <var> <v1> large_bags <pos> <max> {n[2]} * <v0> + {n[5]} * <v1> "
+    right = decl + f"<con> <v1> >= 0.333333 * ( <v0> + <v1> ) <con> <v0> + <v1> <= {n[90]}"
+    wrong = decl + f"<con> <v1> >= 0.666667 * ( <v0> + <v1> ) <con> <v0> + <v1> <= {n[90]}"
+    cands = [Candidate(compact=wrong, status="optimal", objective=390.0, formulation={"objective": "x"}),
+             Candidate(compact=wrong, status="optimal", objective=390.0, formulation={"objective": "x"}),
+             Candidate(compact=right, status="optimal", objective=450.0, formulation={"objective": "x"})]
+    assert vote(cands, n_numbers=len(r.values), text=text)[0].compact == right

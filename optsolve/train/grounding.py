@@ -1044,6 +1044,14 @@ class TextReading:
         return " ".join(toks) if changed else None
 
     @per_candidate
+    def literal_unstated(self, compact: str) -> float:
+        """1.0, or 0.5 when the candidate writes a literal fraction of the compact language (``0.333333``,
+        ``0.666667``) that no number of the text equals: "a minimum of a third of the total" written as a
+        share of two thirds is a number the text never states, which no check of the text's numbers sees."""
+        return 0.5 if any(t in ("0.333333", "0.666667") and self.share_placeholder(t) is None
+                          for t in compact.split()) else 1.0
+
+    @per_candidate
     def mixed_objective(self, compact: str) -> float:
         """1.0, or 0.5 when the objective is a sum in which some variables have a coefficient and others
         none ("min nurses + 2000 hygienists + 2500 receptionists" for "each nurse is paid 500 dollars"):

@@ -309,7 +309,8 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_unread`,
     :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21), and for lacking the
     row of one of several items the text limits with one value (:meth:`~optsolve.train.grounding.
-    TextReading.missing_limits`, session 22); groups whose
+    TextReading.missing_limits`, session 22), and for a literal fraction no number of the text equals
+    (:meth:`~optsolve.train.grounding.TextReading.literal_unstated`, session 23); groups whose
     comparisons between two variables point the way the text says come next (sessions 12-14,
     docs/embedded.md)."""
     from optsolve.train.grounding import read
@@ -329,7 +330,7 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
                     * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
                     * reading.limit_read_twice(c.compact) * reading.limit_unread(c.compact) \
                     * reading.limit_own_coefficient(c.compact) * reading.limits_stated(c.compact) \
-                    * reading.mixed_objective(c.compact) \
+                    * reading.mixed_objective(c.compact) * reading.literal_unstated(c.compact) \
                     * (0.5 if reading.repair(c.compact) is not None else 1.0) \
                     * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
