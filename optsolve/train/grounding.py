@@ -394,6 +394,8 @@ _CLAUSE_CUT = re.compile(r"[,;]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNOR
 
 # where the phrase after a number ends: punctuation, a conjunction, the next number
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
+# the literal fractions of the compact language ("a third" written 0.333333), which share rows may use
+_LITERAL_SHARES = ("0.333333", "0.666667")
 # between two listed numbers ("500 units and 400 units"), after the last one ("units of "), and between the
 # items they are listed against ("cheddar and American cheese")
 _LIST_GAP = re.compile(r"(?:\s*[A-Za-z]+){0,2}\s*(?:,\s*(?:and\s+)?|\s+and\s+)\$?\s*")
@@ -434,14 +436,15 @@ def listed_stuff(text: str, mentions: list[tuple[int, int, int, str | None]]) ->
     return out
 
 
-def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]]
-                    ) -> list[tuple[int, int, set[str]]]:
+def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]],
+                    listed: dict[int, list[str]] | None = None) -> list[tuple[int, int, set[str]]]:
     """(start, placeholder, words) of every number mention (``mentions`` as :func:`mention_units` reads
     them): the content words of the (at most four) words after it, up to punctuation, a conjunction or
     the next number, with its unit (``"2 hours of oven time"`` -> hour, oven; a value stated twice keeps
-    its two phrases apart)."""
+    its two phrases apart; ``listed``: :func:`listed_stuff` of the mentions, when the caller has it)."""
     out: list[tuple[int, int, set[str]]] = []
-    listed = listed_stuff(text, mentions)
+    if listed is None:
+        listed = listed_stuff(text, mentions)
     for cs, ce, k, unit in mentions:
         after = text[ce:ce + 60]
         if (cut := _PHRASE_END.search(after)) is not None:
@@ -508,15 +511,19 @@ class TextReading:
         return out
 
     @cached_property
+    def listed(self) -> dict[int, list[str]]:
+        """:func:`listed_stuff` of the text's mentions: the item a "respectively" list gives each number."""
+        return listed_stuff(self.text, self.mentions)
+
+    @cached_property
     def number_stuff(self) -> dict[int, set[str]]:
         """Placeholder -> the stuff its mentions measure, the word after "<unit> of" ("100 g of medicinal
         herbs" and "9000 units of medicinal herbs": medicinal), which two numbers in different units
         of the same stuff share."""
         out: dict[int, set[str]] = {}
-        listed = listed_stuff(self.text, self.mentions)
         for cs, ce, k, _ in self.mentions:
-            if cs in listed:      # "500 units and 400 units of cheddar and American cheese ..., respectively"
-                out.setdefault(k, set()).add(listed[cs][0])
+            if cs in self.listed:     # "500 units and 400 units of cheddar and American cheese ..., respectively"
+                out.setdefault(k, set()).add(self.listed[cs][0])
                 continue
             if (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
                 out.setdefault(k, set()).add(fold(w.group()))
@@ -1048,7 +1055,7 @@ class TextReading:
         """1.0, or 0.5 when the candidate writes a literal fraction of the compact language (``0.333333``,
         ``0.666667``) that no number of the text equals: "a minimum of a third of the total" written as a
         share of two thirds is a number the text never states, which no check of the text's numbers sees."""
-        return 0.5 if any(t in ("0.333333", "0.666667") and self.share_placeholder(t) is None
+        return 0.5 if any(t in _LITERAL_SHARES and self.share_placeholder(t) is None
                           for t in compact.split()) else 1.0
 
     @per_candidate
@@ -1238,7 +1245,7 @@ class TextReading:
         fraction of the compact language equals ("a third" written ``0.333333``); None otherwise."""
         if (m := _NUM.fullmatch(token)) is not None:
             return int(m.group(1))
-        if token in ("0.333333", "0.666667"):
+        if token in _LITERAL_SHARES:
             want = float(token)
             return next((k for k, v in enumerate(self.values) if abs(v - want) < 1e-6), None)
         return None
@@ -1549,7 +1556,7 @@ class TextReading:
     @cached_property
     def mention_words(self) -> list[set[str]]:
         """The phrase (:func:`mention_phrases`) of each mention of :attr:`mentions`, in order."""
-        return [words for _, _, words in mention_phrases(self.text, self.mentions)]
+        return [words for _, _, words in mention_phrases(self.text, self.mentions, self.listed)]
 
     @cached_property
     def goal_words(self) -> set[str]:
@@ -1873,7 +1880,7 @@ class TextReading:
     def mention_phrase_list(self) -> dict[int, list[tuple[int, set[str]]]]:
         """Placeholder -> (sentence, phrase) of each of its mentions."""
         out: dict[int, list[tuple[int, set[str]]]] = {}
-        for cs, k, words in mention_phrases(self.text, self.mentions):
+        for (cs, _, k, _), words in zip(self.mentions, self.mention_words, strict=True):
             out.setdefault(k, []).append((self.sentence_of(cs), words))
         return out
 

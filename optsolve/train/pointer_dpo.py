@@ -194,20 +194,17 @@ def train_dpo(model_dir: str, pairs: list[dict[str, Any]], out: str, beta: float
                 with torch.no_grad():
                     rc, rr, _ = _step_logps(ref, ch, at, bad)
                 pc, pr, logits = _step_logps(policy, ch, at, bad)
-                margin = beta * ((pc - rc) - (pr - rr))
-                loss = -torch.nn.functional.logsigmoid(margin).mean()
-                if sft_weight:
-                    loss = loss + sft_weight * set_loss(logits, ch["tgt"], ch["valid"])
             else:
                 rj = collate([{"feats": p["feats"], "flags": p["flags"], "steps": p["rejected"]} for p in part],
                              n_vocab)
                 with torch.no_grad():
                     rc, rr = _seq_logp(ref, ch), _seq_logp(ref, rj)
                 pc, pr = _seq_logp(policy, ch), _seq_logp(policy, rj)
-                margin = beta * ((pc - rc) - (pr - rr))
-                loss = -torch.nn.functional.logsigmoid(margin).mean()
-                if sft_weight:
-                    loss = loss + sft_weight * (-pc / ch["valid"].sum(-1)).mean()
+            margin = beta * ((pc - rc) - (pr - rr))
+            loss = -torch.nn.functional.logsigmoid(margin).mean()
+            if sft_weight:      # the gold's NLL per step: over every step at the step level, else per sequence
+                nll = set_loss(logits, ch["tgt"], ch["valid"]) if level == "step" else (-pc / ch["valid"].sum(-1)).mean()
+                loss = loss + sft_weight * nll
             optimizer_step(policy, opt, loss, step, "DPO loss")
             step += 1
             losses.append(float(loss.detach()))
