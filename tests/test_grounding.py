@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from optsolve.train.grounding import TextReading, fold, relation, sentences
-from optsolve.train.runtime import Candidate, vote
+from optsolve.train.grounding import TextReading, fold, read, relation, sentences
+from optsolve.train.runtime import Candidate, fit_factors, vote
 
 DENTISTS = ("A hospital employs dentists and hygienists. Each dentist earns $1500 and works 8 hours per shift. "
             "Each hygienist earns $2000.50 and works 9.5 hours per shift. A minimum of 250 hours per shift are "
@@ -116,6 +116,15 @@ def test_vote_given_the_text_puts_a_grounded_group_before_a_larger_one() -> None
     assert vote([*against, along], n_numbers=4, text=TRUCKS)[0] is along
     assert vote([*against, along], n_numbers=4)[0].objective == 50000.0
 
+
+
+def test_fit_factors_name_each_check_and_find_fault_only_with_the_wrong_candidate() -> None:
+    reading = read(DENTISTS)
+    right, wrong = fit_factors(reading, RIGHT), fit_factors(reading, WRONG)
+    assert right.keys() == wrong.keys() and "binding" in right and "literal_unstated" in right
+    assert all(0.0 <= v <= 1.0 for v in [*right.values(), *wrong.values()])
+    assert all(v == 1.0 for v in right.values())
+    assert any(v < 1.0 for v in wrong.values())
 
 BAKERY = ("A bakery makes bread and cakes. A batch of bread takes 2 hours of oven time and 1 kg of flour, and a "
           "batch of cakes takes 1 hour of oven time and 2 kg of flour. The oven is available for at most 40 hours "

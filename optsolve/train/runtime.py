@@ -283,6 +283,23 @@ def coverage(c: Candidate, n_numbers: int) -> float:
     return round(len(numbers_used(c.compact)) / n_numbers, 2)
 
 
+def fit_factors(reading: Any, compact: str) -> dict[str, float]:
+    """The text's checks of one candidate (:mod:`optsolve.train.grounding`), by name, each in (0, 1]: 1 where
+    the text finds nothing wrong. :func:`vote` ranks by their product times the numbers share; the names
+    are the features a learned ranking reads (``benchmarks/rerank.py``)."""
+    return {
+        "binding": reading.binding(compact), "units": reading.units(compact), "limits": reading.limits(compact),
+        "total_check": reading.total_check(compact), "names": 0.5 if reading.names(compact) < 1 else 1.0,
+        "signs": reading.signs(compact), "comparisons_stated": reading.comparisons_stated(compact),
+        "limit_read_twice": reading.limit_read_twice(compact), "limit_unread": reading.limit_unread(compact),
+        "limit_own_coefficient": reading.limit_own_coefficient(compact),
+        "limits_stated": reading.limits_stated(compact), "mixed_objective": reading.mixed_objective(compact),
+        "literal_unstated": reading.literal_unstated(compact),
+        "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
+        "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
+    }
+
+
 def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: str | None = None) -> list[Candidate]:
     """Candidates ranked: solved ones by the size of their objective group (greedy breaks ties), then
     decodable unsolved ones, then the rest. Sets ``votes`` on each: the drawn (not ``repaired``)
@@ -325,14 +342,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
             if reading is None:
                 memo[c.compact] = (cov, 1.0)
             else:
-                fit = cov * reading.binding(c.compact) * reading.units(c.compact) * reading.limits(c.compact) \
-                    * reading.total_check(c.compact) * (0.5 if reading.names(c.compact) < 1 else 1.0) \
-                    * reading.signs(c.compact) * reading.comparisons_stated(c.compact) \
-                    * reading.limit_read_twice(c.compact) * reading.limit_unread(c.compact) \
-                    * reading.limit_own_coefficient(c.compact) * reading.limits_stated(c.compact) \
-                    * reading.mixed_objective(c.compact) * reading.literal_unstated(c.compact) \
-                    * (0.5 if reading.repair(c.compact) is not None else 1.0) \
-                    * (0.5 if reading.rebuild_rows(c.compact) is not None else 1.0)
+                fit = cov
+                for v in fit_factors(reading, c.compact).values():     # left to right, as always
+                    fit *= v
                 memo[c.compact] = (round(fit, 2), reading.comparisons(c.compact))
         return memo[c.compact]
 
