@@ -808,6 +808,16 @@ def test_a_variable_named_by_the_container_takes_the_one_kind_no_other_name_name
     assert plant.names_apart("<var> <v0> waste <nint> <var> <v1> batches_liquid_waste <nint> <max> <v0> + <v1>") is None
 
 
+
+def test_two_same_named_variables_take_the_kinds_no_other_variable_names() -> None:
+    # three kinds of bags, one already a variable's name; "Fractional bags" names no kind
+    shop = TextReading("Summit Industries ships its product in specialty bags, small bags, and medium bags. The "
+                       "number of medium bags cannot exceed 60. Summit Industries must use a minimum of 15 specialty "
+                       "bags. Fractional bags are not allowed.")
+    rows = "<max> <v0> + <v1> + <v2> <con> <v2> <= <n0> <con> <v0> >= <n1>"
+    assert shop.names_apart("<var> <v0> bags <nint> <var> <v1> small_bags <nint> <var> <v2> bags <nint> " + rows) == \
+        "<var> <v0> specialty_bags <nint> <var> <v1> small_bags <nint> <var> <v2> medium_bags <nint> " + rows
+
 def test_a_multiple_of_another_count_with_no_comparison_word_reads_as_at_least() -> None:
     assert relation("The batches of liquid waste processed must be twice the number of solid waste processed.") == 1
     assert relation("The number of trucks must be at most twice the number of vans.") == -1

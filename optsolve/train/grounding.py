@@ -118,6 +118,8 @@ _FILLER = frozenset({"per", "each", "a", "an", "the", "and", "or", "to", "for", 
                      "additional", "extra", "other", "different", "type", "kind", "unit",
                      # "600 available hours": the unit is the hours (session 19)
                      "available", "spare", "remaining", "usable", "combined"})
+# words before an item that say how many of it may be chosen, not which item ("Fractional bags are not allowed")
+_DOMAIN_WORDS = frozenset({"fractional", "partial", "whole", "integer", "integral", "negative", "nonnegative"})
 # words of a goal that never say what is optimized
 _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity", "value", "how", "many",
                       "much", "what", "should", "be", "made", "produced", "he", "she", "we", "you", "his",
@@ -999,10 +1001,15 @@ class TextReading:
             pattern = re.compile(r"\b([A-Za-z][A-Za-z-]*)\s+" + r"\s+".join(map(re.escape, words[:-1]))
                                  + (r"\s+" if len(words) > 1 else "") + re.escape(words[-1]) + r"(?:s|es)?\b",
                                  re.IGNORECASE)
+            # an item another variable already names is not one of these ("small bags" beside
+            # ``small_bags`` and two ``bags``, for "specialty bags, small bags, and medium bags")
+            taken = {n.strip("_").lower() for jj, n in names.items() if jj not in slots}
             mods: list[str] = []
             for m in pattern.finditer(self.text):
                 w = m.group(1).lower()
                 if fold(w) in _STOP or w in _FILLER or w in _GENERIC or w in _NUMBER_WORDS or w in mods:
+                    continue
+                if w in _DOMAIN_WORDS or re.sub(r"[^a-z0-9]+", "_", f"{w} {name}").strip("_") in taken:
                     continue
                 mods.append(w)
             if len(mods) != len(slots):
