@@ -1091,6 +1091,20 @@ def test_a_row_limited_by_its_own_coefficient_halves_the_candidate() -> None:
     assert vote(cands, n_numbers=4, text=text.text)[0] is cands[2]
 
 
+
+def test_a_total_count_written_with_coefficients_becomes_the_plain_sum() -> None:
+    # values: 7, 3, 80, 1500; "The total number of cans" counts cans, the litres are per can
+    cans = TextReading("Each large can holds 7 litres of paint, whereas each medium can holds 3 litres of paint. "
+                       "The total number of cans cannot exceed 80. There is a budget of $1,500.")
+    decl = "<var> <v0> large <pos> <var> <v1> medium <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    assert cans.totals(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") == decl + "<con> <v0> + <v1> <= <n2>"
+    assert cans.total_check(decl + "<con> <v0> + <v1> <= <n2>") == 1.0
+    # a limit with a unit, or one whose sentence speaks of no total, is an amount: it stays
+    assert cans.totals(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n3>") is None
+    paint = TextReading("Each large can holds 7 litres of paint and each medium can 3 litres. The number of cans "
+                        "shipped is at most 80.")
+    assert paint.totals(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") is None
+
 def test_a_share_of_the_total_named_before_its_number_is_that_item_s_share() -> None:
     """"Gift packs must make up a minimum of half of the packages": the item is named before the share,
     the group ("the packages") names no one item; the share is the gift packs', a row reading it as a

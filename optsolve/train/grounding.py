@@ -118,8 +118,6 @@ _FILLER = frozenset({"per", "each", "a", "an", "the", "and", "or", "to", "for", 
                      "additional", "extra", "other", "different", "type", "kind", "unit",
                      # "600 available hours": the unit is the hours (session 19)
                      "available", "spare", "remaining", "usable", "combined"})
-# words before an item that say how many of it may be chosen, not which item ("Fractional bags are not allowed")
-_DOMAIN_WORDS = frozenset({"fractional", "partial", "whole", "integer", "integral", "negative", "nonnegative"})
 # words of a goal that never say what is optimized
 _GENERIC = frozenset({"total", "amount", "number", "overall", "sum", "quantity", "value", "how", "many",
                       "much", "what", "should", "be", "made", "produced", "he", "she", "we", "you", "his",
@@ -1009,7 +1007,7 @@ class TextReading:
                 w = m.group(1).lower()
                 if fold(w) in _STOP or w in _FILLER or w in _GENERIC or w in _NUMBER_WORDS or w in mods:
                     continue
-                if w in _DOMAIN_WORDS or re.sub(r"[^a-z0-9]+", "_", f"{w} {name}").strip("_") in taken:
+                if w in _KIND_NOT or re.sub(r"[^a-z0-9]+", "_", f"{w} {name}").strip("_") in taken:
                     continue
                 mods.append(w)
             if len(mods) != len(slots):
@@ -1412,6 +1410,21 @@ class TextReading:
                     and not any(self.word_sets[i] & _GROUP for i in every) and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
                 changed = True
+        # a row with a coefficient on every variable bounded by a number the text states only as a count
+        # of the items together ("The total number of cans cannot exceed 80": 7 * large + 3 * medium <= 80,
+        # litres against a count of cans, becomes large + medium <= 80)
+        for a, b in reversed(section_bounds(toks)):
+            body = toks[a + 1:b]
+            if (r := limit_of(body)) is None or not self.counted_total(r):
+                continue
+            terms = body[:-2]
+            n = (len(terms) + 1) // 4
+            if n < 2 or len(terms) != 4 * n - 1 or terms[3::4] != ["+"] * (n - 1) or terms[1::4] != ["*"] * n \
+                    or not all(_NUM.fullmatch(t) for t in terms[0::4]) \
+                    or {int(t[2:-1]) for t in terms[2::4] if _VAR.fullmatch(t)} != set(names) or len(set(terms[2::4])) != n:
+                continue
+            toks[a + 1:b] = [*total, *body[-2:]]
+            changed = True
         obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
         if obj is not None and (m := _GOAL.search(self.text)) is not None:
             end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks))
@@ -1431,6 +1444,19 @@ class TextReading:
                 toks[obj + 1:end] = total
                 changed = True
         return " ".join(toks) if changed else None
+
+    def counted_total(self, k: int) -> bool:
+        """Whether every sentence stating placeholder ``k`` speaks of a total count ("The total number of
+        cans cannot exceed 80") and no mention of it has a unit: a count of the items, not an amount
+        measured per item."""
+        sents = self.mention_sentences.get(k, set())
+        if not sents or any(u is not None for _, _, p, u in self.mentions if p == k):
+            return False
+        for i in sents:
+            a, b = self.spans[i]
+            if _COUNT.search(self.text[a:b].lower()) is None or not self.word_sets[i] & _TOTAL:
+                return False
+        return True
 
     @cached_property
     def per_words(self) -> set[str]:
