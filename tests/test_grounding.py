@@ -1105,6 +1105,17 @@ def test_a_total_count_written_with_coefficients_becomes_the_plain_sum() -> None
                         "shipped is at most 80.")
     assert paint.totals(decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>") is None
 
+
+def test_a_row_comparing_a_variable_with_itself_halves_the_candidate() -> None:
+    lab = TextReading("A lab makes cream and gel. The number of batches of cream may exceed the number of batches "
+                      "of gel by no more than 70. Not less than 35% of all batches must be cream.")
+    head = "<var> <v0> cream <nint> <var> <v1> gel <nint> <max> <v0> + <v1> "
+    assert lab.self_compared(head + "<con> <v1> <= <v1> + <n0>") == 0.5
+    assert lab.self_compared(head + "<con> <v0> >= <n1> * <v0>") == 0.5
+    assert lab.self_compared(head + "<con> <v0> <= <v1> + <n0>") == 1.0
+    # a share of the total names the variable on both sides, rightly
+    assert lab.self_compared(head + "<con> <v0> >= <n1> * ( <v0> + <v1> )") == 1.0
+
 def test_a_share_of_the_total_named_before_its_number_is_that_item_s_share() -> None:
     """"Gift packs must make up a minimum of half of the packages": the item is named before the share,
     the group ("the packages") names no one item; the share is the gift packs', a row reading it as a

@@ -1064,6 +1064,23 @@ class TextReading:
                           for t in compact.split()) else 1.0
 
     @per_candidate
+    def self_compared(self, compact: str) -> float:
+        """1.0, or 0.5 when a row compares a variable with itself (``<v2> <= <v2> + <n7>`` for "may exceed
+        the number of batches of antiseptic gel by no more than 70"): always true or never, it states none
+        of the text's limits, and the comparison the text states between two items is missing."""
+        _, secs = parse(compact)
+        for sec in secs:
+            body = sec[1:]
+            ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
+            if sec[0] != "<con>" or len(ops) != 1 or "(" in body:
+                continue
+            left = {t for t in body[:ops[0]] if _VAR.fullmatch(t)}
+            right = {t for t in body[ops[0] + 1:] if _VAR.fullmatch(t)}
+            if len(left) == 1 and left == right:
+                return 0.5
+        return 1.0
+
+    @per_candidate
     def mixed_objective(self, compact: str) -> float:
         """1.0, or 0.5 when the objective is a sum in which some variables have a coefficient and others
         none ("min nurses + 2000 hygienists + 2500 receptionists" for "each nurse is paid 500 dollars"):

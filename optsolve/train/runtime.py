@@ -294,7 +294,7 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "limit_read_twice": reading.limit_read_twice(compact), "limit_unread": reading.limit_unread(compact),
         "limit_own_coefficient": reading.limit_own_coefficient(compact),
         "limits_stated": reading.limits_stated(compact), "mixed_objective": reading.mixed_objective(compact),
-        "literal_unstated": reading.literal_unstated(compact),
+        "literal_unstated": reading.literal_unstated(compact), "self_compared": reading.self_compared(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
         "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
     }
