@@ -327,7 +327,8 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21), and for lacking the
     row of one of several items the text limits with one value (:meth:`~optsolve.train.grounding.
     TextReading.missing_limits`, session 22), and for a literal fraction no number of the text equals
-    (:meth:`~optsolve.train.grounding.TextReading.literal_unstated`, session 23); groups whose
+    (:meth:`~optsolve.train.grounding.TextReading.literal_unstated`, session 23), and for a row comparing a
+    variable with itself (:meth:`~optsolve.train.grounding.TextReading.self_compared`, session 24); groups whose
     comparisons between two variables point the way the text says come next (sessions 12-14,
     docs/embedded.md)."""
     from optsolve.train.grounding import read
