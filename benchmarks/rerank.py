@@ -55,14 +55,20 @@ def features(path: str, k: int) -> list[dict[str, Any]]:
                 "comparisons": reading.comparisons(c.compact), "factors": f,
                 "has_obj": bool(c.formulation and c.formulation.get("objective")),
                 "zero": abs(c.objective or 0.0) < 1e-9, "greedy": bool(c.greedy), "repaired": bool(c.repaired),
-                "logp": c.logp, "right": bool(c.right), "steps": len(c.steps or []),
+                "logp": c.logp, "right": bool(c.right),
             })
         pick = next((i for i, c in enumerate(solved) if ranked and c is ranked[0]), None)
         out.append({"id": str(d["id"]), "k": len(d["cands"][:k]), "rule_pick": pick, "cands": rows})
     return out
 
 
-NAMES: list[str] = []
+FLAGS = ["cov", "comparisons", "vote_share", "log_votes", "no_obj", "zero", "greedy", "repaired", "logp/10",
+         "no_logp"]
+
+
+def feature_names(c: dict[str, Any]) -> list[str]:
+    """The names of :func:`vector`'s entries, in order."""
+    return [*c["factors"], *FLAGS]
 
 
 def vector(c: dict[str, Any], k: int) -> list[float]:
@@ -73,18 +79,15 @@ def vector(c: dict[str, Any], k: int) -> list[float]:
           c["votes"] / max(1, k), math.log(1 + c["votes"]),
           float(not c["has_obj"]), float(c["zero"]), float(c["greedy"]), float(c["repaired"]),
           (c["logp"] if c["logp"] is not None else 0.0) / 10.0, float(c["logp"] is None)]
-    if not NAMES:
-        NAMES.extend([*c["factors"], "cov", "comparisons", "vote_share", "log_votes", "no_obj", "zero",
-                      "greedy", "repaired", "logp/10", "no_logp"])
     return v
 
 
-def fit(problems: list[dict[str, Any]], l2: float, epochs: int, seed: int) -> Any:
-    """Conditional logit weights: maximise the log of the softmax mass on the right candidates, per
-    problem with a right one (the rest carry no signal)."""
+def fit(problems: list[dict[str, Any]], l2: float = 1e-3, iterations: int = 200) -> Any:
+    """Conditional logit weights (a float64 tensor, one per :func:`feature_names`): maximise the log of
+    the softmax mass on the right candidates, per problem with a right one (the rest carry no signal), by
+    L-BFGS from zero (deterministic)."""
     import torch
 
-    torch.manual_seed(seed)
     data = []
     for p in problems:
         if not any(c["right"] for c in p["cands"]):
@@ -92,8 +95,10 @@ def fit(problems: list[dict[str, Any]], l2: float, epochs: int, seed: int) -> An
         x = torch.tensor([vector(c, p["k"]) for c in p["cands"]], dtype=torch.float64)
         y = torch.tensor([c["right"] for c in p["cands"]])
         data.append((x, y))
-    w = torch.zeros(len(NAMES), dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([w], max_iter=epochs, line_search_fn="strong_wolfe")
+    if not data:
+        raise ValueError("no problem with a right candidate to learn from")
+    w = torch.zeros(data[0][0].shape[1], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=iterations, line_search_fn="strong_wolfe")
 
     def closure() -> Any:
         opt.zero_grad()
@@ -145,8 +150,7 @@ def main() -> int:
     g.add_argument("--train", nargs="+", required=True)
     g.add_argument("--test", nargs="*", default=[])
     g.add_argument("--l2", type=float, default=1e-3)
-    g.add_argument("--epochs", type=int, default=200)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--iterations", type=int, default=200, help="L-BFGS iterations")
     g.add_argument("--save", help="write the weights here (JSON, by feature name)")
     a = ap.parse_args()
     if a.cmd == "features":
@@ -157,14 +161,14 @@ def main() -> int:
             print(f"{path}: {len(rows)} problems, rule {rule_picks(rows)} right", file=sys.stderr)
         return 0
     train = [p for name in a.train for p in load(a.features, name)]
-    vector(next(c for p in train for c in p["cands"]), 32)
-    w = fit(train, a.l2, a.epochs, a.seed)
+    names = feature_names(next(c for p in train for c in p["cands"]))
+    w = fit(train, a.l2, a.iterations)
     for name in [*a.train, *a.test]:
         probs = load(a.features, name)
         print(f"{name:24s} rule {rule_picks(probs):4d}  learned {picks(probs, w):4d}  of {len(probs)}")
-    print(json.dumps({n: round(float(x), 3) for n, x in zip(NAMES, w)}))
+    print(json.dumps({n: round(float(x), 3) for n, x in zip(names, w)}))
     if a.save:
-        Path(a.save).write_text(json.dumps({n: float(x) for n, x in zip(NAMES, w)}, indent=1))
+        Path(a.save).write_text(json.dumps({n: float(x) for n, x in zip(names, w)}, indent=1))
     return 0
 
 
