@@ -1116,6 +1116,7 @@ def test_a_row_comparing_a_variable_with_itself_halves_the_candidate() -> None:
     # a share of the total names the variable on both sides, rightly
     assert lab.self_compared(head + "<con> <v0> >= <n1> * ( <v0> + <v1> )") == 1.0
 
+
 def test_a_share_of_the_total_named_before_its_number_is_that_item_s_share() -> None:
     """"Gift packs must make up a minimum of half of the packages": the item is named before the share,
     the group ("the packages") names no one item; the share is the gift packs', a row reading it as a

@@ -338,6 +338,11 @@ def comparison_forms(section: list[str]) -> list[tuple[int, int, int, str | None
     return [(lv[0], 1 if body[i] == ">=" else -1, rv[0], form)]
 
 
+def _identifier(words: str) -> str:
+    """A variable name from lower-case words ("pain-killing cream" -> ``pain_killing_cream``)."""
+    return re.sub(r"[^a-z0-9]+", "_", words).strip("_")
+
+
 def _unit(word: str) -> str:
     w = fold(word)
     return "$" if w in _MONEY else w
@@ -1007,15 +1012,14 @@ class TextReading:
                 w = m.group(1).lower()
                 if fold(w) in _STOP or w in _FILLER or w in _GENERIC or w in _NUMBER_WORDS or w in mods:
                     continue
-                if w in _KIND_NOT or re.sub(r"[^a-z0-9]+", "_", f"{w} {name}").strip("_") in taken:
+                if w in _KIND_NOT or _identifier(f"{w} {name}") in taken:
                     continue
                 mods.append(w)
             if len(mods) != len(slots):
                 continue
             for j, mod in zip(slots, mods, strict=True):
-                new = re.sub(r"[^a-z0-9]+", "_", f"{mod} {name}").strip("_")
                 at = next(i for i in range(1, len(toks) - 1) if toks[i - 1] == "<var>" and toks[i] == f"<v{j}>")
-                toks[at + 1] = new
+                toks[at + 1] = _identifier(f"{mod} {name}")
             changed = True
         # a variable named by what the items come in ("batches" for "batches of X, batches of Y and
         # batches of Z"): the one item no other variable's name names
@@ -1031,7 +1035,7 @@ class TextReading:
             others = {fold(w) for jj, nn in names.items() if jj != j for w in nn.split("_") if w} - _STOP - own
             left = [x for x in items if not {fold(w) for w in re.split(r"[\s-]+", x)} & others] \
                 if len(items) >= 2 else []
-            renamed = re.sub(r"[^a-z0-9]+", "_", left[0]).strip("_") if len(left) == 1 else None
+            renamed = _identifier(left[0]) if len(left) == 1 else None
             if renamed is None:
                 # "bags" for "specialty bags, medium bags and small bags": the one kind no other name names
                 kinds = list(dict.fromkeys(
@@ -1467,7 +1471,7 @@ class TextReading:
         cans cannot exceed 80") and no mention of it has a unit: a count of the items, not an amount
         measured per item."""
         sents = self.mention_sentences.get(k, set())
-        if not sents or any(u is not None for _, _, p, u in self.mentions if p == k):
+        if not sents or k in self.number_units:
             return False
         for i in sents:
             a, b = self.spans[i]
