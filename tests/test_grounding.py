@@ -1073,6 +1073,32 @@ def test_a_limit_read_only_as_an_objective_coefficient_halves_the_candidate() ->
     assert text.limit_unread("<var> <v0> vans <pos> <var> <v1> trucks <pos> <max> <v0> + <v1> <con> <v0> <= <n2>") == 1.0
 
 
+def test_a_limit_in_the_objective_halves_the_candidate() -> None:
+    """"The number of small bags is limited to 40" (40 stated nowhere else) read as the small bags' weight in
+    the objective as well as their bound: halved, and the draw with the orders each bag fits ranks first;
+    a value also stated as an item's figure, or a limit kept out of the objective, is not marked."""
+    text = TextReading("A shop ships medium bags and small bags. Each medium bag fits three orders and weighs 6 kg. "
+                       "Each small bag fits three orders and weighs 8 kg. The number of small bags is limited "
+                       "to 40. The total weight cannot exceed 500 kg. Maximize the orders shipped.")
+    assert text.values == [3.0, 6.0, 8.0, 40.0, 500.0]
+    decl = "<var> <v0> medium_bags <pos> <var> <v1> small_bags <pos> <max> "
+    rows = " <con> <v1> <= <n3> <con> <n1> * <v0> + <n2> * <v1> <= <n4>"
+    wrong, right = decl + "<n0> * <v0> + <n3> * <v1>" + rows, decl + "<n0> * <v0> + <n0> * <v1>" + rows
+    assert text.limit_in_objective(wrong) == 0.5 and text.limit_in_objective(right) == 1.0
+    # only in the objective: limit_unread's case, not counted twice
+    assert text.limit_in_objective(decl + "<n0> * <v0> + <n3> * <v1> <con> <n1> * <v0> + <n2> * <v1> <= <n4>") == 1.0
+    cands = [Candidate(wrong), Candidate(wrong), Candidate(right)]
+    for c, objective in zip(cands, (1641.0, 1641.0, 210.0)):
+        c.objective, c.status, c.formulation = objective, "optimal", {"objective": {"sense": "max"}}
+    assert vote(cands, n_numbers=5, text=text.text)[0] is cands[2]
+    # 6 both an item's weight and a limit ("at most 6 medium bags"): an item's figure, not marked
+    twice = TextReading("A shop ships medium bags and small bags. Each medium bag fits 6 orders and weighs 2 kg. "
+                        "Each small bag fits 3 orders and weighs 1 kg. At most 6 medium bags can be used. The total "
+                        "weight cannot exceed 50 kg. Maximize the orders shipped.")
+    assert twice.limit_in_objective(decl + "<n0> * <v0> + <n2> * <v1> <con> <v0> <= <n0> "
+                                    "<con> <n1> * <v0> + <n3> * <v1> <= <n4>") == 1.0
+
+
 def test_a_row_limited_by_its_own_coefficient_halves_the_candidate() -> None:
     """"holds 10 litres" read as a row's coefficient and as its limit (``2 L + 10 M <= 10``): no word
     problem states that, and its optimum is near zero; the same row against the budget is not marked."""

@@ -1131,6 +1131,19 @@ class TextReading:
             (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
         return 0.5 if any(k in objective and k not in rows for k in self.limit_sentences) else 1.0
 
+    def limit_in_objective(self, compact: str) -> float:
+        """1.0, or 0.5 when a number the text states only as a limit ("The number of small bags is limited to
+        40", no other mention of 40) stands in the candidate's objective as well as in a row: a limit is no
+        item's contribution ("two orders" each, the objective ``2 * medium + 40 * small``). A limit only in
+        the objective is :meth:`limit_unread`'s."""
+        _, secs = parse(compact)
+        rows: set[int] = set()
+        objective: set[int] = set()
+        for sec in secs:
+            (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
+        pure = {k for k, by in self.directed_sentences.items() if not by.get(0) and (by.get(1) or by.get(-1))}
+        return 0.5 if objective & rows & pure else 1.0
+
     def limit_own_coefficient(self, compact: str) -> float:
         """1.0, or 0.5 when a row's limit is also one of that row's coefficients (``<n0> * <v0> + <n3> * <v1>
         <= <n3>`` for "costs $2 ... holds 10 litres": the number 10 read as its own row's limit), which a

@@ -293,6 +293,7 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "signs": reading.signs(compact), "comparisons_stated": reading.comparisons_stated(compact),
         "limit_read_twice": reading.limit_read_twice(compact), "limit_unread": reading.limit_unread(compact),
         "limit_own_coefficient": reading.limit_own_coefficient(compact),
+        "limit_in_objective": reading.limit_in_objective(compact),
         "limits_stated": reading.limits_stated(compact), "mixed_objective": reading.mixed_objective(compact),
         "literal_unstated": reading.literal_unstated(compact), "self_compared": reading.self_compared(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
@@ -328,7 +329,9 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     row of one of several items the text limits with one value (:meth:`~optsolve.train.grounding.
     TextReading.missing_limits`, session 22), and for a literal fraction no number of the text equals
     (:meth:`~optsolve.train.grounding.TextReading.literal_unstated`, session 23), and for a row comparing a
-    variable with itself (:meth:`~optsolve.train.grounding.TextReading.self_compared`, session 24); groups whose
+    variable with itself (:meth:`~optsolve.train.grounding.TextReading.self_compared`, session 24), and for a
+    number the text states only as a limit standing in the objective and a row (:meth:`~optsolve.train.
+    grounding.TextReading.limit_in_objective`, session 25); groups whose
     comparisons between two variables point the way the text says come next (sessions 12-14,
     docs/embedded.md)."""
     from optsolve.train.grounding import read
