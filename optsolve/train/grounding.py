@@ -261,6 +261,16 @@ def section_bounds(toks: list[str]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(starts) if toks[a] == "<con>"]
 
 
+def _placeholders_by_part(compact: str) -> tuple[set[int], set[int]]:
+    """The placeholders (``<nK>``) a candidate uses in its objective and in its rows."""
+    _, secs = parse(compact)
+    rows: set[int] = set()
+    objective: set[int] = set()
+    for sec in secs:
+        (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
+    return objective, rows
+
+
 def share_pairs(section: list[str]) -> list[tuple[int, int]]:
     """The (placeholder, variable slot) pairs of a share row ``<vJ> op <nK> * ( ... )``, in order."""
     body = section[1:]
@@ -1124,11 +1134,7 @@ class TextReading:
         """1.0, or 0.5 when a number the text states as a limit ("the number of mixed batches is limited to
         6") stands in the candidate's objective and in none of its rows: read as another item's
         coefficient of the same value ("6 people served"), its limit left out."""
-        _, secs = parse(compact)
-        rows: set[int] = set()
-        objective: set[int] = set()
-        for sec in secs:
-            (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
+        objective, rows = _placeholders_by_part(compact)
         return 0.5 if any(k in objective and k not in rows for k in self.limit_sentences) else 1.0
 
     def limit_in_objective(self, compact: str) -> float:
@@ -1136,11 +1142,7 @@ class TextReading:
         40", no other mention of 40) stands in the candidate's objective as well as in a row: a limit is no
         item's contribution ("two orders" each, the objective ``2 * medium + 40 * small``). A limit only in
         the objective is :meth:`limit_unread`'s."""
-        _, secs = parse(compact)
-        rows: set[int] = set()
-        objective: set[int] = set()
-        for sec in secs:
-            (rows if sec[0] == "<con>" else objective).update(int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t)))
+        objective, rows = _placeholders_by_part(compact)
         pure = {k for k, by in self.directed_sentences.items() if not by.get(0) and (by.get(1) or by.get(-1))}
         return 0.5 if objective & rows & pure else 1.0
 
