@@ -1074,7 +1074,7 @@ def test_a_limit_read_only_as_an_objective_coefficient_halves_the_candidate() ->
 
 
 def test_a_limit_in_the_objective_halves_the_candidate() -> None:
-    """"The number of small bags is limited to 40" (40 stated nowhere else) read as the small bags' weight in
+    """"The number of small bags is limited to 40" (40 stated nowhere else) read as the small bags' orders in
     the objective as well as their bound: halved, and the draw with the orders each bag fits ranks first;
     a value also stated as an item's figure, or a limit kept out of the objective, is not marked."""
     text = TextReading("A shop ships medium bags and small bags. Each medium bag fits three orders and weighs 6 kg. "

@@ -1143,8 +1143,12 @@ class TextReading:
         item's contribution ("two orders" each, the objective ``2 * medium + 40 * small``). A limit only in
         the objective is :meth:`limit_unread`'s."""
         objective, rows = _placeholders_by_part(compact)
-        pure = {k for k, by in self.directed_sentences.items() if not by.get(0) and (by.get(1) or by.get(-1))}
-        return 0.5 if objective & rows & pure else 1.0
+        return 0.5 if objective & rows & self.limits_only else 1.0
+
+    @cached_property
+    def limits_only(self) -> set[int]:
+        """The placeholders every mention of which reads as a limit (:attr:`directed_sentences`)."""
+        return {k for k, by in self.directed_sentences.items() if not by.get(0) and (by.get(1) or by.get(-1))}
 
     def limit_own_coefficient(self, compact: str) -> float:
         """1.0, or 0.5 when a row's limit is also one of that row's coefficients (``<n0> * <v0> + <n3> * <v1>
