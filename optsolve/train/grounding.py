@@ -1147,8 +1147,9 @@ class TextReading:
 
     @cached_property
     def limits_only(self) -> set[int]:
-        """The placeholders every mention of which reads as a limit (:attr:`directed_sentences`)."""
-        return {k for k, by in self.directed_sentences.items() if not by.get(0) and (by.get(1) or by.get(-1))}
+        """The placeholders every mention of which reads as a limit: those of :attr:`limit_sentences` with
+        no undirected mention."""
+        return {k for k in self.limit_sentences if not self.directed_sentences[k].get(0)}
 
     def limit_own_coefficient(self, compact: str) -> float:
         """1.0, or 0.5 when a row's limit is also one of that row's coefficients (``<n0> * <v0> + <n3> * <v1>
