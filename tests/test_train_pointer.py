@@ -342,6 +342,61 @@ def test_embedded_backend_draws_thirty_two_and_votes_even_when_greedy_solves(tin
     assert len(ranked) >= 32 and all(of == 32 for _, of in votes.values())
 
 
+def test_hot_samples_keep_to_the_grammar_the_decoding_masks_allow(tiny_model: Path) -> None:
+    """At a high temperature the samples wander, and only the step masks keep them well formed: after
+    ``<var>`` the next slot in order, then NONAME or a name of at most MAX_NAME pieces over words (not
+    numbers), elsewhere numbers only at their mentions and only the slots declared so far."""
+    model = P.load_formalizer(tiny_model, threads=1)
+    text = str(_records(1, seed=5)[0]["text"])
+    gen, _values = model.generate(text, k=24, temperature=4.0, seed=1, max_new_tokens=120, greedy=False)
+    src, _ = model.memory(text)
+    nums, n_src = set(src.pos_num), len(src.ids)
+    var, slots = model.var_kw, model.slot_ids
+    seen = 0
+    for c in gen.candidates:
+        steps = list(c.steps or [])
+        declared, i = 0, 0
+        while i < len(steps):
+            kind, val = steps[i]
+            assert not (kind == 0 and val in (P.PAD, P.BOS, P.UNK, P.NONAME)), steps
+            if kind == 1:
+                assert val in nums, (i, steps)
+            elif val in slots:
+                assert slots.index(val) < declared, (i, steps)
+            elif val == var:
+                declared += 1
+                assert steps[i + 1:i + 2] in ([], [(0, slots[declared - 1])]), (i, steps)
+                name = steps[i + 2:i + 4]
+                if name and name[0] != (0, P.NONAME):
+                    seen += 1
+                    (k1, start), *end = name
+                    assert k1 == 1 and 0 < start < n_src - 1 and start not in nums, (i, steps)
+                    if end:
+                        assert end[0][0] == 1 and start <= end[0][1] < start + P.MAX_NAME, (i, steps)
+                    i += 1 + len(name)
+                else:
+                    i += 1 + len(name[:1])
+            i += 1
+    assert seen > 0     # names were drawn: the name masks were exercised
+
+
+def test_decoding_with_the_pointer_keys_computed_once_gives_the_same_logits(tiny_model: Path) -> None:
+    import torch
+
+    model = P.load_formalizer(tiny_model, threads=1)
+    src, mem = model.memory(str(_records(1, seed=5)[0]["text"]))
+    mem = mem.expand(3, -1, -1)
+    mask = torch.ones(3, len(src.ids), dtype=torch.bool)
+    kinds = torch.tensor([[0, 0], [0, 1], [0, 1]])
+    vals = torch.tensor([[P.BOS, 7], [P.BOS, next(iter(src.pos_num))], [P.BOS, 2]])
+    with torch.inference_mode():
+        kv = [layer.memory_kv(mem) for layer in model.model.layers]
+        x = model.model.embed(kinds, vals, mem)
+        plain, _ = model.model.decode(x, mem, mask, kv)
+        cached, _ = model.model.decode(x, mem, mask, kv, mem_k=model.model.ptr_k(mem[:1]).expand(3, -1, -1))
+    assert torch.allclose(plain, cached, atol=1e-5)
+
+
 @pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",
                                   " ".join(str(i) for i in range(3000))])
 def test_bad_input_is_bounded(tiny_model: Path, text: str) -> None:

@@ -367,8 +367,11 @@ def _modules() -> Any:
             pos = torch.arange(start, start + kinds.shape[1], device=kinds.device).clamp(max=MAX_STEPS)
             return x + self.pos_emb(pos)[None]
 
-        def decode(self, x: Any, mem: Any, src_mask: Any, kv: list[tuple[Any, Any]], past: Any = None
-                   ) -> tuple[Any, list[Any]]:
+        def decode(self, x: Any, mem: Any, src_mask: Any, kv: list[tuple[Any, Any]], past: Any = None,
+                   mem_k: Any = None) -> tuple[Any, list[Any]]:
+            """Logits over the vocabulary and the text's positions for ``x``; ``mem_k``: the pointer keys
+            ``ptr_k(mem)``, computed once per text by a caller that decodes step by step (they do not
+            change between steps)."""
             mmask = src_mask[:, None, None, :]
             new = []
             for i, layer in enumerate(self.layers):
@@ -376,7 +379,8 @@ def _modules() -> Any:
                 new.append(c)
             h = self.out_norm(x)
             voc = self.out(h)
-            ptr = torch.einsum("btd,bsd->bts", self.ptr_q(h), self.ptr_k(mem)) * self.scale
+            keys = self.ptr_k(mem) if mem_k is None else mem_k
+            ptr = torch.einsum("btd,bsd->bts", self.ptr_q(h), keys) * self.scale
             ptr = ptr.masked_fill(~src_mask[:, None, :], -1e9)
             return torch.cat([voc, ptr], dim=-1), new
 
@@ -1004,6 +1008,7 @@ class PointerModel:
         self.var_kw = self.vocab.index("<var>")
         self.slot_ids = [self.vocab.index(f"<v{i}>") for i in range(MAX_VARS)]
         self._last: tuple[str, Source, Any] | None = None
+        self._mem: tuple[str, Source, Any] | None = None
         from optsolve.train.verifier import load_verifier
 
         self.verifier = load_verifier(self.path, self.model)   # None when none ships beside the model
@@ -1017,12 +1022,17 @@ class PointerModel:
         return score_candidates(self.verifier, mem, [list(c.steps or []) for c in candidates])
 
     def memory(self, text: str) -> tuple[Source, Any]:
-        """The text's source and its encoding as the decoder attends to it (1 x pieces x hidden)."""
+        """The text's source and its encoding as the decoder attends to it (1 x pieces x hidden); the
+        last text's is kept (the greedy candidate and the samples are drawn for the same text)."""
         torch = self.torch
+        if self._mem is not None and self._mem[0] == text:
+            return self._mem[1], self._mem[2]
         src, states = self.source(text)
         with torch.inference_mode():
             mask = torch.ones(1, len(src.ids), dtype=torch.bool)
-            return src, self.model.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))
+            mem = self.model.encode(states[None].float(), mask, torch.tensor([src.num_flags()]))
+        self._mem = (text, src, mem)
+        return src, mem
 
     def source(self, text: str) -> tuple[Source, Any]:
         if self._last is None or self._last[0] != text:
@@ -1052,10 +1062,33 @@ class PointerModel:
         for p in src.pos_num:
             name_ok[V + p] = False
         slots = torch.tensor(self.slot_ids)
+        where = torch.arange(V + n_src)
+        is_slot = torch.zeros(V + n_src, dtype=torch.bool)
+        is_slot[slots] = True
+        slot_rank = torch.full((V + n_src,), len(self.slot_ids))
+        slot_rank[slots] = torch.arange(len(self.slot_ids))
+
+        def step_masks(stage: list[int], start: list[int], declared: list[int]) -> Any:
+            """k x (V + n_src): what each row may write next, from its decoding state. A name is words
+            (stages 2-3; it ends at most MAX_NAME pieces after it starts, or is NONAME at stage 2); after
+            <var> only the next variable slot (stage 1); elsewhere numbers and keywords, and the slots
+            declared so far."""
+            st, at, dec = torch.tensor(stage), torch.tensor(start), torch.tensor(declared)
+            allowed = torch.where(((st == 2) | (st == 3))[:, None], name_ok[None], num_ok[None])
+            allowed[:, NONAME] |= st == 2
+            lo = (V + at)[:, None]
+            allowed &= ~(st == 3)[:, None] | ((where[None] >= lo) & (where[None] < lo + MAX_NAME))
+            slot_ok = ((st == 0)[:, None] & (slot_rank[None] < dec[:, None]))
+            allowed = torch.where(is_slot[None], slot_ok, allowed)
+            nxt_slot = where[None] == slots[(dec - 1).clamp(min=0)][:, None]
+            return torch.where((st == 1)[:, None], nxt_slot, allowed)
+
         with torch.inference_mode():
             mem = mem1.expand(k, -1, -1)
             mask = torch.ones(k, n_src, dtype=torch.bool)
-            kv = [layer.memory_kv(mem) for layer in self.model.layers]
+            # what does not change between steps is computed once, for one row, and shared by all k
+            kv = [tuple(t.expand(k, -1, -1, -1) for t in layer.memory_kv(mem1)) for layer in self.model.layers]
+            keys = self.model.ptr_k(mem1).expand(k, -1, -1)
             kinds = torch.zeros(k, 1, dtype=torch.long)
             vals = torch.full((k, 1), BOS, dtype=torch.long)
             past = None
@@ -1068,23 +1101,9 @@ class PointerModel:
             logp = [0.0] * k
             limit = min(max_new_tokens, MAX_STEPS)
             for t in range(limit):
-                logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past)
-                logits = logits[:, -1, :].clone()
-                for r in range(k):
-                    allowed = name_ok.clone() if stage[r] in (2, 3) else num_ok.clone()
-                    if stage[r] == 2:
-                        allowed[NONAME] = True
-                    if stage[r] == 3:      # a name ends at most MAX_NAME pieces after it starts
-                        allowed[:V + start[r]] = False
-                        allowed[V + start[r] + MAX_NAME:] = False
-                    if stage[r] == 1:
-                        allowed[:] = False
-                        allowed[slots[declared[r] - 1]] = True
-                    else:
-                        allowed[slots] = False
-                        if stage[r] == 0:
-                            allowed[slots[:declared[r]]] = True
-                    logits[r] = logits[r].masked_fill(~allowed, -math.inf)
+                logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past,
+                                                 mem_k=keys)
+                logits = logits[:, -1, :].masked_fill(~step_masks(stage, start, declared), -math.inf)
                 nxt = torch.argmax(logits, dim=-1)
                 lsm = torch.log_softmax(logits, dim=-1)
                 first = 1 if greedy else 0
