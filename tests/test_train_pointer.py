@@ -175,6 +175,30 @@ def test_collate_feeds_each_step_the_previous_output_and_marks_every_correct_one
 
 
 @needs_minilm
+@pytest.mark.parametrize("split", [4, 6])
+def test_frozen_minilm_layers_match_transformers_bert(split: int) -> None:
+    """Our torch MiniLM (embeddings and the first ``split`` layers; no transformers import at inference)
+    gives transformers' BertModel's hidden states, padding included."""
+    import torch
+    from transformers import BertModel
+
+    assert MINILM is not None
+    texts = ["A bakery makes bread and cakes; a loaf takes 2 hours, a cake 1 hour.", "Maximize profit of 3 items"]
+    ours = P.Encoder(split)
+    srcs = [P.make_source(ours.tok, t) for t in texts]
+    ref = BertModel.from_pretrained(str(MINILM), dtype=torch.float32).eval()
+    n = max(len(s.ids) for s in srcs)
+    ids = torch.zeros(2, n, dtype=torch.long)
+    att = torch.zeros(2, n, dtype=torch.long)
+    for r, s in enumerate(srcs):
+        ids[r, :len(s.ids)], att[r, :len(s.ids)] = torch.tensor(s.ids), 1
+    with torch.no_grad():
+        hidden = ref(input_ids=ids, attention_mask=att, output_hidden_states=True).hidden_states[split]
+    for r, (s, h) in enumerate(zip(srcs, ours.states(srcs))):
+        assert h.shape == (len(s.ids), 384)
+        assert torch.allclose(h, hidden[r, :len(s.ids)], atol=1e-4)
+
+
 def test_tuned_top_layers_start_as_the_pretrained_minilm_layers() -> None:
     """States after 4 frozen layers, through two tuned layers started from MiniLM's 5th and 6th,
     are the whole encoder's states: a model that tunes the encoder starts where the frozen one is."""
@@ -486,7 +510,7 @@ def test_a_model_that_tunes_the_encoder_trains_ships_its_layers_and_loads(tmp_pa
     moved = (shipped["enc_top.0.inter.weight"].float() - start.enc_top[0].inter.weight.detach()).abs().max()
     assert 0 < float(moved) < 0.1                 # trained, at the encoder's lower learning rate
     model = P.PointerModel(tmp_path / "run" / "model", threads=1)
-    assert model.encoder.split == 5 and len(model.encoder.bert.encoder.layer) == 5
+    assert model.encoder.split == 5 and len(model.encoder.bert.layers) == 5
     gen, _ = model.generate(str(recs[0]["text"]), k=2, max_new_tokens=30, max_seconds=5)
     assert len(gen.candidates) == 2
     # the same prepared states for a model that reads all six layers: refused

@@ -24,6 +24,7 @@ Training (:func:`train`) reads datagen records: the encoder states of every text
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -32,6 +33,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from optsolve.errors import FormalizeError, InputError, TrainingError
@@ -258,7 +260,13 @@ class PointerConfig:
 
 
 def _modules() -> Any:
-    """The torch modules (defined lazily: importing optsolve must not import torch)."""
+    """The pointer formalizer's torch module class."""
+    return _nn().PointerFormalizer
+
+
+@functools.cache
+def _nn() -> Any:
+    """The torch modules, defined once and lazily (importing optsolve must not import torch)."""
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -390,7 +398,44 @@ def _modules() -> Any:
             logits, _ = self.decode(self.embed(kinds, vals, mem), mem, src_mask, kv)
             return logits
 
-    return PointerFormalizer
+    class MiniLMLower(nn.Module):
+        """all-MiniLM-L6-v2's embeddings and its first ``split`` layers (BERT, post-norm), as torch
+        modules of our own: reading the frozen lower layers needs no ``transformers`` import (about
+        1.3 s of a one-shot CLI run on this machine). ``load`` reads the checkpoint's weights."""
+
+        def __init__(self, cfg: dict[str, Any], split: int) -> None:
+            super().__init__()
+            d, heads, ff = int(cfg["hidden_size"]), int(cfg["num_attention_heads"]), int(cfg["intermediate_size"])
+            self.word = nn.Embedding(int(cfg["vocab_size"]), d)
+            self.position = nn.Embedding(int(cfg["max_position_embeddings"]), d)
+            self.token_type = nn.Embedding(int(cfg["type_vocab_size"]), d)
+            self.norm = nn.LayerNorm(d, eps=float(cfg.get("layer_norm_eps", 1e-12)))
+            self.layers = nn.ModuleList(BertBlock(d, heads, ff, 0.0) for _ in range(split))
+
+        def load(self, weights: dict[str, Any]) -> None:
+            """Set every tensor from the checkpoint's (names with or without the ``bert.`` prefix)."""
+            w = {k.removeprefix("bert."): v for k, v in weights.items()}
+            state = {f"{ours}.{leaf}": w[f"embeddings.{theirs}.{leaf}"]
+                     for ours, theirs in (("word", "word_embeddings"), ("position", "position_embeddings"),
+                                          ("token_type", "token_type_embeddings"), ("norm", "LayerNorm"))
+                     for leaf in (("weight", "bias") if ours == "norm" else ("weight",))}
+            for i in range(len(self.layers)):
+                for ours, theirs in _BERT_NAMES.items():
+                    for leaf in ("weight", "bias"):
+                        state[f"layers.{i}.{ours}.{leaf}"] = w[f"encoder.layer.{i}.{theirs}.{leaf}"]
+            self.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+
+        def forward(self, ids: Any, att: Any) -> Any:
+            """States after the ``split`` layers (b x n x 384) of word pieces ``ids``, ``att`` their mask."""
+            pos = torch.arange(ids.shape[1], device=ids.device)
+            x = self.norm(self.word(ids) + self.position(pos)[None] + self.token_type(torch.zeros_like(ids)))
+            amask = att.bool()[:, None, None, :]
+            for blk in self.layers:
+                x = blk(x, amask)
+            return x
+
+    return SimpleNamespace(DecoderLayer=DecoderLayer, BertBlock=BertBlock, MiniLMLower=MiniLMLower,
+                           PointerFormalizer=PointerFormalizer)
 
 
 def build_model(cfg: PointerConfig) -> Any:
@@ -408,18 +453,16 @@ class Encoder:
 
     def __init__(self, split: int = MINILM_LAYERS) -> None:
         import torch
-        from transformers import BertModel
-        from transformers.utils import logging as hf_logging
+        from safetensors.torch import load_file
 
         path = minilm_path()
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()
         self.torch = torch
         self.path = path
         self.split = split
         self.tok = load_tokenizer(path)
-        self.bert = BertModel.from_pretrained(str(path), dtype=torch.float32).eval()
-        self.bert.encoder.layer = self.bert.encoder.layer[:split]     # the layers above are not run
+        cfg = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        self.bert = _nn().MiniLMLower(cfg, split).eval()             # the layers above are not run
+        self.bert.load(load_file(str(path / "model.safetensors")))
 
     def states(self, sources: list[Source]) -> list[Any]:
         torch = self.torch
@@ -431,7 +474,7 @@ class Encoder:
             att[r, :len(s.ids)] = 1
         dev = next(self.bert.parameters()).device
         with torch.inference_mode():
-            h = self.bert(input_ids=ids.to(dev), attention_mask=att.to(dev)).last_hidden_state.cpu()
+            h = self.bert(ids.to(dev), att.to(dev)).cpu()
         return [h[r, :len(s.ids)].clone() for r, s in enumerate(sources)]
 
 
