@@ -412,10 +412,18 @@ def test_sandbox_dies_with_a_killed_host_process(tmp_path: Path) -> None:
     driver.stdin.write(hostile("sleep_forever.py").encode())
     driver.stdin.close()
     members: list[psutil.Process] = []
+
+    def command(p: psutil.Process) -> str:
+        # a short-lived helper (bwrap's own children) can exit, or be a zombie, between listing and reading
+        try:
+            return " ".join(p.cmdline())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):     # ZombieProcess is a NoSuchProcess
+            return ""
+
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         members = psutil.Process(driver.pid).children(recursive=True)
-        if any("/sandbox/_boot.py" in " ".join(p.cmdline()) for p in members if p.is_running()):
+        if any("/sandbox/_boot.py" in command(p) for p in members):
             break
         time.sleep(0.05)
     else:
