@@ -404,6 +404,30 @@ def test_hot_samples_keep_to_the_grammar_the_decoding_masks_allow(tiny_model: Pa
     assert seen > 0     # names were drawn: the name masks were exercised
 
 
+def test_one_batch_draws_what_the_greedy_and_the_sampled_calls_draw(tiny_model: Path) -> None:
+    model = P.load_formalizer(tiny_model, threads=1)
+    text = str(_records(1, seed=5)[0]["text"])
+    both, _ = model.generate(text, k=6, temperature=1.5, seed=3)
+    greedy, _ = model.generate(text, k=1, seed=3)
+    samples, _ = model.generate(text, k=5, temperature=1.5, seed=3, greedy=False)
+    assert [c.compact for c in both.candidates] == [c.compact for c in greedy.candidates + samples.candidates]
+    assert both.candidates[0].greedy and not any(c.greedy for c in both.candidates[1:])
+
+
+def test_a_slow_machine_cuts_the_samples_not_the_greedy_candidate(tiny_model: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past half the time bound with the greedy row unfinished, the samples stop and the greedy row
+    finishes alone, as it would decoded by itself."""
+    model = P.load_formalizer(tiny_model, threads=1)
+    text = str(_records(1, seed=5)[0]["text"])
+    alone, _ = model.generate(text, k=1, seed=0)
+    ticks = iter(range(10 ** 6))
+    monkeypatch.setattr(P.time, "perf_counter", lambda: float(min(next(ticks), 7)))  # 7 s spent, then frozen
+    gen, _ = model.generate(text, k=4, temperature=1.5, seed=0, max_seconds=10.0)
+    assert gen.candidates[0].compact == alone.candidates[0].compact and gen.candidates[0].error is None
+    assert all(c.error and c.error.startswith("output cut") for c in gen.candidates[1:])
+
+
 def test_decoding_with_the_pointer_keys_computed_once_gives_the_same_logits(tiny_model: Path) -> None:
     import torch
 

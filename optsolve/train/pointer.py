@@ -1083,8 +1083,15 @@ class PointerModel:
             self._last = (text, src, self.encoder.states([src])[0])
         return self._last[1], self._last[2]
 
+    greedy_in_batch = True   # generate() decodes the greedy row with the samples and cuts them first
+
     def generate(self, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
                  max_new_tokens: int = 200, max_seconds: float = 6.0, greedy: bool = True) -> tuple[Any, list[float]]:
+        """``k`` candidates for ``text``, decoded as one batch: row 0 greedy (with ``greedy``), the others
+        sampled at ``temperature`` (seeded), each step masked to what the grammar allows there. Bounded by
+        ``max_new_tokens`` and ``max_seconds``; once half of ``max_seconds`` has passed with the greedy row
+        unfinished, the samples are cut and the greedy row goes on alone (a slow machine loses samples,
+        not the greedy candidate). Returns the generation and the text's number values."""
         from optsolve.train.runtime import Candidate, Generation
 
         torch = self.torch
@@ -1143,19 +1150,21 @@ class PointerModel:
             done = [False] * k
             logp = [0.0] * k
             limit = min(max_new_tokens, MAX_STEPS)
+            rows = k                 # rows still decoded: all, or the greedy row alone once time runs short
             for t in range(limit):
                 logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past,
                                                  mem_k=keys)
-                logits = logits[:, -1, :].masked_fill(~step_masks(stage, start, declared), -math.inf)
+                logits = logits[:, -1, :].masked_fill(~step_masks(stage[:rows], start[:rows], declared[:rows]),
+                                                      -math.inf)
                 nxt = torch.argmax(logits, dim=-1)
                 lsm = torch.log_softmax(logits, dim=-1)
                 first = 1 if greedy else 0
-                if k > first and temperature > 0:
+                if rows > first and temperature > 0:
                     probs = torch.softmax(logits[first:] / temperature, dim=-1)
                     nxt[first:] = torch.multinomial(probs, 1, generator=gen).squeeze(1)
-                nk = torch.zeros(k, 1, dtype=torch.long)
-                nv = torch.zeros(k, 1, dtype=torch.long)
-                for r in range(k):
+                nk = torch.zeros(rows, 1, dtype=torch.long)
+                nv = torch.zeros(rows, 1, dtype=torch.long)
+                for r in range(rows):
                     j = int(nxt[r])
                     if j >= V:
                         nk[r, 0], nv[r, 0] = 1, j - V
@@ -1187,9 +1196,16 @@ class PointerModel:
                         if j == self.var_kw:
                             declared[r] += 1
                             stage[r] = 1
-                if all(done) or time.perf_counter() - t0 > max_seconds:
+                spent = time.perf_counter() - t0
+                if all(done[:rows]) or spent > max_seconds:
                     break
                 kinds, vals = nk, nv
+                if greedy and rows > 1 and not done[0] and spent > max_seconds / 2:
+                    # a slow or loaded machine cuts the samples, never the greedy candidate: it goes on alone
+                    rows = 1
+                    mem, mask, keys, kinds, vals = mem[:1], mask[:1], keys[:1], kinds[:1], vals[:1]
+                    kv = [(a[:1], b[:1]) for a, b in kv]
+                    past = [(a[:1], b[:1]) for a, b in past]
         cands = [Candidate(" ".join(w), greedy=greedy and r == 0, steps=trace[r], logp=logp[r])
                  for r, w in enumerate(words)]
         for c, d in zip(cands, done):

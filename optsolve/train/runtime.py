@@ -436,7 +436,10 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     The greedy candidate is decoded and checked first, alone (one row decodes fastest), then the
     ``k - 1`` samples in the time left of ``max_seconds``: a slow or loaded machine cuts the samples,
     never the greedy answer. ``adaptive`` draws the samples only when the greedy candidate does not
-    solve (the fast path for interactive use; voting needs the samples).
+    solve (the fast path for interactive use; voting needs the samples). A model that decodes the greedy
+    row in the same batch as the samples and cuts the samples first when time runs short
+    (``greedy_in_batch``: the pointer formalizer) draws all ``k`` in one pass instead, the same
+    candidates (session 26).
 
     ``repair`` adds the solved candidates' text-guided repairs (:func:`repaired_candidates`, in
     ``repair_rounds`` rounds) before the ranking. The text, not the model, decides integrality: when it says its quantities are whole numbers,
@@ -455,19 +458,29 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     adaptive = adaptive and not verifier
     relax, integral = text_domains(text, relax)
     t0 = time.perf_counter()
-    gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
-                                 max_new_tokens=max_new_tokens, max_seconds=max_seconds)
-    names_apart(gen.candidates, text)
-    check_candidate(gen.candidates[0], values, relax=relax, integral=integral)
-    left = max_seconds - (time.perf_counter() - t0)
-    if k > 1 and left > 0.2 and not (adaptive and gen.candidates[0].ok):
-        more, _ = model.generate(text, k=k - 1, temperature=temperature, seed=seed,
-                                 max_new_tokens=max_new_tokens, max_seconds=left, greedy=False)
-        names_apart(more.candidates, text)
-        gen.candidates += more.candidates
-        gen.truncated = gen.truncated or more.truncated
+    if adaptive or not getattr(model, "greedy_in_batch", False):
+        gen, values = model.generate(text, k=1, temperature=temperature, seed=seed,
+                                     max_new_tokens=max_new_tokens, max_seconds=max_seconds)
+        names_apart(gen.candidates, text)
+        check_candidate(gen.candidates[0], values, relax=relax, integral=integral)
+        left = max_seconds - (time.perf_counter() - t0)
+        if k > 1 and left > 0.2 and not (adaptive and gen.candidates[0].ok):
+            more, _ = model.generate(text, k=k - 1, temperature=temperature, seed=seed,
+                                     max_new_tokens=max_new_tokens, max_seconds=left, greedy=False)
+            names_apart(more.candidates, text)
+            gen.candidates += more.candidates
+            gen.truncated = gen.truncated or more.truncated
+        checked = 1
+    else:
+        # one batch, the greedy row first: the same candidates as the two calls above (the samples are
+        # the same seeded draws, row for row), one decoding pass fewer; the model cuts the samples first
+        # when time runs short
+        gen, values = model.generate(text, k=k, temperature=temperature, seed=seed,
+                                     max_new_tokens=max_new_tokens, max_seconds=max_seconds)
+        names_apart(gen.candidates, text)
+        checked = 0
     gen.seconds = time.perf_counter() - t0
-    check_all(gen.candidates, values, relax=relax, checked=1, integral=integral)
+    check_all(gen.candidates, values, relax=relax, checked=checked, integral=integral)
     # the repairs share the draw's time bound: a slow machine cuts them, never the drawn candidates
     fixed = (repaired_candidates(gen.candidates, text, values, relax=relax, until=t0 + max_seconds,
                                  rounds=repair_rounds) if repair else [])
