@@ -428,21 +428,35 @@ def test_a_slow_machine_cuts_the_samples_not_the_greedy_candidate(tiny_model: Pa
     assert all(c.error and c.error.startswith("output cut") for c in gen.candidates[1:])
 
 
-def test_decoding_with_the_pointer_keys_computed_once_gives_the_same_logits(tiny_model: Path) -> None:
+def test_step_by_step_decoding_with_shared_text_and_a_cache_gives_the_full_pass_logits(tiny_model: Path) -> None:
+    """generate()'s fast path (the text's keys and values computed once for all rows, a preallocated
+    self-attention cache written in place) computes what one teacher-forced pass over the whole
+    sequence computes with everything per row."""
     import torch
 
     model = P.load_formalizer(tiny_model, threads=1)
-    src, mem = model.memory(str(_records(1, seed=5)[0]["text"]))
-    mem = mem.expand(3, -1, -1)
-    mask = torch.ones(3, len(src.ids), dtype=torch.bool)
-    kinds = torch.tensor([[0, 0], [0, 1], [0, 1]])
-    vals = torch.tensor([[P.BOS, 7], [P.BOS, next(iter(src.pos_num))], [P.BOS, 2]])
+    net = model.model
+    src, mem1 = model.memory(str(_records(1, seed=5)[0]["text"]))
+    n_src, rows = len(src.ids), 3
+    pos = next(iter(src.pos_num))
+    kinds = torch.tensor([[0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
+    vals = torch.tensor([[P.BOS, 7, pos, 9], [P.BOS, pos, 2, 5], [P.BOS, 2, 3, pos]])
+    mem = mem1.expand(rows, -1, -1)
     with torch.inference_mode():
-        kv = [layer.memory_kv(mem) for layer in model.model.layers]
-        x = model.model.embed(kinds, vals, mem)
-        plain, _ = model.model.decode(x, mem, mask, kv)
-        cached, _ = model.model.decode(x, mem, mask, kv, mem_k=model.model.ptr_k(mem[:1]).expand(3, -1, -1))
-    assert torch.allclose(plain, cached, atol=1e-5)
+        full, _ = net.decode(net.embed(kinds, vals, mem), mem, torch.ones(rows, n_src, dtype=torch.bool),
+                             [layer.memory_kv(mem) for layer in net.layers])
+        kv = [layer.memory_kv(mem1) for layer in net.layers]
+        keys = net.ptr_k(mem1)
+        one = torch.ones(1, n_src, dtype=torch.bool)
+        past = [(torch.empty(rows, layer.h, 8, layer.hd), torch.empty(rows, layer.h, 8, layer.hd), 0)
+                for layer in net.layers]
+        steps = []
+        for t in range(kinds.shape[1]):
+            logits, past = net.decode(net.embed(kinds[:, t:t + 1], vals[:, t:t + 1], mem, t), mem, one, kv, past,
+                                      mem_k=keys)
+            steps.append(logits)
+    assert [p[2] for p in past] == [4] * len(net.layers)
+    assert torch.allclose(torch.cat(steps, dim=1), full, atol=1e-4)
 
 
 @pytest.mark.parametrize("text", ["", "x" * 20000, "Bonjour, quel temps fait-il demain à Paris ?",

@@ -294,17 +294,28 @@ def _nn() -> Any:
             b, t, d = x.shape
             qkv = self.qkv(self.n1(x)).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]
-            if past is not None:
+            cache: Any = (k, v)
+            if past is not None and len(past) == 3:
+                # a cache allocated for the whole decoding (keys, values, steps filled): written in place
+                kb, vb, n = past
+                kb[:, :, n:n + t], vb[:, :, n:n + t] = k, v
+                k, v, cache = kb[:, :, :n + t], vb[:, :, :n + t], (kb, vb, n + t)
+            elif past is not None:
                 k = torch.cat([past[0], k], dim=2)
                 v = torch.cat([past[1], v], dim=2)
+                cache = (k, v)
             p = self.p if self.training else 0.0
             a = F.scaled_dot_product_attention(q, k, v, is_causal=past is None and t > 1, dropout_p=p)
             x = x + self.drop(self.sa_o(a.transpose(1, 2).reshape(b, t, d)))
             q = self.ca_q(self.n2(x)).view(b, t, self.h, self.hd).transpose(1, 2)
-            a = F.scaled_dot_product_attention(q, mk, mv, attn_mask=mmask, dropout_p=p)
+            if t == 1 and b > 1 and mk.shape[0] == 1:
+                # one step of b rows over one text: their queries attend to its memory as one batch of b
+                a = F.scaled_dot_product_attention(q.transpose(0, 2), mk, mv, attn_mask=mmask).transpose(0, 2)
+            else:
+                a = F.scaled_dot_product_attention(q, mk, mv, attn_mask=mmask, dropout_p=p)
             x = x + self.drop(self.ca_o(a.transpose(1, 2).reshape(b, t, d)))
             x = x + self.drop(self.ff(self.n3(x)))
-            return x, (k, v)
+            return x, cache
 
     class BertBlock(nn.Module):
         """One BERT layer (post-norm, as all-MiniLM-L6-v2 has them), with the names of its weights in
@@ -388,7 +399,10 @@ def _nn() -> Any:
             h = self.out_norm(x)
             voc = self.out(h)
             keys = self.ptr_k(mem) if mem_k is None else mem_k
-            ptr = torch.einsum("btd,bsd->bts", self.ptr_q(h), keys) * self.scale
+            if keys.shape[0] == 1 and h.shape[0] > 1 and h.shape[1] == 1:   # b rows, one step, one text
+                ptr = (self.ptr_q(h[:, 0]) @ keys[0].T)[:, None, :] * self.scale
+            else:
+                ptr = torch.einsum("btd,bsd->bts", self.ptr_q(h), keys) * self.scale
             ptr = ptr.masked_fill(~src_mask[:, None, :], -1e9)
             return torch.cat([voc, ptr], dim=-1), new
 
@@ -1135,13 +1149,16 @@ class PointerModel:
 
         with torch.inference_mode():
             mem = mem1.expand(k, -1, -1)
-            mask = torch.ones(k, n_src, dtype=torch.bool)
-            # what does not change between steps is computed once, for one row, and shared by all k
-            kv = [tuple(t.expand(k, -1, -1, -1) for t in layer.memory_kv(mem1)) for layer in self.model.layers]
-            keys = self.model.ptr_k(mem1).expand(k, -1, -1)
+            mask = torch.ones(1, n_src, dtype=torch.bool)
+            # what does not change between steps is computed once, for the one text all k rows read
+            kv = [layer.memory_kv(mem1) for layer in self.model.layers]
+            keys = self.model.ptr_k(mem1)
             kinds = torch.zeros(k, 1, dtype=torch.long)
             vals = torch.full((k, 1), BOS, dtype=torch.long)
-            past = None
+            limit = min(max_new_tokens, MAX_STEPS)
+            heads, hd = self.model.layers[0].h, self.model.layers[0].hd
+            past: Any = [(torch.empty(k, heads, limit, hd), torch.empty(k, heads, limit, hd), 0)
+                         for _ in self.model.layers]
             words: list[list[str]] = [[] for _ in range(k)]
             trace: list[list[tuple[int, int]]] = [[] for _ in range(k)]
             stage = [0] * k          # 0 free, 1 after <var>, 2 name start, 3 name end
@@ -1149,7 +1166,6 @@ class PointerModel:
             declared = [0] * k
             done = [False] * k
             logp = [0.0] * k
-            limit = min(max_new_tokens, MAX_STEPS)
             rows = k                 # rows still decoded: all, or the greedy row alone once time runs short
             for t in range(limit):
                 logits, past = self.model.decode(self.model.embed(kinds, vals, mem, t), mem, mask, kv, past,
@@ -1203,9 +1219,8 @@ class PointerModel:
                 if greedy and rows > 1 and not done[0] and spent > max_seconds / 2:
                     # a slow or loaded machine cuts the samples, never the greedy candidate: it goes on alone
                     rows = 1
-                    mem, mask, keys, kinds, vals = mem[:1], mask[:1], keys[:1], kinds[:1], vals[:1]
-                    kv = [(a[:1], b[:1]) for a, b in kv]
-                    past = [(a[:1], b[:1]) for a, b in past]
+                    mem, kinds, vals = mem[:1], kinds[:1], vals[:1]
+                    past = [(a[:1], b[:1], n) for a, b, n in past]
         cands = [Candidate(" ".join(w), greedy=greedy and r == 0, steps=trace[r], logp=logp[r])
                  for r, w in enumerate(words)]
         for c, d in zip(cands, done):
