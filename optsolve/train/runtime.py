@@ -286,7 +286,20 @@ def coverage(c: Candidate, n_numbers: int) -> float:
 def fit_factors(reading: Any, compact: str) -> dict[str, float]:
     """The text's checks of one candidate (:mod:`optsolve.train.grounding`), by name, each in (0, 1]: 1 where
     the text finds nothing wrong. :func:`vote` ranks by their product times the numbers share; the names
-    are the features a learned ranking reads (``benchmarks/rerank.py``)."""
+    are the features a learned ranking reads (``benchmarks/rerank.py``).
+
+    In the order they came (docs/embedded.md has each one's measurement): the share of the candidate's
+    number-to-variable bindings the text's sentences support, of its rows whose numbers share a unit and
+    of its rows whose limits no other row fits better, and a half for a total written on one item or a
+    count written with coefficients (session 12); a variable named with one letter or the company's name,
+    a row pointing against its limit's words (session 14); a comparison the text states with no number
+    and the candidate lacks, a number stated once that limits a plain count and a row with coefficients
+    (session 16); an objective weighing some variables and not others (session 17); a limit used only in
+    the objective or as one of its own row's coefficients (session 21); a missing row of one of several
+    items the text limits with one value (session 22); a literal fraction no number of the text equals
+    (session 23); a row comparing a variable with itself (session 24); a number stated only as a limit
+    standing in the objective and a row (session 25); and a half for a candidate a repair or a rebuild
+    from the text would change."""
     return {
         "binding": reading.binding(compact), "units": reading.units(compact), "limits": reading.limits(compact),
         "total_check": reading.total_check(compact), "names": 0.5 if reading.names(compact) < 1 else 1.0,
@@ -312,28 +325,10 @@ def vote(cands: list[Candidate], rel: float = 1e-6, n_numbers: int = 0, text: st
     a constraint (measured on the shipped model, docs/embedded.md: NL4Opt dev 25.6 -> 30.0 %, datagen
     test split 29.7 -> 31.8 %, validation 31.3 -> 33.7 %).
 
-    Given ``text`` as well, that share is weighed by the share of the candidate's number-to-variable
-    bindings the text's sentences support, by the share of its rows whose numbers share a unit, by the
-    share of its rows whose limits no other row fits better, and by a half for each of "a total written
-    on one item or a count written with coefficients" and "a bound on an item its sentence does not
-    name or a comparison the text states the other way round" (:mod:`optsolve.train.grounding`), and by
-    a half for a variable named with one letter or with the company's name and for a row pointing against
-    its limit's words (session 14), and by a half for lacking a comparison the text states with no number
-    ("There should be no more hygienists than receptionists": :meth:`optsolve.train.grounding.TextReading.
-    missing_comparisons`, session 16) and for a number stated once that limits both a plain count and a
-    row with coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_read_twice`), and for an
-    objective weighing some variables and not others (:meth:`~optsolve.train.grounding.TextReading.
-    mixed_objective`, session 17), and for a limit used only in the objective or as one of its own row's
-    coefficients (:meth:`~optsolve.train.grounding.TextReading.limit_unread`,
-    :meth:`~optsolve.train.grounding.TextReading.limit_own_coefficient`, session 21), and for lacking the
-    row of one of several items the text limits with one value (:meth:`~optsolve.train.grounding.
-    TextReading.missing_limits`, session 22), and for a literal fraction no number of the text equals
-    (:meth:`~optsolve.train.grounding.TextReading.literal_unstated`, session 23), and for a row comparing a
-    variable with itself (:meth:`~optsolve.train.grounding.TextReading.self_compared`, session 24), and for a
-    number the text states only as a limit standing in the objective and a row (:meth:`~optsolve.train.
-    grounding.TextReading.limit_in_objective`, session 25); groups whose
-    comparisons between two variables point the way the text says come next (sessions 12-14,
-    docs/embedded.md)."""
+    Given ``text`` as well, that share is multiplied by the text's checks of the candidate
+    (:func:`fit_factors`, the one list of them: each a factor in (0, 1], 1 where the text finds nothing
+    wrong); groups whose comparisons between two variables point the way the text says come next
+    (sessions 12-14, docs/embedded.md)."""
     from optsolve.train.grounding import read
 
     reading = read(text) if text is not None else None
