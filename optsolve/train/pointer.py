@@ -259,11 +259,6 @@ class PointerConfig:
         return cls(vocab=vocab, **kw)
 
 
-def _modules() -> Any:
-    """The pointer formalizer's torch module class."""
-    return _nn().PointerFormalizer
-
-
 @functools.cache
 def _nn() -> Any:
     """The torch modules, defined once and lazily (importing optsolve must not import torch)."""
@@ -294,16 +289,12 @@ def _nn() -> Any:
             b, t, d = x.shape
             qkv = self.qkv(self.n1(x)).view(b, t, 3, self.h, self.hd).permute(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]
-            cache: Any = (k, v)
-            if past is not None and len(past) == 3:
-                # a cache allocated for the whole decoding (keys, values, steps filled): written in place
+            if past is not None:
+                # the cache generate() allocates for the whole decoding (keys, values, steps filled), written
+                # in place
                 kb, vb, n = past
                 kb[:, :, n:n + t], vb[:, :, n:n + t] = k, v
-                k, v, cache = kb[:, :, :n + t], vb[:, :, :n + t], (kb, vb, n + t)
-            elif past is not None:
-                k = torch.cat([past[0], k], dim=2)
-                v = torch.cat([past[1], v], dim=2)
-                cache = (k, v)
+                k, v, past = kb[:, :, :n + t], vb[:, :, :n + t], (kb, vb, n + t)
             p = self.p if self.training else 0.0
             a = F.scaled_dot_product_attention(q, k, v, is_causal=past is None and t > 1, dropout_p=p)
             x = x + self.drop(self.sa_o(a.transpose(1, 2).reshape(b, t, d)))
@@ -315,7 +306,7 @@ def _nn() -> Any:
                 a = F.scaled_dot_product_attention(q, mk, mv, attn_mask=mmask, dropout_p=p)
             x = x + self.drop(self.ca_o(a.transpose(1, 2).reshape(b, t, d)))
             x = x + self.drop(self.ff(self.n3(x)))
-            return x, cache
+            return x, past
 
     class BertBlock(nn.Module):
         """One BERT layer (post-norm, as all-MiniLM-L6-v2 has them), with the names of its weights in
@@ -388,9 +379,10 @@ def _nn() -> Any:
 
         def decode(self, x: Any, mem: Any, src_mask: Any, kv: list[tuple[Any, Any]], past: Any = None,
                    mem_k: Any = None) -> tuple[Any, list[Any]]:
-            """Logits over the vocabulary and the text's positions for ``x``; ``mem_k``: the pointer keys
-            ``ptr_k(mem)``, computed once per text by a caller that decodes step by step (they do not
-            change between steps)."""
+            """Logits over the vocabulary and the text's positions for ``x``, and each layer's cache. ``past``:
+            one ``(keys, values, steps filled)`` cache per layer, allocated for the whole decoding by a
+            caller that decodes step by step (generate()), or None for one pass over whole sequences;
+            ``mem_k``: the pointer keys ``ptr_k(mem)``, computed once per text by such a caller."""
             mmask = src_mask[:, None, None, :]
             new = []
             for i, layer in enumerate(self.layers):
@@ -453,7 +445,7 @@ def _nn() -> Any:
 
 
 def build_model(cfg: PointerConfig) -> Any:
-    return _modules()(cfg)
+    return _nn().PointerFormalizer(cfg)
 
 
 # ---------------------------------------------------------------------------------------------
