@@ -313,3 +313,44 @@ def test_a_percentage_on_a_multiple_of_five_keeps_its_new_value_on_one(v: float)
         new = A._new_value(v, True, 0, random.Random(seed))
         assert round(new * 100) % 5 == 0 and 0 < new < 1
     assert any(round(A._new_value(0.12, True, 0, random.Random(s)) * 100) % 5 for s in range(30))
+
+
+_STORY = ("A shop sells chairs and tables. Each chair needs 2 hours of work. However, it also needs 3 kg of wood. "
+          "A table needs 5 hours of work and 4 kg of wood. The shop has 100 hours of work. In addition, there "
+          "are 80 kg of wood. The profit is $30 per chair and $70 per table. How many of each should it make to "
+          "maximize profit?")
+
+
+def test_a_sentence_that_leans_on_the_one_before_moves_with_it() -> None:
+    units = A.sentence_units(_STORY)
+    assert units[0] == "A shop sells chairs and tables."
+    assert units[1] == "Each chair needs 2 hours of work. However, it also needs 3 kg of wood."
+    assert units[3] == "The shop has 100 hours of work. In addition, there are 80 kg of wood."
+    assert units[-1].startswith("How many") and len(units) == 6
+    assert A.sentence_units("Buy 2.5 kg at $3.75 each.") == ["Buy 2.5 kg at $3.75 each."]   # decimals never split
+
+
+def test_reordered_siblings_keep_first_last_and_every_number_and_the_model() -> None:
+    import random
+
+    from optsolve.train.numbers import mask_numbers
+
+    rng = random.Random(0)
+    seen = set()
+    for _ in range(30):
+        t = A.reorder(_STORY, rng)
+        assert t is not None and t != _STORY
+        assert t.startswith("A shop sells chairs and tables.") and t.endswith("to maximize profit?")
+        assert sorted(A.sentence_units(t)) == sorted(A.sentence_units(_STORY))
+        assert sorted(mask_numbers(t).values) == sorted(mask_numbers(_STORY).values)
+        seen.add(t)
+    assert len(seen) > 5                                  # 4 middle units: 23 other orders
+    assert A.reorder("One. Two? Three.", rng) is None     # one middle unit cannot move
+    rec = {"id": "nl4opt-train-7", "text": _STORY, "formulation": {"name": "f"}, "objective": 1.0,
+           "source": "annotated"}
+    sib = A.reordered_records([rec, {**rec, "source": "synthetic"}], per_text=3, seed=1)
+    assert len(sib) == 3 and sib == A.reordered_records([rec], per_text=3, seed=1)
+    assert [s["id"] for s in sib] == ["nl4opt-train-7-ord1", "nl4opt-train-7-ord2", "nl4opt-train-7-ord3"]
+    assert all(s["formulation"] == rec["formulation"] and s["source"] == "annotated-reordered" for s in sib)
+    assert len({s["text"] for s in sib} | {_STORY}) == 4
+    assert A.reordered_records([rec], per_text=0) == []

@@ -240,7 +240,8 @@ def _annotations(args: argparse.Namespace) -> int:
     held_path = args.held_out_file or str(Path(args.out).with_suffix("")) + "_held_out.jsonl"
     stats = write_sets(args.labels, args.texts, args.out, held_path, held_out=args.held_out, seed=args.seed,
                        strict=args.strict, synthetic=read_jsonl(args.mix) if args.mix else None,
-                       repeat=args.repeat, n_synthetic=args.mix_n, augment=args.augment, collide=args.collide)
+                       repeat=args.repeat, n_synthetic=args.mix_n, augment=args.augment, collide=args.collide,
+                       reorder=args.reorder)
     _print(stats, args.json)
     return 0
 
@@ -480,6 +481,9 @@ def register(sub: Any) -> None:
                     help="up to N siblings of each training text with other numbers (solved, checked)")
     an.add_argument("--collide", type=_share, default=0.0,
                     help="with --augment: the share of siblings in which two whole numbers share a value")
+    an.add_argument("--reorder", type=int, default=0,
+                    help="up to N siblings of each training text with its middle sentences in another order "
+                         "(the same model; first and last sentence stay)")
     an.add_argument("--seed", type=int, default=0)
     an.add_argument("--json", action="store_true")
     an.set_defaults(func=_annotations)

@@ -258,12 +258,14 @@ def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
 def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str | Path,
                held_path: str | Path, *, held_out: int = 0, seed: int = 0, strict: bool = False,
                synthetic: list[dict[str, Any]] | None = None, repeat: int = 6,
-               n_synthetic: int = 8000, augment: int = 0, collide: float = 0.0) -> dict[str, Any]:
+               n_synthetic: int = 8000, augment: int = 0, collide: float = 0.0, reorder: int = 0
+               ) -> dict[str, Any]:
     """:func:`records`, :func:`split` and, given ``synthetic`` records, :func:`training_mix`, written as
     the training file and (when ``held_out`` keeps any) the held-out file; returns the counts, with
     ``held_out_file`` only when that file was written (``optsolve train annotations`` and the
     ``annotated`` stage of ``optsolve train embedded``). ``augment`` adds up to that many
-    number-perturbed siblings of each training text (:func:`augmented_records`) to the mix."""
+    number-perturbed siblings of each training text (:func:`augmented_records`) to the mix, ``reorder``
+    up to that many with their sentences in another order (:func:`reordered_records`)."""
     from optsolve.train.common import write_jsonl
 
     rows, stats = records(labels_path, texts_path, strict=strict)
@@ -271,6 +273,10 @@ def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str 
     stats["train_texts"] = len(train)
     siblings = augmented_records(train, labels_path, augment, seed, collide) if augment else []
     stats["augmented"] = len(siblings)
+    if reorder:
+        moved = reordered_records(train, reorder, seed)
+        stats["reordered"] = len(moved)
+        siblings += moved
     if synthetic is not None:
         train = training_mix(train, synthetic, repeat, n_synthetic, seed, siblings)
     else:
@@ -442,4 +448,78 @@ def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_
             seen.add(text)
             out.append({"id": f"nl4opt-train-{a.index}-aug{len(seen) - 1}", "text": text, "formulation": form,
                         "objective": res.objective, "family": "nl4opt_train", "source": "annotated-augmented"})
+    return out
+
+
+# a sentence that opens with one of these leans on the one before it ("It also needs...", "However, ..."):
+# it moves with that sentence, never alone
+_LEANS = frozenset({"it", "its", "they", "their", "them", "this", "these", "that", "those", "he", "she", "his",
+                    "her", "however", "but", "also", "additionally", "further", "furthermore", "moreover",
+                    "similarly", "likewise", "besides", "meanwhile", "otherwise", "then", "so", "therefore",
+                    "thus", "whereas", "while", "and", "or", "both", "either", "neither"})
+_LEAN_PHRASES = ("in addition", "on the other hand", "on top of", "to do so", "in this", "in that", "the rest",
+                 "the remaining", "the remainder", "the other", "the former", "the latter", "in turn", "in total")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z(\"'$0-9])")
+
+
+def sentence_units(text: str) -> list[str]:
+    """The text's sentences, each one that leans on the one before it (:data:`_LEANS`: a pronoun or a
+    connective first, or a phrase of :data:`_LEAN_PHRASES`) joined to it, so that a unit reads alone."""
+    units: list[str] = []
+    for s in _SENTENCE_END.split(text.strip()):
+        first = re.match(r"[A-Za-z]+", s)
+        low = s.lower()
+        if units and first and (first.group(0).lower() in _LEANS or low.startswith(_LEAN_PHRASES)):
+            units[-1] += " " + s
+        else:
+            units.append(s)
+    return units
+
+
+def reorder(text: str, rng: Any) -> str | None:
+    """A sibling of ``text`` with its middle sentences in another order: the first (it names the
+    decisions) and the last (the question) stay, every other unit of :func:`sentence_units` moves as a
+    whole. The numbers, names and the model are the text's, so its label holds as written; the order
+    of the numbers changes, and with it which mention the pointer targets. None when fewer than two
+    units can move."""
+    units = sentence_units(text)
+    mid = units[1:-1]
+    if len(mid) < 2:
+        return None
+    for _ in range(8):
+        order = list(range(len(mid)))
+        rng.shuffle(order)
+        if order != sorted(order):
+            return " ".join([units[0], *(mid[i] for i in order), units[-1]])
+    return None
+
+
+def reordered_records(train: list[dict[str, Any]], per_text: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Up to ``per_text`` siblings of each annotated training record with its middle sentences in
+    another order (:func:`reorder`), the record's formulation and optimum unchanged (the same numbers
+    and names state the same model). Training records only: held-out texts never leak in."""
+    import random
+
+    from optsolve.train.numbers import mask_numbers
+
+    if per_text < 1:
+        return []
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for r in train:
+        if r.get("source") != "annotated":
+            continue
+        seen = {r["text"]}
+        values = sorted(mask_numbers(r["text"]).values)
+        for _ in range(3 * per_text):
+            if len(seen) > per_text:
+                break
+            text = reorder(r["text"], rng)
+            if text is None:
+                break
+            if text in seen or sorted(mask_numbers(text).values) != values:
+                continue
+            seen.add(text)
+            out.append({**r, "id": f"{r['id']}-ord{len(seen) - 1}", "text": text,
+                        "source": "annotated-reordered"})
     return out
