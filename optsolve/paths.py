@@ -21,3 +21,8 @@ def nl4opt_dir() -> Path:
 def nl4opt_train_labels() -> Path:
     """The annotations of NL4Opt's training texts that ship with the repository (``data/``)."""
     return Path(__file__).resolve().parent.parent / "data" / "nl4opt_train_labels.txt"
+
+
+def authored_train() -> Path:
+    """Problems written for the embedded model's training, text and label (``annotations.authored_records``)."""
+    return Path(__file__).resolve().parent.parent / "data" / "authored_train.txt"

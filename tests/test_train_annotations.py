@@ -354,3 +354,58 @@ def test_reordered_siblings_keep_first_last_and_every_number_and_the_model() -> 
     assert all(s["formulation"] == rec["formulation"] and s["source"] == "annotated-reordered" for s in sib)
     assert len({s["text"] for s in sib} | {_STORY}) == 4
     assert A.reordered_records([rec], per_text=0) == []
+
+
+_AUTHORED = """# a comment line
+# s1
+t: A shop sells chairs and tables. A chair needs 2 hours of work and a table needs 5 hours; there are 100 hours. The profit is $30 per chair and $70 per table. Maximize profit.
+v: chairs | tables
+max: 30 70
+2 5 <= 100
+# s2
+t: A farm mixes feed A and feed B. A bag of A gives 4 units of protein and a bag of B gives 3 units; at least 12 units are needed. A costs $2 and B costs $3. Minimize cost.
+v: feed A | feed B
+min: 2 3
+4 3 >= 12
+# s3
+t: A stall sells tea and coffee. Tea earns $2 and coffee earns $3. There are 40 cups.
+v: tea | coffee
+max: 2 3
+all <= 50
+# s4
+t: A stall sells tea and coffee. Tea earns $2 and coffee earns $3. At least 5 cups are sold.
+v: tea | coffee
+max: 2 3
+all >= 5
+"""
+
+
+def test_authored_problems_become_records_or_say_why_not(tmp_path: Path) -> None:
+    f = tmp_path / "authored.txt"
+    f.write_text(_AUTHORED, encoding="utf-8")
+    rows, dropped = A.authored_records(f)
+    assert [r["id"] for r in rows] == ["authored-s1", "authored-s2"]
+    assert rows[0]["objective"] == pytest.approx(1500.0) and rows[1]["objective"] == pytest.approx(6.0)
+    assert rows[0]["source"] == "annotated" and rows[0]["text"].startswith("A shop sells")
+    assert dropped[0].startswith("s3: 50 not a number of the text")     # no pointer target
+    assert dropped[1].startswith("s4: does not solve")                   # unbounded
+    with pytest.raises(E.InputError, match="no authored problem file"):
+        A.authored_records(tmp_path / "none.txt")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("t: text before any header\n", "before the first"),
+    ("# s1\nv: a | b\nmax: 1 2\n", "one 't:' line"),
+    ("# s1\nt: x\nv: a | b\nmax: 1 2\n# s1\nt: y\nv: a | b\nmax: 1 2\n", "written twice"),
+])
+def test_a_malformed_authored_file_says_where(text: str, words: str) -> None:
+    with pytest.raises(E.InputError, match=words):
+        A.parse_authored(text)
+
+
+def test_the_shipped_authored_problems_all_build_and_solve() -> None:
+    from optsolve.paths import authored_train
+
+    rows, dropped = A.authored_records(authored_train())
+    assert dropped == [] and len(rows) >= 150
+    assert len({r["text"] for r in rows}) == len(rows)

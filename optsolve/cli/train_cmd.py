@@ -241,7 +241,7 @@ def _annotations(args: argparse.Namespace) -> int:
     stats = write_sets(args.labels, args.texts, args.out, held_path, held_out=args.held_out, seed=args.seed,
                        strict=args.strict, synthetic=read_jsonl(args.mix) if args.mix else None,
                        repeat=args.repeat, n_synthetic=args.mix_n, augment=args.augment, collide=args.collide,
-                       reorder=args.reorder)
+                       reorder=args.reorder, authored=args.authored)
     _print(stats, args.json)
     return 0
 
@@ -481,6 +481,9 @@ def register(sub: Any) -> None:
                     help="up to N siblings of each training text with other numbers (solved, checked)")
     an.add_argument("--collide", type=_share, default=0.0,
                     help="with --augment: the share of siblings in which two whole numbers share a value")
+    an.add_argument("--authored", default=None,
+                    help="a file of problems written for training (text and label; e.g. data/authored_train.txt), "
+                         "added to the training part, never held out")
     an.add_argument("--reorder", type=int, default=0,
                     help="up to N siblings of each training text with its middle sentences in another order "
                          "(the same model; first and last sentence stay)")

@@ -258,18 +258,25 @@ def split(rows: list[dict[str, Any]], held_out: int, seed: int = 0
 def write_sets(labels_path: str | Path, texts_path: str | Path, train_path: str | Path,
                held_path: str | Path, *, held_out: int = 0, seed: int = 0, strict: bool = False,
                synthetic: list[dict[str, Any]] | None = None, repeat: int = 6,
-               n_synthetic: int = 8000, augment: int = 0, collide: float = 0.0, reorder: int = 0
-               ) -> dict[str, Any]:
+               n_synthetic: int = 8000, augment: int = 0, collide: float = 0.0, reorder: int = 0,
+               authored: str | Path | None = None) -> dict[str, Any]:
     """:func:`records`, :func:`split` and, given ``synthetic`` records, :func:`training_mix`, written as
     the training file and (when ``held_out`` keeps any) the held-out file; returns the counts, with
     ``held_out_file`` only when that file was written (``optsolve train annotations`` and the
     ``annotated`` stage of ``optsolve train embedded``). ``augment`` adds up to that many
     number-perturbed siblings of each training text (:func:`augmented_records`) to the mix, ``reorder``
-    up to that many with their sentences in another order (:func:`reordered_records`)."""
+    up to that many with their sentences in another order (:func:`reordered_records`); ``authored``, a
+    file of problems written for training (:func:`authored_records`), joins the training part (never the
+    held-out draw, which stays the annotated texts' own)."""
     from optsolve.train.common import write_jsonl
 
     rows, stats = records(labels_path, texts_path, strict=strict)
     train, held = split(rows, held_out, seed)
+    if authored is not None:
+        extra, dropped = authored_records(authored)
+        stats["authored"] = len(extra)
+        stats["authored_dropped"] = dropped
+        train = train + extra
     stats["train_texts"] = len(train)
     siblings = augmented_records(train, labels_path, augment, seed, collide) if augment else []
     stats["augmented"] = len(siblings)
@@ -523,3 +530,67 @@ def reordered_records(train: list[dict[str, Any]], per_text: int, seed: int = 0)
             out.append({**r, "id": f"{r['id']}-ord{len(seen) - 1}", "text": text,
                         "source": "annotated-reordered"})
     return out
+
+
+def parse_authored(text: str, source: str = "authored") -> list[tuple[str, str, Annotation]]:
+    """Blocks of an authored file: ``# sN`` heads a block, its ``t:`` line the problem text, the other
+    lines a label as in the NL4Opt label file (:func:`parse`). Returns (id, text, annotation) in file
+    order; a block with no text or a malformed label raises :class:`InputError` naming its line."""
+    blocks: list[tuple[str, int, list[str]]] = []
+    for ln, raw in enumerate(text.splitlines(), 1):
+        m = re.fullmatch(r"#\s*s(\d+)\s*", raw)
+        if m:
+            blocks.append((f"s{m.group(1)}", ln, []))
+        elif raw.strip() and not raw.startswith("#"):
+            if not blocks:
+                raise InputError(f"{source}:{ln}: a line before the first '# sN' header")
+            blocks[-1][2].append(raw)
+    out: list[tuple[str, str, Annotation]] = []
+    seen: set[str] = set()
+    for sid, ln, lines in blocks:
+        if sid in seen:
+            raise InputError(f"{source}:{ln}: problem {sid} written twice")
+        seen.add(sid)
+        texts = [x[2:].strip() for x in lines if x.startswith("t:")]
+        if len(texts) != 1 or not texts[0]:
+            raise InputError(f"{source}:{ln}: problem {sid} needs one 't:' line with its text")
+        label = "\n".join(["# 0", *(x for x in lines if not x.startswith("t:"))])
+        try:
+            a = parse(label, f"{source} {sid}")[0]
+        except InputError as exc:
+            raise InputError(f"{source}:{ln}: {exc.message}") from None
+        out.append((sid, texts[0], a))
+    return out
+
+
+def authored_records(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Training records of an authored file (:func:`parse_authored`): each label built, solved to a
+    finite optimum, and every number it writes found among the text's numbers (so the pointer formalizer
+    can point at it). Returns (records, why each other problem was left out)."""
+    from optsolve.solvers import solve
+    from optsolve.train.numbers import mask_numbers
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no authored problem file at {p}", hint="pass --authored data/authored_train.txt")
+    out: list[dict[str, Any]] = []
+    dropped: list[str] = []
+    for sid, text, a in parse_authored(p.read_text(encoding="utf-8"), p.name):
+        try:
+            form = to_formulation(a, name=f"authored_{sid}")
+            res = solve(form)
+        except OptsolveError as exc:
+            dropped.append(f"{sid}: {exc.message}")
+            continue
+        if not res.status.has_solution or res.objective is None:
+            dropped.append(f"{sid}: does not solve ({res.status.value})")
+            continue
+        values = mask_numbers(text).values
+        missing = [t for t in _label_tokens(a) if t not in _NOT_NUMBERS
+                   and all(abs(_num(t) - v) > 1e-9 * max(1.0, abs(v)) for v in values)]
+        if missing:
+            dropped.append(f"{sid}: {', '.join(missing)} not a number of the text")
+            continue
+        out.append({"id": f"authored-{sid}", "text": text, "formulation": form, "objective": res.objective,
+                    "family": "authored", "source": "annotated"})
+    return out, dropped
