@@ -409,3 +409,23 @@ def test_the_shipped_authored_problems_all_build_and_solve() -> None:
     rows, dropped = A.authored_records(authored_train())
     assert dropped == [] and len(rows) >= 150
     assert len({r["text"] for r in rows}) == len(rows)
+
+
+def test_cli_adds_authored_problems_to_the_training_part_only(tmp_path: Path, tagged: Path) -> None:
+    labels = tmp_path / "labels.txt"
+    labels.write_text(_LABEL, encoding="utf-8")
+    authored = tmp_path / "authored.txt"
+    authored.write_text(_AUTHORED, encoding="utf-8")
+    out = tmp_path / "o" / "train.jsonl"
+    run = subprocess.run([sys.executable, "-m", "optsolve", "train", "annotations", "--labels", str(labels),
+                          "--texts", str(tagged), "--out", str(out), "--authored", str(authored), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    stats = json.loads(run.stdout)
+    assert stats["authored"] == 2 and len(stats["authored_dropped"]) == 2 and stats["train_rows"] == 3
+    ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
+    assert ids == ["nl4opt-train-0", "authored-s1", "authored-s2"]
+    bad = subprocess.run([sys.executable, "-m", "optsolve", "train", "annotations", "--labels", str(labels),
+                          "--texts", str(tagged), "--out", str(out), "--authored", str(tmp_path / "no.txt")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "no authored problem file" in bad.stderr and "Traceback" not in bad.stderr
