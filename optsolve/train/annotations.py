@@ -327,6 +327,16 @@ def _label_tokens(a: Annotation) -> list[str]:
     return toks
 
 
+def unstated_numbers(a: Annotation, text: str) -> list[str]:
+    """The numbers the label writes that are no number of ``text`` (the pointer formalizer could not
+    point at them); empty when every one is stated."""
+    from optsolve.train.numbers import mask_numbers
+
+    values = mask_numbers(text).values
+    return [t for t in _label_tokens(a) if t not in _NOT_NUMBERS
+            and all(abs(_num(t) - v) > 1e-9 * max(1.0, abs(v)) for v in values)]
+
+
 def _new_value(v: float, pct: bool, decimals: int, rng: Any) -> float:
     """A plausible replacement for ``v``: the same kind (a percentage stays one, an integer stays an
     integer, decimals keep their places), within a factor of about two."""
@@ -420,7 +430,6 @@ def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_
     import random
 
     from optsolve.solvers import solve
-    from optsolve.train.numbers import mask_numbers
 
     if per_text < 1:
         return []
@@ -448,9 +457,7 @@ def augmented_records(train: list[dict[str, Any]], labels_path: str | Path, per_
                 continue
             if not res.status.has_solution or res.objective is None:
                 continue
-            values = mask_numbers(text).values
-            used = [_num(t) for t in _label_tokens(b) if t not in _NOT_NUMBERS]
-            if any(all(abs(u - v) > 1e-9 * max(1.0, abs(v)) for v in values) for u in used):
+            if unstated_numbers(b, text):
                 continue
             seen.add(text)
             out.append({"id": f"nl4opt-train-{a.index}-aug{len(seen) - 1}", "text": text, "formulation": form,
@@ -554,9 +561,10 @@ def parse_authored(text: str, source: str = "authored") -> list[tuple[str, str, 
         texts = [x[2:].strip() for x in lines if x.startswith("t:")]
         if len(texts) != 1 or not texts[0]:
             raise InputError(f"{source}:{ln}: problem {sid} needs one 't:' line with its text")
-        label = "\n".join(["# 0", *(x for x in lines if not x.startswith("t:"))])
+        number = int(sid[1:])           # the annotation's index, so its errors name the problem
+        label = "\n".join([f"# {number}", *(x for x in lines if not x.startswith("t:"))])
         try:
-            a = parse(label, f"{source} {sid}")[0]
+            a = parse(label, f"{source} {sid}")[number]
         except InputError as exc:
             raise InputError(f"{source}:{ln}: {exc.message}") from None
         out.append((sid, texts[0], a))
@@ -568,7 +576,6 @@ def authored_records(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]
     finite optimum, and every number it writes found among the text's numbers (so the pointer formalizer
     can point at it). Returns (records, why each other problem was left out)."""
     from optsolve.solvers import solve
-    from optsolve.train.numbers import mask_numbers
 
     p = Path(path)
     if not p.is_file():
@@ -585,10 +592,7 @@ def authored_records(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]
         if not res.status.has_solution or res.objective is None:
             dropped.append(f"{sid}: does not solve ({res.status.value})")
             continue
-        values = mask_numbers(text).values
-        missing = [t for t in _label_tokens(a) if t not in _NOT_NUMBERS
-                   and all(abs(_num(t) - v) > 1e-9 * max(1.0, abs(v)) for v in values)]
-        if missing:
+        if missing := unstated_numbers(a, text):
             dropped.append(f"{sid}: {', '.join(missing)} not a number of the text")
             continue
         out.append({"id": f"authored-{sid}", "text": text, "formulation": form, "objective": res.objective,
