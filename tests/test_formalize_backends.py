@@ -83,7 +83,17 @@ def test_embedded_hook() -> None:
     else:
         backend = make_backend(resolve_config())
         assert backend.name == "embedded"
+        assert backend.max_seconds == 6.0     # type: ignore[attr-defined]
         backend.close()
+
+
+def test_a_configured_timeout_bounds_the_embedded_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded model's draw is cut at 6 s unless the user sets a timeout (flag, env or file)."""
+    if importlib.util.find_spec("optsolve.formalize.backends.embedded") is None:
+        pytest.skip("no embedded backend in this build")
+    assert make_backend(resolve_config(timeout=2.5)).max_seconds == 2.5     # type: ignore[attr-defined]
+    monkeypatch.setenv("OPTSOLVE_LLM_TIMEOUT", "90")
+    assert make_backend(resolve_config()).max_seconds == 90.0     # type: ignore[attr-defined]
 
 
 def test_scripted_backend_file_forms(tmp_path: Path) -> None:

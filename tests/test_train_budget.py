@@ -50,7 +50,9 @@ def test_pipeline_stages_and_a_fitted_schedule(tmp_path: Path) -> None:
                "--batch-size", "4", "--warmup-steps", "2", "--max-length", "768", "--json"])
     assert rc == 0
     meta = json.loads((work / "sft" / "optsolve_train.json").read_text())
-    assert meta["planned_steps"] == meta["steps"] > 50
+    # how many steps fit half a minute depends on the machine and its load (a loaded CI runner fits a few
+    # dozen): what must hold is that the plan was re-fitted to the rate measured and then kept
+    assert meta["planned_steps"] == meta["steps"] > 10
     lrs = [r["learning_rate"] for r in map(json.loads, (work / "sft" / "metrics.jsonl").open())
            if "learning_rate" in r]
     assert max(lrs) > 10 * lrs[-1]

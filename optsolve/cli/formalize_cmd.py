@@ -32,7 +32,8 @@ def _add_llm_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--time-limit", type=float, default=None, metavar="S", help="solver time limit in seconds")
     g.add_argument("--solver", help="force a solver backend (highs, cpsat, scip, z3, ...)")
     g.add_argument("--llm-timeout", type=float, default=None, metavar="S",
-                   help="seconds to wait for each LLM answer (env OPTSOLVE_LLM_TIMEOUT)")
+                   help="seconds to wait for each LLM answer (env OPTSOLVE_LLM_TIMEOUT); for the embedded model, "
+                        "the time bound of its draw of candidates (default 6: a slower machine ranks fewer)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

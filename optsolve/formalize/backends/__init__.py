@@ -6,7 +6,8 @@ Precedence, first that says something wins, per setting: the flags / :class:`For
 ``~/.config/optsolve/config.toml`` (``$XDG_CONFIG_HOME`` respected). In a config file the keys live at
 the top level or in a ``[formalize]`` table: ``backend``, ``model``, ``base_url``, ``timeout``,
 ``response_format``. With nothing configured the backend is ``embedded`` (``openai`` when only a base
-URL is given).
+URL is given). For the embedded model a configured ``timeout`` is the time bound of its draw of
+candidates (6 s when unset).
 """
 
 from __future__ import annotations
@@ -128,7 +129,11 @@ def make_backend(cfg: BackendConfig) -> LLMBackend:
     if cls is None:
         raise LLMBackendError("the embedded default model is not installed in this build of optsolve",
                               hint=EMBEDDED_MISSING_HINT)
-    kwargs = {"model": cfg.model} if cfg.model else {}
+    kwargs: dict[str, Any] = {"model": cfg.model} if cfg.model else {}
+    if "timeout" in cfg.sources:
+        # a timeout the user set is the draw's time bound (default 6 s): a slow or loaded machine then
+        # waits for all the candidates instead of ranking the ones drawn in time
+        kwargs["max_seconds"] = cfg.timeout
     backend = cls(**kwargs)
     if not isinstance(backend, LLMBackend):
         raise LLMBackendError("the embedded backend does not implement LLMBackend", hint=EMBEDDED_MISSING_HINT)
