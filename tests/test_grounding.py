@@ -1311,3 +1311,18 @@ def test_the_ranking_puts_a_share_the_text_states_before_an_invented_one() -> No
              Candidate(compact=wrong, status="optimal", objective=390.0, formulation={"objective": "x"}),
              Candidate(compact=right, status="optimal", objective=450.0, formulation={"objective": "x"})]
     assert vote(cands, n_numbers=len(r.values), text=text)[0].compact == right
+
+
+
+
+def test_a_number_a_sentence_gives_one_of_its_items_does_not_bound_their_sum() -> None:
+    """"at most 60 small kites and at most 90 large kites" names both items, but 90 counts the large ones
+    where it stands: ``small + large <= 90`` is the large kites' bound written on the sum (session 28)."""
+    kites = read("A shop sells small kites at a profit of $4 and large kites at a profit of $7. Demand is at most "
+                 "60 small kites and at most 90 large kites a week. The shop can make at most 120 kites a week.")
+    head = "<var> <v0> small <pos> <var> <v1> large <pos> <max> <n0> * <v0> + <n1> * <v1> "
+    wrong = head + "<con> <v0> <= <n2> <con> <v0> + <v1> <= <n3> <con> <v0> + <v1> <= <n4>"
+    assert kites.totals(wrong) == head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>"
+    assert kites.total_check(wrong) == 0.5
+    assert kites.total_check(head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>") == 1.0
+

@@ -1411,7 +1411,8 @@ class TextReading:
         nothing is: a bound on one variable whose number's sentences name no variable but speak of a total
         ("The total number of employees must be no less than 40": interns >= 40 becomes the sum >= 40),
         a plain sum bounded by a number whose sentences name one item and no group ("The number of medium
-        bags cannot exceed 70": small + medium <= 70 becomes medium <= 70), and an objective with coefficients where the text asks to optimize a plain count ("minimize the
+        bags cannot exceed 70": small + medium <= 70 becomes medium <= 70) or that counts one item where
+        it stands ("at most 250 premium hot dogs", in a sentence naming the regular ones too), and an objective with coefficients where the text asks to optimize a plain count ("minimize the
         staff size", "the total number of workers") that no number's phrase measures."""
         toks = compact.split()
         names, _ = parse(compact)
@@ -1447,6 +1448,10 @@ class TextReading:
             sents = (every & self.limit_sentences.get(r, set())) or every
             named = [{j for j, ws in dist.items() if ws and ws & self.word_sets[i]} for i in sents]
             slots = {int(t[2:-1]) for t in body[:-2][::2]}
+            if sents and not all(len(n) == 1 for n in named) and not any(self.word_sets[i] & _GROUP for i in every):
+                # a sentence naming several items, each with its own number ("at most 100 regular hot dogs
+                # and at most 250 premium hot dogs"): the item the number counts where it stands (session 28)
+                named = [self.counted_items(r, dist, names)]
             if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
                     and not any(self.word_sets[i] & _GROUP for i in every) and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
