@@ -6,6 +6,7 @@ text rules (optsolve/train/grounding.py) on identical draws.
     # ... change a rule ...
     python benchmarks/replay_rules.py runs/d/dev_dump.jsonl runs/d/val_dump.jsonl --compare runs/d/before.json
     python benchmarks/replay_rules.py runs/d/val_dump.jsonl --misses      # misses a right candidate could fix
+    python benchmarks/replay_rules.py runs/d/dev_dump.jsonl --ablate      # each text check switched off in turn
 
 Each dump's candidates are solved again with the current code (``bench_ranking.replay``), repaired and
 ranked as the embedded backend does (``pick(item, "repaired", K)``). ``--compare`` lists the problems
@@ -56,6 +57,37 @@ def show_misses(drawn: list[dict[str, Any]], k: int) -> int:
     return n
 
 
+def ablate(drawn: list[dict[str, Any]], k: int) -> dict[str, int]:
+    """Right picks with each of the text's checks (:func:`optsolve.train.runtime.fit_factors`) switched
+    off in turn (set to 1 for every candidate), the same draws and repairs; ``"none"``: the ranking as
+    shipped. Whether a check helps one model's draws and not another's (session 28)."""
+    import optsolve.train.runtime as rt
+    from optsolve.train.grounding import read
+
+    shipped = rt.fit_factors
+    memo: dict[tuple[str, str], dict[str, float]] = {}
+    off: str | None = None
+
+    def fit(reading: Any, compact: str) -> dict[str, float]:
+        key = (reading.text, compact)
+        if key not in memo:
+            memo[key] = shipped(reading, compact)
+        out = dict(memo[key])
+        if off is not None:
+            out[off] = 1.0
+        return out
+
+    names: list[str | None] = [None, *shipped(read("x"), "")]      # the checks, by name
+    counts: dict[str, int] = {}
+    rt.fit_factors = fit      # vote() looks the function up at call time
+    try:
+        for off in names:
+            counts[off or "none"] = sum(right_picks(drawn, k).values())
+    finally:
+        rt.fit_factors = shipped
+    return counts
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dumps", nargs="+", help="candidate dumps of bench_ranking.py --dump (JSONL)")
@@ -63,6 +95,8 @@ def main() -> int:
     ap.add_argument("--save", help="write each dump's right picks here (JSON)")
     ap.add_argument("--compare", help="a --save file of an earlier run: list problems gained and lost")
     ap.add_argument("--misses", action="store_true", help="print the misses a right candidate could fix")
+    ap.add_argument("--ablate", action="store_true",
+                    help="right picks with each text check switched off in turn (one line per dump, JSON)")
     a = ap.parse_args()
     old = json.loads(Path(a.compare).read_text()) if a.compare else {}
     out: dict[str, dict[str, bool]] = {}
@@ -71,6 +105,9 @@ def main() -> int:
         drawn = br.replay(path)
         if a.misses:
             print(f"{name}: {show_misses(drawn, a.k)} misses with a right candidate", file=sys.stderr)
+            continue
+        if a.ablate:
+            print(json.dumps({"dump": name, "right_picks": ablate(drawn, a.k)}), flush=True)
             continue
         picks = out[name] = right_picks(drawn, a.k)
         line = f"{name}: {sum(picks.values())} of {len(picks)} right"
