@@ -306,3 +306,19 @@ def test_trivial_instances_and_int_keys_as_strings(tmp_path: Path) -> None:
     assert status == "optimal" and obj == pytest.approx(9.0)
     assert "model.x[3] <= 1" in emit_pyomo(load_formulation(f))
     assert solve(f).objective == pytest.approx(9.0)
+
+
+def test_a_chain_with_variables_on_its_ends_is_two_rows_not_logic() -> None:
+    """"y >= x + 1 >= 5 - y" is two rows that must both hold: the model stays linear (HiGHS), where a
+    logical conjunction sent it to CP-SAT, which ran out of memory on such a chain over unbounded
+    integers (session 28). min 2x + 3y with y >= x + 1 and x + y >= 4 over integers: x = 1, y = 3."""
+    f = {"name": "chain", "variables": {"x": {"domain": "nonnegative_integers"}, "y": {"domain": "nonnegative_integers"}},
+         "constraints": {"c": {"expr": "y >= x + 1 >= 5 - y"}},
+         "objective": {"sense": "minimize", "expr": "2 * x + 3 * y"}}
+    gm = compile_model(load_formulation(f))
+    assert [c.label for c in gm.constraints] == ["c", "c"]
+    res = solve(f)
+    assert res.solver == "highs" and res.objective == pytest.approx(11.0)
+    # a soft chain stays one (weighted) formula
+    soft = {**f, "constraints": {"c": {"expr": "y >= x + 1 >= 5 - y", "soft": {"weight": 2}}}}
+    assert len(compile_model(load_formulation(soft)).constraints) == 1

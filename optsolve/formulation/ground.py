@@ -896,6 +896,14 @@ def ground(f: Formulation, *, vectorize: bool = True) -> ir.GroundModel:
                                               hint="add a comparison, e.g. '... <= 100'") from None
                 if isinstance(val, ir.BoolConst) and val.value and weight is None:
                     continue  # trivially true instance
+                if weight is None and isinstance(val, ir.And) and val.args and \
+                        all(isinstance(a, (ir.Rel, ir.Range)) for a in val.args):
+                    # rows that must all hold (a chain "y >= 3 * x >= 2 * y" with variables on its ends)
+                    # are rows, not logic: the model stays linear (a MIP solver takes it; CP-SAT with
+                    # unbounded integers ran out of memory on one such chain, session 28)
+                    parts.extend(ir.GroundConstraint(cname, index, a, None) for a in val.args)
+                    count += len(val.args)
+                    continue
                 parts.append(ir.GroundConstraint(cname, index, val, weight))
                 count += 1
         if count > MAX_CONSTRAINT_INSTANCES:
