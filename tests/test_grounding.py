@@ -1313,8 +1313,6 @@ def test_the_ranking_puts_a_share_the_text_states_before_an_invented_one() -> No
     assert vote(cands, n_numbers=len(r.values), text=text)[0].compact == right
 
 
-
-
 def test_a_number_a_sentence_gives_one_of_its_items_does_not_bound_their_sum() -> None:
     """"at most 60 small kites and at most 90 large kites" names both items, but 90 counts the large ones
     where it stands: ``small + large <= 90`` is the large kites' bound written on the sum (session 28)."""
@@ -1325,4 +1323,3 @@ def test_a_number_a_sentence_gives_one_of_its_items_does_not_bound_their_sum() -
     assert kites.totals(wrong) == head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>"
     assert kites.total_check(wrong) == 0.5
     assert kites.total_check(head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>") == 1.0
-

@@ -1448,7 +1448,7 @@ class TextReading:
             sents = (every & self.limit_sentences.get(r, set())) or every
             named = [{j for j, ws in dist.items() if ws and ws & self.word_sets[i]} for i in sents]
             slots = {int(t[2:-1]) for t in body[:-2][::2]}
-            if sents and not all(len(n) == 1 for n in named) and not any(self.word_sets[i] & _GROUP for i in every):
+            if sents and not all(len(n) == 1 for n in named):
                 # a sentence naming several items, each with its own number ("at most 100 regular hot dogs
                 # and at most 250 premium hot dogs"): the item the number counts where it stands (session 28)
                 named = [self.counted_items(r, dist, names)]
