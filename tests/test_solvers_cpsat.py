@@ -26,7 +26,7 @@ from logic_models import (
 )
 
 from optsolve.errors import UnsupportedModelError
-from optsolve.formulation.ir import NL, BoolLit, Implies, Or, Quad, Range, Rel
+from optsolve.formulation.ir import NL, BoolLit, GroundModel, Implies, Or, Quad, Range, Rel
 from optsolve.solvers.cpsat_backend import CpSatBackend
 from optsolve.solvers.result import SolveOptions, Status
 
@@ -229,3 +229,67 @@ def test_formulation_json_all_different_with_soft_preferences() -> None:
     res = solve(f, solver="cpsat")
     assert res.status is Status.OPTIMAL and res.objective == pytest.approx(best)
     assert sorted(res.variables["x"].values()) == [1, 2, 3, 4]
+
+
+_CREEP = r'''
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+from optsolve.solvers import solve
+v = {k: {"domain": "nonnegative_integers"} for k in ("m", "b", "o", "a")}
+rows = {"c1": "9 * m + 18 * b + 9 * o + 48 * a >= 2000", "c2": "14 * m + 37 * b + 15 * o + 2 * a >= 4000",
+        "c3": "m <= o", "cycle": "b >= 3 * m + o + a >= 3 * b"}
+if sys.argv[1] == "logic":  # one disjunction makes it a logic model that only CP-SAT and z3 take
+    rows["either"] = "(m >= 1) or (o >= 2)"
+f = {"name": "creep", "variables": v, "constraints": {k: {"expr": e} for k, e in rows.items()},
+     "objective": {"sense": "minimize", "expr": "60 * m + 6 * b + 7 * o + 73 * a"}}
+r = solve(f, solver="cpsat", explain=True)
+print(json.dumps({"status": r.status.value, "explanation": r.explanation, "message": r.message}))
+'''
+
+
+@pytest.mark.parametrize("kind", ["linear", "logic"])
+def test_an_infeasible_cycle_over_unbounded_integers_is_proved_by_the_lp_screen(kind: str) -> None:
+    """b >= 3m + o + a >= 3b forces everything to 0 against c1/c2: CP-SAT's bound propagation crept
+    across the 2**31 artificial domain and allocated 22 GB on this model (std::bad_alloc under 3 GB,
+    session 29). Its LP relaxation is infeasible, so HiGHS proves it first; run in a child under a
+    3 GB address-space limit so a regression fails this test instead of the machine."""
+    import json
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-c", _CREEP, kind], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["status"] == "infeasible"
+    # the cycle (both its rows) with one lower bound is a core; c3 and the disjunction play no part
+    assert "cycle" in out["explanation"] and set(out["explanation"]) <= {"cycle", "c1", "c2"}
+
+
+def test_the_lp_screen_leaves_feasible_and_integer_only_infeasible_models_to_cp_sat() -> None:
+    """A relaxation that is feasible says nothing: 2x = 2y + 1 has LP solutions, no integer one."""
+    from optsolve.solvers.cpsat_backend import lp_screen
+
+    def parity(extra: Rel | None) -> GroundModel:
+        m = MB("parity")
+        x, y = m.var("x", kind="integer"), m.var("y", kind="integer")
+        m.add("odd", eq({x: 2, y: -2}, 1))
+        m.add("lo", ge({x: 1}, 3))
+        if extra is not None:
+            m.add("hi", extra)
+        return m.build()
+
+    gm = parity(None)
+    assert lp_screen(gm, [0, 1]) is None
+    assert B.solve(gm, OPT).status is Status.INFEASIBLE
+    gm2 = parity(le({0: 1, 1: -1}, 0))  # x <= y against x - y = 1/2: the LP is infeasible too
+    assert lp_screen(gm2, [0, 1, 2]) == [0, 2]
+    res = B.solve(gm2, OPT)
+    assert res.status is Status.INFEASIBLE and res.extra == {"proved_by": "lp_relaxation"}
+    # a feasible model over unbounded integers is still CP-SAT's: x = y = 3
+    f = MB("feasible")
+    a, b = f.var("a", kind="integer"), f.var("b", kind="integer")
+    f.add("sum", eq({a: 1, b: 1}, 6))
+    f.add("tie", eq({a: 1, b: -1}, 0))
+    f.minimize(lin({a: 1}))
+    res = B.solve(f.build(), OPT)
+    assert res.status is Status.OPTIMAL and res.values == [3.0, 3.0] and "proved_by" not in res.extra

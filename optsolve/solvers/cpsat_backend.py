@@ -23,6 +23,12 @@ How the grounded model maps onto CP-SAT:
 * Infeasibility: when ``options.explain`` is set, the hard constraints are re-posted under one assumption
   literal each and CP-SAT's ``SufficientAssumptionsForInfeasibility`` gives a core, which a deletion
   filter then makes irreducible when it is small.
+* LP screen: when some integer variable carries the artificial bound, the hard linear rows are first
+  solved as an LP by HiGHS (milliseconds). An infeasible relaxation proves the model infeasible, and CP-SAT
+  is not run: its bound propagation can creep through a cycle of rows (``y >= 3x + z >= 3y`` with a lower
+  bound elsewhere) one small step at a time across the 2**31 domain, recording every step; on such a
+  6-row model it allocated 22 GB (session 29, docs/solvers_logic.md). The rows of HiGHS's infeasible
+  subsystem are the core.
 """
 
 from __future__ import annotations
@@ -66,6 +72,47 @@ _MAX_POW = 20
 #: CP-SAT workers when SolveOptions.threads is not set
 DEFAULT_WORKERS = 8
 _CORE_SHRINK_LIMIT = 40
+#: seconds at most for the LP screen (a larger LP is left to CP-SAT)
+_SCREEN_SECONDS = 5.0
+
+
+def _linear_rows(model: GroundModel, indices: list[int]) -> list[int]:
+    """The hard constraints among ``indices`` that HiGHS takes as LP rows."""
+    out = []
+    for ci in indices:
+        c = model.constraints[ci]
+        if c.weight is not None:
+            continue
+        f = c.formula
+        if isinstance(f, (Rel, Range)):
+            e = f.expr
+            if isinstance(e, Lin) or (isinstance(e, Quad) and not e.quad):
+                out.append(ci)
+        elif isinstance(f, BoolLit):
+            out.append(ci)
+    return out
+
+
+def lp_screen(model: GroundModel, indices: list[int], time_limit: float | None = None) -> list[int] | None:
+    """A subset of the hard linear constraints among ``indices`` whose LP relaxation (integrality
+    dropped, no artificial bounds) is infeasible, from HiGHS's dual ray; None when the relaxation is
+    feasible, HiGHS is missing or it cannot tell within the time limit. Such a subset proves the integer
+    model infeasible."""
+    rows = _linear_rows(model, indices)
+    if not rows:
+        return None
+    try:
+        from optsolve.solvers.explain import highs_iis
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return None
+    limit = _SCREEN_SECONDS if time_limit is None else min(_SCREEN_SECONDS, time_limit)
+    try:
+        found = highs_iis(model, rows, limit, irreducible=False)
+    except Exception:  # pragma: no cover - a HiGHS failure leaves the model to CP-SAT
+        return None
+    if found is None:
+        return None
+    return found[0] or None
 
 Affine = tuple[dict[int, float], float]   # (cp var index -> coefficient, constant)
 
@@ -484,9 +531,23 @@ class CpSatBackend(Backend):
         err = b.m.validate()
         if err:
             return RawSolution(Status.ERROR, message=f"CP-SAT rejected the model: {err}")
+        if b.artificial:
+            core = lp_screen(model, hard_indices(model), options.time_limit)
+            if core is not None:
+                raw = RawSolution(Status.INFEASIBLE, solver_seconds=time.perf_counter() - t0,
+                                  extra={"proved_by": "lp_relaxation"})
+                if options.explain:
+                    raw.core = self._core(model, options, t0)
+                return raw
         solver = cp_model.CpSolver()
         self._params(solver, options)
-        st = solver.solve(b.m)
+        try:
+            st = solver.solve(b.m)
+        except MemoryError:
+            return RawSolution(Status.ERROR, solver_seconds=time.perf_counter() - t0, message=(
+                "CP-SAT ran out of memory" + (" (integer variables without bounds get ±2^31)"
+                                              if b.artificial else "")
+                + ": give the integer variables upper bounds, or try --solver scip"))
         secs = solver.wall_time
         if st == cp_model.MODEL_INVALID:
             return RawSolution(Status.ERROR, message=f"CP-SAT: invalid model: {b.m.validate()}",
@@ -535,6 +596,10 @@ class CpSatBackend(Backend):
         first: list[float] = []
 
         def check(subset: list[int]) -> list[int] | None:
+            if b.artificial:  # the same screen as solve: CP-SAT may creep on an infeasible LP
+                lp_core = lp_screen(model, subset, options.time_limit)
+                if lp_core is not None:
+                    return lp_core
             keep = set(subset)
             b.m.clear_assumptions()
             b.m.add_assumptions([a for k, a in assumptions if k in keep])

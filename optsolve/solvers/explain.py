@@ -235,14 +235,15 @@ def _highs_iis_once(model: GroundModel, rows_in: list[int], strategy: int, time_
     return sorted(set(rows)), sorted(set(cols))
 
 
-def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = None
-              ) -> tuple[list[int], list[int], bool] | None:
+def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = None, *,
+              irreducible: bool = True) -> tuple[list[int], list[int], bool] | None:
     """An infeasible subsystem of the LP relaxation of the hard constraints from HiGHS:
     (constraint indices, variable ids whose bounds take part, irreducible?), or None when HiGHS finds
     the relaxation feasible or cannot compute one.
 
     HiGHS first extracts a subsystem from the LP's dual ray (fast). When it is small, HiGHS's
-    irreducible strategy runs on that subsystem alone (one small LP per row and bound)."""
+    irreducible strategy runs on that subsystem alone (one small LP per row and bound); ``irreducible=False``
+    skips that second step."""
     try:
         import highspy
     except ImportError:  # pragma: no cover
@@ -253,7 +254,7 @@ def highs_iis(model: GroundModel, hard: list[int], time_limit: float | None = No
     if first is None:
         return None
     rows, cols = first
-    if len(rows) + len(cols) > IRREDUCIBLE_LIMIT:
+    if not irreducible or len(rows) + len(cols) > IRREDUCIBLE_LIMIT:
         return rows, cols, False
     left = None if time_limit is None else time_limit - (time.monotonic() - t0)
     if left is not None and left <= 0:
