@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 pytest.importorskip("ortools")
@@ -293,3 +295,28 @@ def test_the_lp_screen_leaves_feasible_and_integer_only_infeasible_models_to_cp_
     f.minimize(lin({a: 1}))
     res = B.solve(f.build(), OPT)
     assert res.status is Status.OPTIMAL and res.values == [3.0, 3.0] and "proved_by" not in res.extra
+
+
+def test_a_product_of_unbounded_integers_fits_cp_sat_and_an_overflow_goes_to_the_next_backend() -> None:
+    """v * v over the ±2^31 domain needs an auxiliary variable up to 2^62: CP-SAT accepts 2^62 - 1 at
+    most (it rejected the model when the bound was 2^62). 2 * v * v can overflow CP-SAT's int64 checks:
+    CP-SAT rejects that model, and routing hands it to the next backend that takes it (SCIP), saying so;
+    a user who forces CP-SAT gets CP-SAT's error."""
+    from optsolve.solvers import solve
+
+    def model(square: str) -> dict[str, Any]:
+        return {"name": "sq", "variables": {k: {"domain": "nonnegative_integers"} for k in ("v", "t", "a")},
+                "constraints": {"c1": {"expr": f"a >= {square}"}, "c2": {"expr": "v + t >= 4"},
+                                "c3": {"expr": "t <= 1"}},
+                "objective": {"sense": "minimize", "expr": "v + t + a"}}
+
+    r = solve(model("v * v"))
+    assert (r.status, r.solver, r.objective, r.message) == (Status.OPTIMAL, "cpsat", 13.0, None)
+    f = model("2 * v * v")
+    r = solve(f)
+    assert (r.status, r.solver, r.objective) == (Status.OPTIMAL, "scip", 22.0)
+    assert r.variables == {"v": 3, "t": 1, "a": 18}
+    assert r.message == ("solved by scip: cpsat could not take the model (CP-SAT rejected the model: "
+                         "Possible integer overflow in constraint)")
+    forced = solve(f, solver="cpsat")
+    assert forced.status is Status.ERROR and forced.solver == "cpsat" and "overflow" in (forced.message or "")

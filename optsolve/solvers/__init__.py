@@ -143,12 +143,19 @@ def solve_model(model: GroundModel, options: SolveOptions | None = None) -> Solv
     t0 = time.perf_counter()
     name = route(model, opts.solver)
     backend = _load(name)
-    try:
-        raw = backend.solve(model, opts)
-    except OptsolveError:
-        raise
-    except Exception as exc:  # a solver library raising is a solver failure, not a crash
-        raise SolverError(f"{name} failed: {type(exc).__name__}: {exc}") from exc
+    raw = _run(backend, model, opts)
+    if raw.status is Status.ERROR and raw.extra.get("backend_limit") and not opts.solver:
+        # the model is fine, the backend's arithmetic is not (CP-SAT's int64 overflow checks with
+        # the ±2^31 domain of unbounded integers): the next backend that accepts it answers instead
+        for other in candidates(model):
+            if other == name:
+                continue
+            first, reason = name, raw.message
+            name, backend = other, _load(other)
+            raw = _run(backend, model, opts)
+            note = f"solved by {name}: {first} could not take the model ({reason})"
+            raw.message = f"{raw.message}; {note}" if raw.message else note
+            break
     explanation = minimal = None
     if raw.status is Status.INFEASIBLE and opts.explain:
         explanation, minimal = _explain(model, raw, backend, opts)
@@ -164,6 +171,15 @@ def solve_model(model: GroundModel, options: SolveOptions | None = None) -> Solv
         explanation_irreducible=minimal, message=raw.message,
         bound=raw.bound, solver_seconds=raw.solver_seconds, n_vars=model.n_vars,
         n_constraints=model.n_constraints)
+
+
+def _run(backend: Backend, model: GroundModel, opts: SolveOptions) -> RawSolution:
+    try:
+        return backend.solve(model, opts)
+    except OptsolveError:
+        raise
+    except Exception as exc:  # a solver library raising is a solver failure, not a crash
+        raise SolverError(f"{backend.name} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _explain(model: GroundModel, raw: RawSolution, backend: Backend,

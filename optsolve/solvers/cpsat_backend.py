@@ -34,6 +34,7 @@ How the grounded model maps onto CP-SAT:
 from __future__ import annotations
 
 import math
+import re
 import time
 from typing import Any
 
@@ -72,8 +73,19 @@ _MAX_POW = 20
 #: CP-SAT workers when SolveOptions.threads is not set
 DEFAULT_WORKERS = 8
 _CORE_SHRINK_LIMIT = 40
+#: the widest variable domain CP-SAT accepts (kint64max / 2 = 2**62 - 1; 2**62 itself is rejected)
+_VAR_MAX = 2**62 - 1
 #: seconds at most for the LP screen (a larger LP is left to CP-SAT)
 _SCREEN_SECONDS = 5.0
+
+
+def _first_line(text: str) -> str:
+    """CP-SAT's validation message without the constraint's proto dump that follows its first line."""
+    lines = text.strip().splitlines()
+    if not lines:
+        return text
+    m = re.match(r"(Possible integer overflow in \w+)", lines[0])
+    return m.group(1) if m else lines[0].rstrip(": {")
 
 
 def _linear_rows(model: GroundModel, indices: list[int]) -> list[int]:
@@ -172,7 +184,7 @@ class _Builder:
         return self._true
 
     def new_int(self, lo: float, hi: float, name: str) -> Any:
-        ilo, ihi = max(-(2**62), math.floor(lo)), min(2**62, math.ceil(hi))
+        ilo, ihi = max(-_VAR_MAX, math.floor(lo)), min(_VAR_MAX, math.ceil(hi))
         var = self.m.new_int_var(ilo, ihi, name)
         self._register(var, ilo, ihi)
         return var
@@ -530,7 +542,10 @@ class CpSatBackend(Backend):
         _, scale, const = b.build(with_assumptions=False)
         err = b.m.validate()
         if err:
-            return RawSolution(Status.ERROR, message=f"CP-SAT rejected the model: {err}")
+            # "Possible integer overflow": products and sums over the ±2^31 artificial domain exceed
+            # CP-SAT's int64 checks; the model itself may be fine, so routing may try another backend
+            return RawSolution(Status.ERROR, message=f"CP-SAT rejected the model: {_first_line(err)}",
+                               extra={"backend_limit": "overflow" in err})
         if b.artificial:
             core = lp_screen(model, hard_indices(model), options.time_limit)
             if core is not None:
