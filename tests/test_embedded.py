@@ -49,6 +49,20 @@ def test_decode_rejects_malformed_output() -> None:
         decode("<var> <v0> x <pos> <con> <v0> + <n4>", [1.0])   # unknown number, no comparison
 
 
+def test_decode_renames_names_the_formulation_reserves() -> None:
+    """Names are copied from the text, and texts say "class", "lambda" (a vitamin), "is": each is a
+    Python keyword the formulation refuses, so the decoder suffixes it (twice for the second "class");
+    before, such a candidate was an error and lost its vote (3 held-out texts, session 29)."""
+    from optsolve.solvers import solve
+
+    f = decode("<var> <v0> class <pos> <var> <v1> class <pos> <var> <v2> lambda <pos> <var> <v3> is <pos> "
+               "<max> <n1> * <v0> + <n2> * <v1> + <v2> + <v3> <con> <v0> + <v1> + <v2> + <v3> <= <n0>",
+               [10.0, 3.0, 4.0])
+    assert list(f["variables"]) == ["class_", "class__", "lambda_", "is_"]
+    assert f["objective"]["expr"] == "3 * class_ + 4 * class__ + lambda_ + is_"
+    assert solve(f).objective == 40.0
+
+
 def _shipped() -> None:
     from optsolve.formalize.backends.embedded import default_model_dir
 

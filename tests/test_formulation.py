@@ -124,6 +124,8 @@ def test_long_written_out_sum_is_fine():
         ("variables.x.index", ["Q"], ValidationError, ["unknown set 'Q'"]),
         ("objective.sence", "max", ValidationError, ["sence"]),
         ("sets.T", {"range": [1, 10**12]}, LimitError, ["limit"]),
+        # a Python keyword could only fail later as "invalid syntax" inside an expression
+        ("variables.yield", {"domain": "reals"}, ValidationError, ["'yield' is reserved"]),
     ],
 )
 def test_validation_errors_name_the_place(path, value, err, needles):

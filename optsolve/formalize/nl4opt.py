@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from optsolve.errors import DatagenError, InputError
+from optsolve.formulation.schema import RESERVED
 from optsolve.paths import nl4opt_dir
 
 DEFAULT_DEV = nl4opt_dir() / "generation_dev.jsonl"
@@ -86,7 +87,7 @@ def _ident(name: str, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "x"
     if base[0].isdigit():
         base = "x_" + base
-    if base in ("sum", "min", "max", "abs", "exp", "log", "sqrt", "in", "for", "if", "and", "or", "not"):
+    if base in RESERVED:
         base += "_"
     out = base
     k = 2

@@ -6,6 +6,7 @@ These models check the *shape* of a formulation. Names, arities and expressions 
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any, Literal, Union
 
@@ -15,9 +16,12 @@ Element = Union[StrictInt, str]
 Number = Union[StrictInt, StrictFloat]
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: names a set, parameter, variable or constraint may not take: the expression language's functions and
+#: every Python keyword (expressions are parsed as Python syntax, so ``yield <= 3`` could only fail as
+#: "invalid syntax"; now the name itself is refused, saying why)
 RESERVED = frozenset({
-    "sum", "abs", "min", "max", "exp", "log", "sqrt", "implies", "all_different", "and", "or", "not",
-    "for", "in", "if", "True", "False", "None", "lambda", "def", "class", "import", "return", "is",
+    "sum", "abs", "min", "max", "exp", "log", "sqrt", "implies", "all_different",
+    *keyword.kwlist,
 })
 
 Domain = Literal["reals", "nonnegative_reals", "integers", "nonnegative_integers", "binary", "boolean"]

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from optsolve.errors import FormalizeError
+from optsolve.formulation.schema import RESERVED
 from optsolve.train.numbers import Masked, format_number
 
 DOMAINS = {"reals": "<real>", "nonnegative_reals": "<pos>", "integers": "<int>",
@@ -399,7 +400,7 @@ def decode(text: str, values: list[float], name: str = "embedded") -> dict[str, 
             label = _ident(rest[1])
             if not re.match(r"[A-Za-z_]", label):
                 label = "x_" + label
-            while label in variables or label in ("sum", "min", "max", "abs", "and", "or", "not", "in"):
+            while label in variables or label in RESERVED:   # "class", "lambda", "is" come from texts
                 label += "_"
             names[rest[0]] = label
             var: dict[str, Any] = {"domain": DOMAIN_OF[rest[2]]}
