@@ -1323,3 +1323,77 @@ def test_a_number_a_sentence_gives_one_of_its_items_does_not_bound_their_sum() -
     assert kites.totals(wrong) == head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>"
     assert kites.total_check(wrong) == 0.5
     assert kites.total_check(head + "<con> <v0> <= <n2> <con> <v1> <= <n3> <con> <v0> + <v1> <= <n4>") == 1.0
+
+
+def _k(text: str, value: float) -> str:
+    """The placeholder of ``value`` in ``text`` (the compact language's <nK>)."""
+    from optsolve.train.numbers import mask_numbers
+
+    return f"<n{mask_numbers(text).values.index(value)}>"
+
+
+CREAMS = ("A lab makes batches of gel, batches of cream, and batches of lotion. Each batch of gel helps 20 "
+          "people, each batch of cream 15 people and each batch of lotion 25 people. The number of batches "
+          "of lotion may exceed the number of batches of gel by no more than 40. The lab can make at most 12 "
+          "more batches of lotion than batches of cream. There must be at least 3 times as many batches of "
+          "gel as batches of cream. Maximise the people helped.")
+CREAMS_HEAD = ("<var> <v0> gel <pos> <var> <v1> cream <pos> <var> <v2> lotion <pos> <max> "
+               f"{_k(CREAMS, 20)} * <v0> + {_k(CREAMS, 15)} * <v1> + {_k(CREAMS, 25)} * <v2> "
+               f"<con> <v2> <= <v0> + {_k(CREAMS, 40)} <con> <v0> >= {_k(CREAMS, 3)} * <v1> ")
+
+
+def test_a_row_with_a_sentence_s_number_compares_that_sentence_s_items() -> None:
+    """"at most 12 more batches of lotion than batches of cream" written lotion <= gel + 12: the direction
+    check read the gel sentence (40) and agreed; the 12 is stated of lotion and cream (session 29)."""
+    lab = read(CREAMS)
+    right = CREAMS_HEAD + f"<con> <v2> <= <v1> + {_k(CREAMS, 12)}"
+    wrong = CREAMS_HEAD + f"<con> <v2> <= <v0> + {_k(CREAMS, 12)}"
+    assert lab.comparisons(right) == 1.0
+    assert lab.comparisons(wrong) < 1.0
+    assert lab.number_compares_others(int(_k(CREAMS, 12)[2:-1]), 2, 0, {0: {"gel"}, 1: {"cream"}, 2: {"lotion"}})
+
+
+def test_a_comparison_stated_with_a_number_and_missing_halves_the_candidate() -> None:
+    """The 3 of "at least 3 times as many batches of gel as batches of cream" is the only number of its
+    sentence: a candidate with no gel/cream row using it lacks that row (the numbers share misses it
+    when the value is stated elsewhere too). A sentence naming two variables by one shared word ("both
+    batteries", both variables called battery) is not read as comparing two items."""
+    lab = read(CREAMS)
+    full = CREAMS_HEAD + f"<con> <v2> <= <v1> + {_k(CREAMS, 12)}"
+    lacking = full.replace(f"<con> <v0> >= {_k(CREAMS, 3)} * <v1> ", "")
+    assert lab.missing_numbered_comparisons(full) == []
+    assert len(lab.missing_numbered_comparisons(lacking)) == 1
+    assert lab.comparisons_stated(lacking) == 0.5 and lab.comparisons_stated(full) == 1.0
+    shop = read("A store sells AA and D batteries. The demand for both batteries will not exceed 1000. "
+                "Each AA battery earns $1 and each D battery $2.")
+    same = "<var> <v0> battery <pos> <var> <v1> batteries <pos> <max> <n1> * <v0> + <n2> * <v1> " \
+           "<con> <v0> + <v1> <= <n0>"
+    assert shop.missing_numbered_comparisons(same) == []
+    # the number belongs to another clause of the sentence: a budget, then a comparison with no number
+    trips = read("A farmer ships by train and truck. A train trip costs $50 and a truck trip $30. He can "
+                 "spend at most $3000 and the number of train trips must not exceed the number of truck "
+                 "trips.")
+    head = "<var> <v0> train <pos> <var> <v1> truck <pos> <max> <v0> + <v1> <con> <n0> * <v0> + <n1> * <v1> <= <n2>"
+    assert trips.missing_numbered_comparisons(head + " <con> <v0> <= <v1>") == []
+
+
+def test_a_candidate_missing_an_item_the_text_lists_is_halved() -> None:
+    """"boxes, buckets, and crates": two variables for the three dropped one, with its rows (session 29);
+    a list of what the items contain names no variable and is not read; a heading ("two types of
+    apples, green and red") is not an item; parts with numbers are not a list of names."""
+    lab = read("Maria ships using boxes, buckets, and crates. Each crate holds 14 units and costs $8. Each "
+               "box holds 7 units and costs $10. Each bucket holds 3 units and costs $5. The budget is $700.")
+    assert lab.enumerations == [[["ship", "using", "box"], ["bucket"], ["crate"]]]
+    two = "<var> <v0> buckets <nint> <var> <v1> crates <nint> <max> <v0> + <v1>"
+    three = "<var> <v0> boxes <nint> <var> <v1> buckets <nint> <var> <v2> crates <nint> <max> <v0> + <v1>"
+    assert lab.items_named(two) == 0.5 and lab.items_named(three) == 1.0
+    assert fit_factors(lab, two)["items_named"] == 0.5
+    diet = read("A cook buys beef and rice. Meals need protein, fiber, and fat. Beef has protein and fat; "
+                "rice has fiber and fat.")
+    assert diet.items_named("<var> <v0> beef <pos> <var> <v1> rice <pos> <min> <v0> + <v1>") == 1.0
+    assert read("A factory uses two types of apples, green and red, to make pies.").enumerations == []
+    assert read("It takes 4 units of A, 2 units of B and 1 unit of C.").enumerations == []
+    # only the first sentence names the items; an appositive subject is not one; "both" makes two
+    assert read("A shop makes two teas. It needs milk, taro, and mango.").enumerations == []
+    assert read("Hugo, a grower, grows soybeans and melons.").enumerations == [[["grower"], ["grow", "soybean"], ["melon"]]]
+    assert read("The demand for these shoes, both sneakers and boots, is at most 50.").enumerations == []

@@ -55,6 +55,12 @@ from typing import TypeVar
 from optsolve.train.numbers import Masked, mask_numbers
 
 # words of a variable name that never tell two items apart
+#: words of a list's first part that make it the list's heading, not its first item ("two types of
+#: apples, green and red"; "three kinds of ads, radio, TV and print")
+_HEADING = frozenset({"two", "three", "four", "five", "six", "type", "kind", "sort", "variety", "these",
+                      "those", "such"})
+#: where the clause stating a comparison's number ends (:meth:`TextReading.missing_numbered_comparisons`)
+_NUMBER_CLAUSE = re.compile(r"[,;:]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
 _STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "units", "to", "for", "in",
                    "per", "each", "amount", "total"})
 
@@ -928,7 +934,9 @@ class TextReading:
                 if sec.count("+") and self.share_of_item(kk, dist) is not None:
                     seen += 1       # "at least a third the number of new grad engineers" as a share of the total
             for a, op, b, form in comparison_forms(sec):
-                if self.share_as_multiple(form, sec, k, dist):
+                if form is not None and self.number_compares_others(k, a, b, dist):
+                    seen += 1       # "by no more than 15" stated of two other items than the row's
+                elif self.share_as_multiple(form, sec, k, dist):
                     seen += 1       # "a minimum of half of the packages" read as a multiple of one item
                 elif form is None and self.numbered_only(dist.get(a, set()), dist.get(b, set())):
                     seen += 1       # "at most 3 times the number of solid" written with no number
@@ -938,6 +946,23 @@ class TextReading:
                 elif dist.get(a) and dist.get(b):
                     seen += 1       # two items no sentence compares
         return round(good / seen, 2) if seen else 1.0
+
+    def number_compares_others(self, k: int | None, a: int, b: int, dist: dict[int, set[str]]) -> bool:
+        """Whether every sentence stating the row's number ``k`` compares two of the candidate's items
+        and none of them the row's ``a`` and ``b``: "at most 15 more batches of anti-inflammatory cream
+        than batches of pain-killing cream" written as anti-inflammatory <= antiseptic + 15 (the items
+        of another sentence, "may exceed ... antiseptic gel by no more than 40"). The direction check
+        would read that other sentence and agree."""
+        sents = self.mention_sentences.get(k, set()) if k is not None else set()
+        if not sents:
+            return False
+        for i in sents:
+            if self.relations[i] is None or not self.comparative[i]:
+                return False
+            named = {j for j, ws in dist.items() if ws and ws & self.word_sets[i]}
+            if len(named) != 2 or named == {a, b}:
+                return False
+        return True
 
     @cached_property
     def bare_comparisons(self) -> list[int]:
@@ -984,10 +1009,54 @@ class TextReading:
                 out.append(row)
         return out
 
+    @per_candidate
+    def missing_numbered_comparisons(self, compact: str) -> list[int]:
+        """The sentences that compare two of the candidate's items with one number of their own ("There must
+        be not less than two times as many specialty bags as medium bags", "at most 20 more batches of
+        mixed waste than batches of liquid waste") when no row of the candidate compares those two with
+        that number: a dropped row the numbers share cannot see when the value is stated elsewhere too
+        ("2 kg")."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        if len(dist) < 2:
+            return []
+        rows: list[tuple[set[int], set[int]]] = []      # (variables, placeholders) of each row
+        for sec in secs:
+            if sec[0] == "<con>":
+                rows.append(({int(m.group(1)) for t in sec if (m := _VAR.fullmatch(t))},
+                             {int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))}))
+        out = []
+        for i in range(len(self.spans)):
+            if self.relations[i] is None or not self.comparative[i]:
+                continue
+            at = [cs for cs, _, _, _ in self.mentions if self.sentence_of(cs) == i]
+            ks = {k for cs, _, k, _ in self.mentions if self.sentence_of(cs) == i}
+            if len(ks) != 1:
+                continue
+            # the clause stating the number compares: not "spend at most $3000 and the number of train
+            # trips must not exceed the number of truck trips"
+            s0, s1 = self.spans[i]
+            cuts = [s0] + [m.end() + s0 for m in _NUMBER_CLAUSE.finditer(self.text[s0:s1])] + [s1]
+            lo = max(c for c in cuts if c <= at[0])
+            hi = min(c for c in cuts if c > at[0])
+            clause = self.text[lo:hi]
+            if not _COMPARATIVE.search(clause.lower()):
+                continue
+            words = {fold(w) for w in _WORD.findall(clause)}
+            hits = {j: frozenset(ws & words) for j, ws in dist.items() if ws and ws & words}
+            named = frozenset(hits)
+            # each item by a word of its own: "both batteries" names two variables both called battery
+            k = next(iter(ks))
+            if len(named) == 2 and len(set(hits.values())) == 2 \
+                    and not any(named <= vs and k in nks for vs, nks in rows):
+                out.append(i)
+        return out
+
     def comparisons_stated(self, compact: str) -> float:
         """1.0, or 0.5 when the candidate lacks a comparison the text states with no number
-        (:meth:`missing_comparisons`)."""
-        return 0.5 if self.missing_comparisons(compact) else 1.0
+        (:meth:`missing_comparisons`) or with one number of its own (:meth:`missing_numbered_comparisons`,
+        session 29)."""
+        return 0.5 if self.missing_comparisons(compact) or self.missing_numbered_comparisons(compact) else 1.0
 
     @per_candidate
     def names_apart(self, compact: str) -> str | None:
@@ -1076,6 +1145,55 @@ class TextReading:
         share of two thirds is a number the text never states, which no check of the text's numbers sees."""
         return 0.5 if any(t in _LITERAL_SHARES and self.share_placeholder(t) is None
                           for t in compact.split()) else 1.0
+
+    @cached_property
+    def enumerations(self) -> list[list[list[str]]]:
+        """The lists of three or more names the text writes as "A, B, and C" (or "A, B and C") inside one
+        clause, each part's folded words less stop words: the last three of the first part, the middle
+        parts whole (three words at most), the first three of the last ("Maria delivers using boxes,
+        buckets, and crates": [deliver, using, box], [bucket], [crate]). A list with a number in a part
+        is not one of names ("4 units of compound A and 2 units of compound B"), and a first part that
+        counts or sorts what follows is its heading ("two types of apples, green and red")."""
+        out = []
+        for a, b in self.spans[:1]:     # the items are named first ("Maria delivers using ...")
+            for clause in re.split(r"[;:.?!\n]", self.text[a:b]):
+                m = re.search(r",\s*and\s+|(?<=\w)\s+and\s+", clause)
+                if m is None or "," not in clause[:m.start()]:
+                    continue
+                tail = re.split(r"[,(]", clause[m.end():])[0]
+                parts = [*clause[:m.start()].split(","), tail]
+                if re.fullmatch(r"\s*[A-Z][a-z]+", parts[0]):
+                    parts = parts[1:]       # who the problem is about: "Hugo, a grower, grows soybeans and ..."
+                if any(re.search(r"\d", pt) for pt in parts):
+                    continue
+                words = [[fold(w) for w in _WORD.findall(pt) if w.lower() not in _STOP] for pt in parts]
+                if any(w in _HEADING for w in words[0]):
+                    words = words[1:]
+                if any("both" in ws for ws in words):
+                    continue
+                if len(words) < 3 or not all(1 <= len(ws) <= 3 for ws in words[1:-1]) or not words[-1]:
+                    continue
+                out.append([words[0][-3:], *words[1:-1], words[-1][:3]])
+        return out
+
+    @per_candidate
+    def items_named(self, compact: str) -> float:
+        """1.0, or 0.5 when the text lists the items ("boxes, buckets, and crates"), the candidate names at
+        least two of them, and no variable names another that the text writes again outside the list: a
+        candidate of two variables for three containers has dropped one, with its rows."""
+        names, _ = parse(compact)
+        if len(names) < 2:
+            return 1.0
+        var_words = [set(name_words(n)) - _STOP for n in names.values()]
+        counts = Counter(fold(w) for w in _WORD.findall(self.text))
+        for parts in self.enumerations:
+            named = [any(set(ws) & vw for vw in var_words) for ws in parts]
+            if sum(named) < 2 or all(named):
+                continue
+            for ws, ok in zip(parts, named):
+                if not ok and any(counts[w] >= 2 for w in ws) and not set(ws) <= self.measured_vocabulary:
+                    return 0.5
+        return 1.0
 
     @per_candidate
     def self_compared(self, compact: str) -> float:

@@ -298,8 +298,9 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
     the objective or as one of its own row's coefficients (session 21); a missing row of one of several
     items the text limits with one value (session 22); a literal fraction no number of the text equals
     (session 23); a row comparing a variable with itself (session 24); a number stated only as a limit
-    standing in the objective and a row (session 25); and a half for a candidate a repair or a rebuild
-    from the text would change."""
+    standing in the objective and a row (session 25); a comparison stated with a number of its own and
+    missing, and an item the text lists first that no variable names (session 29); and a half for a
+    candidate a repair or a rebuild from the text would change."""
     return {
         "binding": reading.binding(compact), "units": reading.units(compact), "limits": reading.limits(compact),
         "total_check": reading.total_check(compact), "names": 0.5 if reading.names(compact) < 1 else 1.0,
@@ -309,6 +310,7 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "limit_in_objective": reading.limit_in_objective(compact),
         "limits_stated": reading.limits_stated(compact), "mixed_objective": reading.mixed_objective(compact),
         "literal_unstated": reading.literal_unstated(compact), "self_compared": reading.self_compared(compact),
+        "items_named": reading.items_named(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
         "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
     }
