@@ -147,15 +147,12 @@ def solve_model(model: GroundModel, options: SolveOptions | None = None) -> Solv
     if raw.status is Status.ERROR and raw.extra.get("backend_limit") and not opts.solver:
         # the model is fine, the backend's arithmetic is not (CP-SAT's int64 overflow checks with
         # the ±2^31 domain of unbounded integers): the next backend that accepts it answers instead
-        for other in candidates(model):
-            if other == name:
-                continue
-            first, reason = name, raw.message
+        other = next((o for o in candidates(model) if o != name), None)
+        if other is not None:
+            note = f"solved by {other}: {name} could not take the model ({raw.message})"
             name, backend = other, _load(other)
             raw = _run(backend, model, opts)
-            note = f"solved by {name}: {first} could not take the model ({reason})"
             raw.message = f"{raw.message}; {note}" if raw.message else note
-            break
     explanation = minimal = None
     if raw.status is Status.INFEASIBLE and opts.explain:
         explanation, minimal = _explain(model, raw, backend, opts)

@@ -88,34 +88,18 @@ def _first_line(text: str) -> str:
     return m.group(1) if m else lines[0].rstrip(": {")
 
 
-def _linear_rows(model: GroundModel, indices: list[int]) -> list[int]:
-    """The hard constraints among ``indices`` that HiGHS takes as LP rows."""
-    out = []
-    for ci in indices:
-        c = model.constraints[ci]
-        if c.weight is not None:
-            continue
-        f = c.formula
-        if isinstance(f, (Rel, Range)):
-            e = f.expr
-            if isinstance(e, Lin) or (isinstance(e, Quad) and not e.quad):
-                out.append(ci)
-        elif isinstance(f, BoolLit):
-            out.append(ci)
-    return out
-
-
 def lp_screen(model: GroundModel, indices: list[int], time_limit: float | None = None) -> list[int] | None:
     """A subset of the hard linear constraints among ``indices`` whose LP relaxation (integrality
     dropped, no artificial bounds) is infeasible, from HiGHS's dual ray; None when the relaxation is
     feasible, HiGHS is missing or it cannot tell within the time limit. Such a subset proves the integer
     model infeasible."""
-    rows = _linear_rows(model, indices)
+    from optsolve.solvers.explain import highs_iis, lp_row
+
+    # the hard LP rows, constants aside (a false one makes HiGHS's subsystem undefined, and CP-SAT
+    # answers it at once)
+    rows = [ci for ci in indices if model.constraints[ci].weight is None
+            and lp_row(f := model.constraints[ci].formula) and not isinstance(f, BoolConst)]
     if not rows:
-        return None
-    try:
-        from optsolve.solvers.explain import highs_iis
-    except ImportError:  # pragma: no cover - highspy is a dependency
         return None
     limit = _SCREEN_SECONDS if time_limit is None else min(_SCREEN_SECONDS, time_limit)
     try:

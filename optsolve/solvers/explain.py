@@ -31,7 +31,18 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
-from optsolve.formulation.ir import BoolConst, GroundConstraint, GroundModel, Lin, Quad, Range, Rel, VarInfo
+from optsolve.formulation.ir import (
+    BoolConst,
+    BoolLit,
+    Formula,
+    GroundConstraint,
+    GroundModel,
+    Lin,
+    Quad,
+    Range,
+    Rel,
+    VarInfo,
+)
 from optsolve.solvers.result import Status
 
 T = TypeVar("T")
@@ -179,21 +190,17 @@ def _false_constants(model: GroundModel) -> list[int]:
     return out
 
 
-def _is_linear(model: GroundModel, hard: list[int]) -> bool:
-    from optsolve.formulation.ir import BoolLit
+def lp_row(f: Formula) -> bool:
+    """Whether HiGHS takes the hard formula ``f`` as an LP row (``build_arrays``): a linear relation, a
+    boolean literal or a constant."""
+    if isinstance(f, (Rel, Range)):
+        e = f.expr
+        return isinstance(e, Lin) or (isinstance(e, Quad) and not e.quad)
+    return isinstance(f, (BoolLit, BoolConst))
 
-    for ci in hard:
-        f = model.constraints[ci].formula
-        if isinstance(f, (Rel, Range)):
-            e = f.expr
-            if isinstance(e, Quad):
-                if e.quad:
-                    return False
-            elif not isinstance(e, Lin):
-                return False
-        elif not isinstance(f, (BoolLit, BoolConst)):
-            return False
-    return True
+
+def _is_linear(model: GroundModel, hard: list[int]) -> bool:
+    return all(lp_row(model.constraints[ci].formula) for ci in hard)
 
 
 #: HiGHS's own irreducible IIS solves one LP per row and column bound; above this many it is left to

@@ -54,13 +54,11 @@ from typing import TypeVar
 
 from optsolve.train.numbers import Masked, mask_numbers
 
-# words of a variable name that never tell two items apart
 #: words of a list's first part that make it the list's heading, not its first item ("two types of
 #: apples, green and red"; "three kinds of ads, radio, TV and print")
 _HEADING = frozenset({"two", "three", "four", "five", "six", "type", "kind", "sort", "variety", "these",
                       "those", "such"})
-#: where the clause stating a comparison's number ends (:meth:`TextReading.missing_numbered_comparisons`)
-_NUMBER_CLAUSE = re.compile(r"[,;:]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
+# words of a variable name that never tell two items apart
 _STOP = frozenset({"of", "the", "a", "an", "and", "number", "numbers", "unit", "units", "to", "for", "in",
                    "per", "each", "amount", "total"})
 
@@ -412,6 +410,9 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
 
 # where a clause ends inside a sentence (TextReading.clauses)
 _CLAUSE_CUT = re.compile(r"[,;]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
+# the same cuts and a colon, for the clause stating a comparison's number ("... the following three
+# restrictions: a The amount invested in futures can not exceed ...")
+_NUMBER_CLAUSE = re.compile(r"[,;:]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.IGNORECASE)
 
 # where the phrase after a number ends: punctuation, a conjunction, the next number
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
@@ -1026,30 +1027,32 @@ class TextReading:
                 rows.append(({int(m.group(1)) for t in sec if (m := _VAR.fullmatch(t))},
                              {int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))}))
         out = []
-        for i in range(len(self.spans)):
-            if self.relations[i] is None or not self.comparative[i]:
-                continue
-            at = [cs for cs, _, _, _ in self.mentions if self.sentence_of(cs) == i]
-            ks = {k for cs, _, k, _ in self.mentions if self.sentence_of(cs) == i}
-            if len(ks) != 1:
-                continue
-            # the clause stating the number compares: not "spend at most $3000 and the number of train
-            # trips must not exceed the number of truck trips"
-            s0, s1 = self.spans[i]
-            cuts = [s0] + [m.end() + s0 for m in _NUMBER_CLAUSE.finditer(self.text[s0:s1])] + [s1]
-            lo = max(c for c in cuts if c <= at[0])
-            hi = min(c for c in cuts if c > at[0])
-            clause = self.text[lo:hi]
-            if not _COMPARATIVE.search(clause.lower()):
-                continue
-            words = {fold(w) for w in _WORD.findall(clause)}
+        for i, k, words in self.numbered_comparisons:
             hits = {j: frozenset(ws & words) for j, ws in dist.items() if ws and ws & words}
             named = frozenset(hits)
             # each item by a word of its own: "both batteries" names two variables both called battery
-            k = next(iter(ks))
             if len(named) == 2 and len(set(hits.values())) == 2 \
                     and not any(named <= vs and k in nks for vs, nks in rows):
                 out.append(i)
+        return out
+
+    @cached_property
+    def numbered_comparisons(self) -> list[tuple[int, int, set[str]]]:
+        """(sentence, placeholder, folded words of the clause stating it) of each comparing sentence with
+        one number of its own, whose clause stating that number compares: not "spend at most $3000 and the
+        number of train trips must not exceed the number of truck trips"."""
+        out = []
+        for i, (s0, s1) in enumerate(self.spans):
+            if self.relations[i] is None or not self.comparative[i]:
+                continue
+            at = [(cs, k) for cs, _, k, _ in self.mentions if s0 <= cs < s1]
+            if len({k for _, k in at}) != 1:
+                continue
+            first, k = at[0]
+            cuts = [s0] + [m.end() + s0 for m in _NUMBER_CLAUSE.finditer(self.text[s0:s1])] + [s1]
+            clause = self.text[max(c for c in cuts if c <= first):min(c for c in cuts if c > first)]
+            if _COMPARATIVE.search(clause.lower()):
+                out.append((i, k, {fold(w) for w in _WORD.findall(clause)}))
         return out
 
     def comparisons_stated(self, compact: str) -> float:
@@ -1185,15 +1188,21 @@ class TextReading:
         if len(names) < 2:
             return 1.0
         var_words = [set(name_words(n)) - _STOP for n in names.values()]
-        counts = Counter(fold(w) for w in _WORD.findall(self.text))
-        for parts in self.enumerations:
+        for parts, items in zip(self.enumerations, self.enumerated_items):
             named = [any(set(ws) & vw for vw in var_words) for ws in parts]
             if sum(named) < 2 or all(named):
                 continue
-            for ws, ok in zip(parts, named):
-                if not ok and any(counts[w] >= 2 for w in ws) and not set(ws) <= self.measured_vocabulary:
-                    return 0.5
+            if any(item and not ok for item, ok in zip(items, named)):
+                return 0.5
         return 1.0
+
+    @cached_property
+    def enumerated_items(self) -> list[list[bool]]:
+        """For each part of each of :attr:`enumerations`, whether it can be an item: the text writes one of
+        its words again outside the list, and not only as the stuff numbers measure ("units of milk")."""
+        counts = Counter(fold(w) for w in _WORD.findall(self.text))
+        return [[any(counts[w] >= 2 for w in ws) and not set(ws) <= self.measured_vocabulary for ws in parts]
+                for parts in self.enumerations]
 
     @per_candidate
     def self_compared(self, compact: str) -> float:
