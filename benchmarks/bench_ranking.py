@@ -144,6 +144,8 @@ def main() -> int:
                     "to rank with instead of the one shipped beside the model")
     ap.add_argument("--dump", default=None, help="write every problem's candidates here (JSONL)")
     ap.add_argument("--replay", default=None, help="read the candidates of an earlier --dump instead of drawing")
+    ap.add_argument("--no-report", action="store_true", help="with --dump: draw and write the dump, skip the "
+                    "rules' report (it replays every rule at every K, which takes as long as the draw)")
     args = ap.parse_args()
     if args.replay:
         drawn = replay(args.replay, args.limit)
@@ -175,6 +177,8 @@ def main() -> int:
                      "logp": c.logp, "score": c.score, "steps": c.steps, "compact": c.compact, "status": c.status,
                      "formulation": c.formulation}
                     for c in d["cands"]]}) + "\n")
+        if args.no_report:
+            return 0
     return report_on(drawn, 1 + args.samples, args.relax, verifier=has_verifier)
 
 

@@ -1397,3 +1397,104 @@ def test_a_candidate_missing_an_item_the_text_lists_is_halved() -> None:
     assert read("A shop makes two teas. It needs milk, taro, and mango.").enumerations == []
     assert read("Hugo, a grower, grows soybeans and melons.").enumerations == [[["grower"], ["grow", "soybean"], ["melon"]]]
     assert read("The demand for these shoes, both sneakers and boots, is at most 50.").enumerations == []
+
+
+def test_a_comparison_stated_with_a_number_is_restated_as_the_text_says_it() -> None:
+    """The repair behind session 30's gains: a comparison the text states with a number of its own and the
+    candidate lacks is written in, as a margin ("at most 12 more ... than") or a multiple ("at least 3
+    times as many"); a row whose number the text states of two other items is dropped; a row with no
+    number for a pair the text compares only with one is replaced; a candidate with every row as the text
+    states it is left alone."""
+    lab = read(CREAMS)
+    n12, n3, n40 = _k(CREAMS, 12), _k(CREAMS, 3), _k(CREAMS, 40)
+    right = CREAMS_HEAD + f"<con> <v2> <= <v1> + {n12}"
+    assert lab.restate_comparisons(right) is None
+    # the 12 written about lotion and gel: dropped, and the lotion/cream row written in
+    wrong_pair = CREAMS_HEAD + f"<con> <v2> <= <v0> + {n12}"
+    assert lab.restate_comparisons(wrong_pair) == right
+    # the gel/cream multiple missing: written back as the text states it, gel >= 3 cream
+    lacking = right.replace(f"<con> <v0> >= {n3} * <v1> ", "")
+    fixed = lab.restate_comparisons(lacking)
+    assert fixed is not None and f"<con> <v0> >= {n3} * <v1>" in fixed and f"<v2> <= <v0> + {n40}" in fixed
+    # the same pair compared with no number ("gel >= cream"): replaced by the multiple
+    bare = right.replace(f"<con> <v0> >= {n3} * <v1> ", "<con> <v0> >= <v1> ")
+    fixed = lab.restate_comparisons(bare)
+    assert fixed is not None and "<v0> >= <v1>" not in fixed and f"<v0> >= {n3} * <v1>" in fixed
+    # the repairs the ranking tries include it
+    assert right in lab.repairs(wrong_pair)
+
+
+def test_a_comparison_is_not_restated_from_a_share_a_name_or_a_limit() -> None:
+    """What the restating must not read as a comparison of two items: a share of a group ("half of all
+    bags can be bags of feed B"), a number inside an item's name ("double-load
+    machines"), a limit whose sentence happens to hold two items' words ("can handle no more than 200
+    servings", "can" a word of "cans"). A comparison stated only as a number (a share written as a share
+    of the total, with its number stated nowhere else) is rewritten."""
+    feed = read("Maria buys bags of feed A and bags of feed B. Feed A costs $3 and feed B costs $5. A maximum "
+                "of half of all bags can be bags of feed B. She needs at least 40 bags. Minimise the cost.")
+    share = "<var> <v0> feed_a <nint> <var> <v1> feed_b <nint> <min> <n0> * <v0> + <n1> * <v1> " \
+            f"<con> <v1> <= {_k(feed.text, 0.5)} * ( <v0> + <v1> ) <con> <v0> + <v1> >= {_k(feed.text, 40)}"
+    assert feed.restate_comparisons(share) is None
+    machines = read("A supplier opens single-load and double-load machines. A single-load machine sells 50 "
+                    "items and a double-load machine 90. The number of single-load machines must be less "
+                    "than the number of double-load machines. At most 20 machines can be opened.")
+    head = "<var> <v0> single_load_machines <nint> <var> <v1> double_load_machines <nint> <max> " \
+           f"{_k(machines.text, 50)} * <v0> + {_k(machines.text, 90)} * <v1> "
+    assert machines.restate_comparisons(head + f"<con> <v0> <= <v1> <con> <v0> + <v1> <= {_k(machines.text, 20)}") is None
+    meals = read("A student eats cans of tuna and servings of rice. A can of tuna costs $2 and a serving of "
+                 "rice $1. The student can handle no more than 200 servings in total. Minimise the cost.")
+    row = "<var> <v0> cans_of_tuna <nint> <var> <v1> servings_of_rice <nint> <min> " \
+          f"{_k(meals.text, 2)} * <v0> + {_k(meals.text, 1)} * <v1> <con> <v0> + <v1> <= {_k(meals.text, 200)}"
+    assert meals.restate_comparisons(row) is None
+    farm = read("A farmer packs buckets, crates, and boxes. A bucket holds 11 units, a crate 10 units and a "
+                "box 15 units. There can be no more than three times as many buckets as crates. Maximise the "
+                "units shipped.")
+    as_share = "<var> <v0> buckets <nint> <var> <v1> crates <nint> <var> <v2> boxes <nint> <max> " \
+               f"{_k(farm.text, 11)} * <v0> + {_k(farm.text, 10)} * <v1> + {_k(farm.text, 15)} * <v2> " \
+               f"<con> <v0> <= {_k(farm.text, 3)} * ( <v0> + <v1> + <v2> )"
+    fixed = farm.restate_comparisons(as_share)
+    assert fixed is not None and "(" not in fixed and fixed.endswith(f"<con> <v0> <= {_k(farm.text, 3)} * <v1>")
+
+
+def test_an_objective_writing_one_item_s_number_1_as_no_coefficient_is_not_mixed() -> None:
+    """"| Medium cans | 1 | 7 |": 3 large + medium + 7.5 small is the objective as stated (the 1 left out),
+    not a headcount mixed with costs; with no 1 stated, or with two items bare, it is still mixed."""
+    cans = read("A company ships large cans, medium cans, and small cans. A large can holds 3 litres, a "
+                "medium can holds 1 litre, and a small can holds 7.5 litres. Maximise the litres shipped.")
+    obj = "<var> <v0> large_cans <nint> <var> <v1> medium_cans <nint> <var> <v2> small_cans <nint> <max> "
+    n3, n7 = _k(cans.text, 3), _k(cans.text, 7.5)
+    assert cans.mixed_objective(obj + f"{n3} * <v0> + <v1> + {n7} * <v2>") == 1.0
+    assert cans.mixed_objective(obj + f"{n3} * <v0> + <v1> + <v2>") == 0.5
+    staff = read("A clinic hires nurses and doctors. A doctor is paid 500 dollars. Minimise the cost.")
+    assert staff.mixed_objective("<var> <v0> nurses <nint> <var> <v1> doctors <nint> <min> <v0> + <n0> * <v1>") == 0.5
+
+
+def test_a_share_pointing_against_its_words_is_flipped() -> None:
+    """"Up to a quarter of all bags can be specialty bags" written specialty >= 0.25 (...): the signs check
+    halves it and flip_signs turns it (session 30); the share as stated is left alone."""
+    shop = read("A shop packs small bags and specialty bags. A small bag holds 11 orders and a specialty bag "
+                "holds 14 orders. Up to 25% of all bags can be specialty bags. Maximise the orders.")
+    head = "<var> <v0> small_bags <nint> <var> <v1> specialty_bags <nint> <max> " \
+           f"{_k(shop.text, 11)} * <v0> + {_k(shop.text, 14)} * <v1> "
+    n = _k(shop.text, 0.25)
+    wrong = head + f"<con> <v1> >= {n} * ( <v0> + <v1> )"
+    right = head + f"<con> <v1> <= {n} * ( <v0> + <v1> )"
+    assert shop.signs(wrong) == 0.5 and shop.flip_signs(wrong) == right
+    assert shop.signs(right) == 1.0 and shop.flip_signs(right) is None
+
+
+def test_a_comparison_is_restated_after_another_rewrite() -> None:
+    """A headcount written as wages and a comparison dropped: the objective's rewrite (totals) and the
+    comparison's (restate_comparisons) are tried one after the other, so the model the text states is
+    among the repairs."""
+    text = ("A company hires full-time tutors and volunteers. A full-time tutor is paid $1000 and teaches 5 "
+            "hours; a volunteer is paid $700 and teaches 10 hours. At least 200 hours of teaching are needed. "
+            "There must be no less than 1.5 times as many volunteers as full-time tutors. How many of each "
+            "should the company hire to minimise the headcount?")
+    lab = read(text)
+    head = "<var> <v0> full_time_tutors <nint> <var> <v1> volunteers <nint> "
+    rows = f"<con> {_k(text, 5)} * <v0> + {_k(text, 10)} * <v1> >= {_k(text, 200)}"
+    wages = head + f"<min> {_k(text, 1000)} * <v0> + {_k(text, 700)} * <v1> " + rows
+    assert lab.totals(wages) is not None
+    want = head + "<min> <v0> + <v1> " + rows + f" <con> <v1> >= {_k(text, 1.5)} * <v0>"
+    assert want in lab.repairs(wages)

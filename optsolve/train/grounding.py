@@ -111,6 +111,14 @@ _OF_NUMBER = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*(?:of\s+)?the\s+(?:nu
                         r"([^,.;:!?]*)", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
+# the words of a clause that compare two items by a multiple of one ("at least twice as many", "at most three
+# times the number of", "half the number of"), and those that compare them by a margin ("at most 20 more")
+_MULTIPLE_WORDS = frozenset({"time", "twice", "thrice", "half", "double", "triple", "third", "quarter", "fifth"})
+_MARGIN_WORDS = frozenset({"more", "exceed"})
+# a number read as a share of a group: "half of all bags", "35% of the ads", "a third of the total"
+_PAIR_AFTER = re.compile(r"\b(?:than|as|number of|that of)\b")
+_PAIR_BEFORE = re.compile(r"\bexceed\w*\b.*\bby\b")
+_SHARE_LEAD = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b", re.IGNORECASE)
 _COMPARATIVE = re.compile(r"\bthan\b|\bas (?:many|much)\b|exceed|outnumber|surpass|\btimes\b|\btwice\b|"
                           r"\bthrice\b|\bhalf\b|\bthird\b|\bquarter\b", re.IGNORECASE)
 # words that say a number is money, and words after a number that are not its unit
@@ -1055,6 +1063,115 @@ class TextReading:
                 out.append((i, k, {fold(w) for w in _WORD.findall(clause)}))
         return out
 
+    @per_candidate
+    def restate_comparisons(self, compact: str) -> str | None:
+        """The candidate with its comparisons between two items written as the text states them with a
+        number, or None when nothing changes:
+
+        * a comparison row whose number every sentence stating it says of two other items
+          (:meth:`number_compares_others`: "at most 15 more batches of anti-inflammatory cream than batches
+          of pain-killing cream" written about the antiseptic gel) is dropped, and so is a row with no number
+          comparing two items the text compares only with one (:meth:`numbered_only`);
+        * each sentence comparing two of the candidate's items with one number of its own
+          (:attr:`numbered_comparisons`) that no comparison row of that pair with that number writes gets its
+          row, subject and direction as :meth:`roles` reads them: a multiple (``<vA> >= <nK> * <vB>``) when
+          the clause says "times", "twice", "half" (or the like), else a margin (``<vA> <= <vB> + <nK>``)
+          when it says "more" or "exceed"; a row comparing the same pair with a number no sentence states of
+          the pair, or a share of the total with a number stated only there ("no more than three times as many
+          buckets as crates" as ``buckets <= 3 (buckets + crates + boxes)``), is replaced by it.
+
+        A candidate that dropped the comparison, or wrote it about the wrong pair or as a share, is one
+        rewrite from the text; as for the other repairs, the solver and the ranking decide."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        dist = self.distinct_words(names)
+        if len(dist) < 2:
+            return None
+
+        def number(sec: list[str]) -> int | None:
+            return next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
+
+        stated: dict[frozenset[int], set[int]] = {}         # pair -> the numbers sentences compare it with
+        wanted: list[tuple[frozenset[int], int, list[str]]] = []     # (pair, number, row body) to write
+        compares: dict[int, set[int]] = {}                  # number -> the sentences comparing a pair with it
+        spelled = {w for n in names.values() for w in name_words(n)}
+        for i, k, words in self.numbered_comparisons:
+            # each item by a word of its own, not one letter ("a maximum of half of all bags can be bags of
+            # feed B" does not name feed A)
+            # ("full-time tutors" is not named by "1.5 times as many")
+            hits = {j: frozenset(w for w in ws & words if len(w) > 1 and w not in _MULTIPLE_WORDS)
+                    for j, ws in dist.items()}
+            hits = {j: h for j, h in hits.items() if h}
+            if len(hits) != 2 or len(set(hits.values())) != 2 or not self._compares_with(i, k, spelled):
+                continue
+            x, y = sorted(hits)
+            pair = frozenset((x, y))
+            stated.setdefault(pair, set()).add(k)
+            form = "multiple" if words & _MULTIPLE_WORDS else "margin" if words & _MARGIN_WORDS else None
+            if form is None or (roles := self.roles(set(hits[x]), set(hits[y]), k)) is None:
+                continue
+            rel, first = roles
+            s_, o_ = (x, y) if first == 0 else (y, x)
+            rhs = [f"<n{k}>", "*", f"<v{o_}>"] if form == "multiple" else [f"<v{o_}>", "+", f"<n{k}>"]
+            wanted.append((pair, k, [f"<v{s_}>", ">=" if rel == 1 else "<=", *rhs]))
+            compares.setdefault(k, set()).add(i)
+        keep: list[list[str]] = []
+        changed = False
+        written: set[tuple[frozenset[int], int]] = set()     # (pair, number) of the comparison rows kept
+        for a, b in section_bounds(toks):
+            sec = toks[a:b]
+            kr = number(sec)
+            forms = comparison_forms(sec)
+            if forms and forms[0][3] is None and (pair := frozenset((forms[0][0], forms[0][2]))) in stated \
+                    and any(p == pair for p, _, _ in wanted) \
+                    and self.numbered_only(dist[forms[0][0]], dist[forms[0][2]]):
+                changed = True      # a comparison the text states only with a number, written with none
+                continue
+            if forms and forms[0][3] is not None and kr is not None:
+                x, _, y, _ = forms[0]
+                pair = frozenset((x, y))
+                others = self.number_compares_others(kr, x, y, dist)
+                unstated = pair in stated and kr not in stated[pair] and any(p == pair for p, _, _ in wanted)
+                if others or unstated:
+                    changed = True
+                    continue
+                written.add((pair, kr))
+            elif sec[0] == "<con>" and "(" in sec and kr is not None and kr in compares \
+                    and self.mention_sentences.get(kr, set()) <= compares[kr]:
+                changed = True      # a number stated only to compare two items, written as a share of the total
+                continue
+            keep.append(sec)
+        for pair, k, body in wanted:
+            if (pair, k) not in written:
+                keep.append(["<con>", *body])
+                written.add((pair, k))
+                changed = True
+        if not changed:
+            return None
+        head = toks[:section_bounds(toks)[0][0]] if section_bounds(toks) else toks
+        return " ".join([*head, *(t for sec in keep for t in sec)])
+
+    def _compares_with(self, i: int, k: int, spelled: set[str]) -> bool:
+        """Whether sentence ``i`` compares two items with placeholder ``k``: a mention of it there stands
+        between the two (a "than", "as" or "the number of" after it, or "exceed ... by" before it), and none
+        is a share of a group ("half of all bags", "35% of all ads", "a third of the total number of
+        servings") or part of an item's name ("double-load machines", "Analyzer 3000": a word of a
+        variable's name)."""
+        s0, s1 = self.spans[i]
+        found = False
+        for cs, ce, kk, _ in self.mentions:
+            if kk != k or not s0 <= cs < s1:
+                continue
+            if _SHARE_LEAD.match(self.text, ce) or self.text[ce:ce + 1] == "-" \
+                    or fold(self.text[cs:ce]) in spelled:
+                return False
+            # the number between the two items: "at most 3 times the number of", "1.5 times as many A as B",
+            # "20 more A than B", "exceed the number of B by no more than 40"; not "The student can handle
+            # no more than 200 servings in total" ("can" and "servings" two items' words)
+            found = found or bool(_PAIR_AFTER.search(self.text[ce:s1].lower())
+                                  or _PAIR_BEFORE.search(self.text[s0:cs].lower()))
+        return found
+
     def comparisons_stated(self, compact: str) -> float:
         """1.0, or 0.5 when the candidate lacks a comparison the text states with no number
         (:meth:`missing_comparisons`) or with one number of its own (:meth:`missing_numbered_comparisons`,
@@ -1238,6 +1355,11 @@ class TextReading:
                 terms[-1].append(t)
         bare = sum(len(x) == 1 and _VAR.fullmatch(x[0]) is not None for x in terms)
         weighed = sum(len(x) == 3 and x[1] == "*" and _VAR.fullmatch(x[2]) is not None for x in terms)
+        # one item whose stated number is 1, written without it ("| Medium cans | 1 | 7 |": 3 large + medium
+        # + 7.5 small), when the objective uses no other number of that value
+        ones = {k for k, v in enumerate(self.values) if v == 1}
+        if bare == 1 and ones and not ones & {int(m.group(1)) for t in obj if (m := _NUM.fullmatch(t))}:
+            return 1.0
         return 0.5 if bare and weighed else 1.0
 
     @per_candidate
@@ -1523,7 +1645,11 @@ class TextReading:
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
                self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
-               self.count_rows(compact), self.flip_signs(compact), self.add_limits(compact)]
+               self.count_rows(compact), self.flip_signs(compact), self.add_limits(compact),
+               self.restate_comparisons(compact)]
+        # a comparison restated after each other rewrite: a headcount written as wages, and the
+        # comparison dropped, need both
+        out += [self.restate_comparisons(x) for x in out[:-1] if x is not None]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -1995,9 +2121,10 @@ class TextReading:
         return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
 
     def signs(self, compact: str) -> float:
-        """1.0, or 0.5 when a row over two or more variables against a limit, or a bound on one variable,
-        points against the words before that limit ("At least 300 hours per shift are required" written as
-        ``... <= 300``; "at least 4 van A's and 7 van B's" as ``van_b <= 7``: :meth:`flip_signs`)."""
+        """1.0, or 0.5 when a row over two or more variables against a limit, a bound on one variable or a
+        share of the total on one item points against the words before that limit ("At least 300 hours per
+        shift are required" written as ``... <= 300``; "at least 4 van A's and 7 van B's" as ``van_b <= 7``;
+        "Up to a quarter of all bags" as ``specialty >= 0.25 (...)``: :meth:`flip_signs`)."""
         return 0.5 if self.flip_signs(compact) is not None else 1.0
 
     def flip_signs(self, compact: str) -> str | None:
@@ -2007,6 +2134,14 @@ class TextReading:
         changed = False
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
+            # a share of the total on one item (``<vJ> <= <nK> * ( ... )``): "Up to a quarter of all bags
+            # can be specialty bags" written specialty >= 0.25 (...) (session 30)
+            if one_item_row(body) == "share" and (k := self.share_placeholder(body[2])) is not None:
+                want = self.limit_direction.get(k)
+                if want is not None and (want == 1) != (body[1] == ">="):
+                    toks[a + 2] = ">=" if want == 1 else "<="
+                    changed = True
+                continue
             # a row over two or more variables, or a bound on one (``<vJ> <= <nK>``)
             if (r := limit_of(body)) is None or (len({t for t in body[:-2] if _VAR.fullmatch(t)}) < 2
                                                  and len(body) != 3):
