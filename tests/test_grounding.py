@@ -1498,3 +1498,23 @@ def test_a_comparison_is_restated_after_another_rewrite() -> None:
     assert lab.totals(wages) is not None
     want = head + "<min> <v0> + <v1> " + rows + f" <con> <v1> >= {_k(text, 1.5)} * <v0>"
     assert want in lab.repairs(wages)
+
+
+def test_a_sum_bounded_by_one_item_s_number_is_that_item_s_bound_when_the_items_share_their_noun() -> None:
+    """"at most 40 large containers and 35 medium containers" with variables large_container and
+    medium_container: "container" is the items' own noun, not a group, so large + medium <= 40 is the
+    large containers' bound written on the sum (session 30); a sentence naming the group ("at most 65
+    containers in total") still bounds the sum."""
+    text = ("A company moves waste in large containers and medium containers. A large container takes 5 tons "
+            "and a medium container 3.5 tons. The plant has at most 40 large containers and 35 medium "
+            "containers. Maximise the waste moved.")
+    lab = read(text)
+    head = "<var> <v0> large_container <pos> <var> <v1> medium_container <pos> <max> " \
+           f"{_k(text, 5)} * <v0> + {_k(text, 3.5)} * <v1> "
+    n40, n35 = _k(text, 40), _k(text, 35)
+    summed = head + f"<con> <v0> + <v1> <= {n40} <con> <v1> <= {n35}"
+    assert lab.totals(summed) == head + f"<con> <v0> <= {n40} <con> <v1> <= {n35}"
+    assert lab.total_check(summed) == 0.5
+    total = text.replace("Maximise", "At most 65 containers can be used in total. Maximise")
+    both = head + f"<con> <v0> + <v1> <= {_k(total, 65)}"
+    assert read(total).totals(both) is None

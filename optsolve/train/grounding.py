@@ -1705,8 +1705,13 @@ class TextReading:
                 # a sentence naming several items, each with its own number ("at most 100 regular hot dogs
                 # and at most 250 premium hot dogs"): the item the number counts where it stands (session 28)
                 named = [self.counted_items(r, dist, names)]
+            # a group word that every variable's name holds is the items' own noun, not a group ("at most
+            # 40 large containers and 35 medium containers", variables large_container and medium_container:
+            # the 40 counts the large ones; session 30)
+            shared = set.intersection(*(set(name_words(n)) for n in names.values())) if names else set()
             if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
-                    and not any(self.word_sets[i] & _GROUP for i in every) and (j := next(iter(one))) in slots:
+                    and not any((self.word_sets[i] & _GROUP) - shared for i in every) \
+                    and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
                 changed = True
         # a row with a coefficient on every variable bounded by a number the text states only as a count
