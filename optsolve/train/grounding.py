@@ -330,6 +330,11 @@ def limit_of(body: list[str]) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def row_number(section: list[str]) -> int | None:
+    """The first placeholder (``<nK>``) a section writes, or None: the number of a comparison row."""
+    return next((int(m.group(1)) for t in section if (m := _NUM.fullmatch(t))), None)
+
+
 def comparison_rows(section: list[str]) -> list[tuple[int, int, int]]:
     """``(a, op, b)`` for a row comparing variable a with variable b (op +1 for >=, -1 for <=), with at
     most a number multiplying one side (``<vA> >= <nK> * <vB>``) or added to the right one
@@ -938,7 +943,7 @@ class TextReading:
         dist = self.distinct_words(names)
         good = seen = 0
         for sec in secs:
-            k = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
+            k = row_number(sec)
             for kk, _ in share_pairs(sec):
                 if sec.count("+") and self.share_of_item(kk, dist) is not None:
                     seen += 1       # "at least a third the number of new grad engineers" as a share of the total
@@ -1088,17 +1093,13 @@ class TextReading:
         if len(dist) < 2:
             return None
 
-        def number(sec: list[str]) -> int | None:
-            return next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
-
         stated: dict[frozenset[int], set[int]] = {}         # pair -> the numbers sentences compare it with
         wanted: list[tuple[frozenset[int], int, list[str]]] = []     # (pair, number, row body) to write
         compares: dict[int, set[int]] = {}                  # number -> the sentences comparing a pair with it
         spelled = {w for n in names.values() for w in name_words(n)}
         for i, k, words in self.numbered_comparisons:
-            # each item by a word of its own, not one letter ("a maximum of half of all bags can be bags of
-            # feed B" does not name feed A)
-            # ("full-time tutors" is not named by "1.5 times as many")
+            # each item by a word of its own, neither one letter ("a maximum of half of all bags can be bags
+            # of feed B" does not name feed A) nor a multiple's ("1.5 times as many" does not name full-time tutors)
             hits = {j: frozenset(w for w in ws & words if len(w) > 1 and w not in _MULTIPLE_WORDS)
                     for j, ws in dist.items()}
             hits = {j: h for j, h in hits.items() if h}
@@ -1115,15 +1116,16 @@ class TextReading:
             rhs = [f"<n{k}>", "*", f"<v{o_}>"] if form == "multiple" else [f"<v{o_}>", "+", f"<n{k}>"]
             wanted.append((pair, k, [f"<v{s_}>", ">=" if rel == 1 else "<=", *rhs]))
             compares.setdefault(k, set()).add(i)
+        restated = {pair for pair, _, _ in wanted}
         keep: list[list[str]] = []
         changed = False
         written: set[tuple[frozenset[int], int]] = set()     # (pair, number) of the comparison rows kept
-        for a, b in section_bounds(toks):
+        bounds = section_bounds(toks)
+        for a, b in bounds:
             sec = toks[a:b]
-            kr = number(sec)
+            kr = row_number(sec)
             forms = comparison_forms(sec)
-            if forms and forms[0][3] is None and (pair := frozenset((forms[0][0], forms[0][2]))) in stated \
-                    and any(p == pair for p, _, _ in wanted) \
+            if forms and forms[0][3] is None and frozenset((forms[0][0], forms[0][2])) in restated \
                     and self.numbered_only(dist[forms[0][0]], dist[forms[0][2]]):
                 changed = True      # a comparison the text states only with a number, written with none
                 continue
@@ -1131,7 +1133,7 @@ class TextReading:
                 x, _, y, _ = forms[0]
                 pair = frozenset((x, y))
                 others = self.number_compares_others(kr, x, y, dist)
-                unstated = pair in stated and kr not in stated[pair] and any(p == pair for p, _, _ in wanted)
+                unstated = pair in restated and kr not in stated[pair]
                 if others or unstated:
                     changed = True
                     continue
@@ -1148,7 +1150,7 @@ class TextReading:
                 changed = True
         if not changed:
             return None
-        head = toks[:section_bounds(toks)[0][0]] if section_bounds(toks) else toks
+        head = toks[:bounds[0][0]] if bounds else toks
         return " ".join([*head, *(t for sec in keep for t in sec)])
 
     def _compares_with(self, i: int, k: int, spelled: set[str]) -> bool:
@@ -1477,7 +1479,7 @@ class TextReading:
         for a, b in reversed(section_bounds(toks)):
             sec = toks[a:b]
             body = sec[1:]
-            kk = next((int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))), None)
+            kk = row_number(sec)
             for x, op, y, form in comparison_forms(sec):
                 if self.share_as_multiple(form, sec, kk, dist) and kk is not None \
                         and (owner := self.share_owner(kk, dist)) is not None:
@@ -1689,7 +1691,10 @@ class TextReading:
                 changed = True
         # and the other way round: a plain sum bounded by a number whose every sentence names one item and
         # speaks of no total ("The number of medium bags cannot exceed 70": small + medium <= 70 becomes
-        # medium <= 70)
+        # medium <= 70). A group word that every variable's name holds is the items' own noun, not a group
+        # ("at most 40 large containers and 35 medium containers", variables large_container and
+        # medium_container: the 40 counts the large ones; session 30)
+        shared = set.intersection(*(set(name_words(n)) for n in names.values()))
         for a, b in reversed(section_bounds(toks)):
             body = toks[a + 1:b]
             if (r := limit_of(body)) is None or len(body) < 5 or body[:-2][1::2] != ["+"] * (len(body[:-2]) // 2) \
@@ -1705,10 +1710,6 @@ class TextReading:
                 # a sentence naming several items, each with its own number ("at most 100 regular hot dogs
                 # and at most 250 premium hot dogs"): the item the number counts where it stands (session 28)
                 named = [self.counted_items(r, dist, names)]
-            # a group word that every variable's name holds is the items' own noun, not a group ("at most
-            # 40 large containers and 35 medium containers", variables large_container and medium_container:
-            # the 40 counts the large ones; session 30)
-            shared = set.intersection(*(set(name_words(n)) for n in names.values())) if names else set()
             if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
                     and not any((self.word_sets[i] & _GROUP) - shared for i in every) \
                     and (j := next(iter(one))) in slots:
