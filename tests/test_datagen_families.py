@@ -330,3 +330,13 @@ def test_training_records_mix_plain_and_varied_by_share() -> None:
     assert 0.3 * len(m) <= from_varied <= 0.7 * len(m)
     with pytest.raises(InputError, match=r"outside 0\.\.1"):
         generate_records(5, seed=3, families=fams, variety=1.5)
+
+
+def test_gold_expressions_write_thirds_exactly() -> None:
+    """A third rounded to 0.333333 is a tighter limit than the text's "at most a third": with 30 of 90
+    containers it is infeasible, and the gold optimum came out below the text's (session 31)."""
+    from optsolve.datagen.realize import clean, num
+
+    assert num(1 / 3) == repr(1 / 3) and num(2 / 3) == repr(2 / 3) and clean(1 / 3) == 1 / 3
+    assert num(0.35) == "0.35" and num(2.5) == "2.5" and num(3) == "3" and clean(0.35) == 0.35
+    assert float(num(1 / 3)) * 90 >= 30 - 1e-9

@@ -122,3 +122,19 @@ def test_greedy_candidate_comes_first_and_adaptive_skips_samples() -> None:
     # a tiny time budget still returns the greedy answer: samples are what a slow machine loses
     cut, _ = verified_candidates(model, BAKERY, k=4, max_seconds=0.05)
     assert sum(c.greedy for c in cut) == 1
+
+
+def test_the_literal_thirds_of_the_compact_language_read_back_exactly() -> None:
+    """"at most a third of the 90 containers" allows 30: the literal 0.333333 decodes to 1/3, and an exact
+    third the text does not state encodes to that literal (session 31)."""
+    from optsolve.solvers import solve
+
+    compact = ("<var> <v0> boxes <nint> <var> <v1> crates <nint> <max> <v0> + <v1> "
+               "<con> <v0> <= 0.333333 * ( <v0> + <v1> ) <con> <v0> + <v1> <= <n0> <con> <v0> >= <n1>")
+    f = decode(compact, [90.0, 30.0])
+    assert "0.3333333333333333" in f["constraints"]["c1"]["expr"]
+    assert solve(f).objective == pytest.approx(90.0)        # 30 boxes of 90: a third, feasible
+    gold = {"name": "g", "variables": {"a": {"domain": "nonnegative_reals"}, "b": {"domain": "nonnegative_reals"}},
+            "objective": {"sense": "maximize", "expr": "a + b"},
+            "constraints": {"s": {"expr": f"a <= {2 / 3!r} * (a + b)"}, "cap": {"expr": "a + b <= 9"}}}
+    assert "0.666667 *" in encode(gold, mask_numbers("At most 9 items in all."))

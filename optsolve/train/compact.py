@@ -38,6 +38,12 @@ MAX_VARS = 40
 FUNCTIONS = ("abs", "min", "max", "exp", "log", "sqrt")
 
 
+# the literal fractions of the compact language: a third and two thirds, written as the model learned them
+# (gold formulations rounded them to 6 decimals until session 31) and read back exactly, as the text means
+# them: "at most a third of the 90 containers" allows 30, which 0.333333 * 90 = 29.99997 does not
+THIRDS = {"0.333333": 1 / 3, "0.666667": 2 / 3}
+
+
 def special_tokens(n_placeholders: int = 48, n_vars: int = MAX_VARS) -> list[str]:
     """Every special token of the compact language (keywords, placeholders, variable slots)."""
     return [*KEYWORDS, *(f"<n{i}>" for i in range(n_placeholders)), *(f"<v{i}>" for i in range(n_vars))]
@@ -130,6 +136,9 @@ class _Scalariser:
         i = self.masked.index_of(v)
         if i is not None:
             return f"<n{i}>"
+        for literal, exact in THIRDS.items():
+            if abs(v - exact) < 1e-9:
+                return literal
         return format_number(v)
 
     # -- values (indices, parameters, conditions) ----------------------------------------------
@@ -386,6 +395,8 @@ def decode(text: str, values: list[float], name: str = "embedded") -> dict[str, 
                 out.append(value(t))
             elif re.fullmatch(r"<[a-z]+\d*>", t):
                 raise FormalizeError(f"{where}: unexpected token {t}")
+            elif t in THIRDS:
+                out.append(format_number(THIRDS[t]))
             else:
                 out.append(t)
         if not out:
