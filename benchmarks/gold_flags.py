@@ -3,8 +3,10 @@
 Each record's gold formulation is written in the compact language with its text's numbers
 (``optsolve.train.compact.encode``; the gold's ``x_`` name prefix dropped, as the model never writes
 it) and read by every check of :func:`optsolve.train.runtime.fit_factors`; ``restate`` counts the golds
-:meth:`~optsolve.train.grounding.TextReading.restate_comparisons` would rewrite. Run it before shipping a
-new check or repair (docs/embedded.md, sessions 29-30)::
+:meth:`~optsolve.train.grounding.TextReading.restate_comparisons` would rewrite and ``complete`` those
+:meth:`~optsolve.train.grounding.TextReading.complete` would (an equivalent objective fill counts too:
+compare the rows it adds). Run it before shipping a new check or repair (docs/embedded.md, sessions
+29-31)::
 
     python benchmarks/gold_flags.py runs/s30/vh_dev.jsonl runs/dg_eval3/records/train.jsonl runs/nlw/data/train.jsonl
     python benchmarks/gold_flags.py RECORDS --show restate      # print each gold a check flags, with its text
@@ -21,7 +23,7 @@ from collections import Counter
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("records", nargs="+", help="datagen or annotation records (JSONL with text and formulation)")
-    ap.add_argument("--show", default=None, help="print the golds this check (or 'restate') flags")
+    ap.add_argument("--show", default=None, help="print the golds this check (or 'restate', 'complete') flags")
     a = ap.parse_args()
     from optsolve.train.compact import Unsupported, encode
     from optsolve.train.grounding import read
@@ -46,11 +48,13 @@ def main() -> None:
                 flags = [k for k, v in fit_factors(reading, gold).items() if v < 1]
                 if (restated := reading.restate_comparisons(gold)) is not None:
                     flags.append("restate")
+                if (completed := reading.complete(gold)) is not None:
+                    flags.append("complete")
                 tally.update(flags)
                 if a.show in flags:
                     print("=" * 80, f"\n{r['id']} {flags}\n{r['text']}\n{gold}")
-                    if a.show == "restate":
-                        print(restated)
+                    if a.show in ("restate", "complete"):
+                        print(restated if a.show == "restate" else completed)
     print(json.dumps({"golds": n, "flagged": dict(tally.most_common())}))
 
 

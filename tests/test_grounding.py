@@ -1518,3 +1518,156 @@ def test_a_sum_bounded_by_one_item_s_number_is_that_item_s_bound_when_the_items_
     total = text.replace("Maximise", "At most 65 containers can be used in total. Maximise")
     both = head + f"<con> <v0> + <v1> <= {_k(total, 65)}"
     assert read(total).totals(both) is None
+
+
+def test_a_word_written_before_every_item_with_of_is_not_an_item_s_own() -> None:
+    """"batches of anti-inflammatory cream, batches of pain-killing cream, and batches of antiseptic gel"
+    with a variable ``batches_of_antiseptic``: "batch" names every item, so the sentence comparing the two
+    creams names only them, and the antiseptic is "antiseptic" (session 31)."""
+    text = ("Brightway Co. processes batches of anti-inflammatory cream, batches of pain-killing cream, and "
+            "batches of antiseptic gel. The number of batches of anti-inflammatory cream must be less than the "
+            "number of batches of pain-killing cream. The number of batches of anti-inflammatory cream must "
+            "exceed the number of batches of antiseptic gel.")
+    lab = read(text)
+    names = {0: "anti_inflammatory_cream", 1: "pain_killing_cream", 2: "batches_of_antiseptic"}
+    assert lab.distinct_words(names)[2] == {"antiseptic"}
+    decl = "<var> <v0> anti_inflammatory_cream <nint> <var> <v1> pain_killing_cream <nint> " \
+           "<var> <v2> batches_of_antiseptic <nint> <max> <v0> + <v1> + <v2> "
+    wrong = decl + "<con> <v0> <= <v2>"
+    assert lab.comparisons(wrong) == 0.0
+    assert lab.missing_comparisons(wrong) == [(0, -1, 1)]
+    assert lab.comparisons(decl + "<con> <v0> <= <v1> <con> <v0> >= <v2>") == 1.0
+
+
+def test_a_row_comparing_two_items_with_a_number_does_not_stand_for_their_bare_comparison() -> None:
+    """"at most 10 more solid than mixed" and "mixed must be less than solid" are two rows: a candidate with
+    only the first lacks the second (session 31)."""
+    text = ("A plant processes batches of liquid waste, batches of solid waste, and batches of mixed waste. "
+            "The number of batches of mixed waste must be less than the number of batches of solid waste. "
+            "The number of batches of solid waste can be at most 10 more than the number of batches of mixed "
+            "waste.")
+    lab = read(text)
+    decl = "<var> <v0> liquid_waste <nint> <var> <v1> solid_waste <nint> <var> <v2> mixed_waste <nint> " \
+           "<max> <v0> + <v1> + <v2> "
+    numbered = decl + f"<con> <v1> <= <v2> + {_k(text, 10)}"
+    assert lab.missing_comparisons(numbered) == [(2, -1, 1)]
+    assert lab.comparisons_stated(numbered) == 0.5
+    completed = lab.complete(numbered)
+    assert completed is not None and completed.endswith("<con> <v2> <= <v1>")
+    assert lab.missing_comparisons(completed) == []
+
+
+def test_numbers_of_a_row_stated_beside_its_items_in_different_units_halve_the_candidate() -> None:
+    """"Every medium bag fits 4 orders and weighs 7 kg ... Each specialty bag holds 7 orders and weighs
+    four kg": 4 and 7 each stand in both units, so only the sentences naming the items tell the
+    specialty's orders (7) from its kilograms (four) (session 31)."""
+    text = ("A shop delivers using specialty bags, medium bags, and small bags. Every medium bag fits 4 orders "
+            "and weighs 7 kg. Each small bag fits 9 orders and weighs 7 kg. Each specialty bag holds 7 orders "
+            "and weighs four kg. The shop only has 1,500 kg per week. Maximize the number of orders delivered.")
+    lab = read(text)
+    n4, n7, n9, cap = _k(text, 4), _k(text, 7), _k(text, 9), _k(text, 1500)
+    decl = "<var> <v0> specialty_bags <nint> <var> <v1> medium_bags <nint> <var> <v2> small_bags <nint> "
+    weight = f"<con> {n4} * <v0> + {n7} * <v1> + {n7} * <v2> <= {cap}"
+    right = decl + f"<max> {n7} * <v0> + {n4} * <v1> + {n9} * <v2> " + weight
+    wrong = decl + f"<max> {n4} * <v0> + {n4} * <v1> + {n9} * <v2> " + weight
+    assert lab.units_owned(right) == 1.0 and lab.units_owned(wrong) == 0.5
+    assert fit_factors(lab, wrong)["units_owned"] == 0.5 and lab.units(wrong) == 1.0
+
+
+def test_a_share_whose_number_is_times_the_number_of_one_item_is_a_comparison() -> None:
+    """"at most three times the number of crates" is a multiple of the crates, not a share of the total
+    (session 31)."""
+    text = ("A farm ships in boxes, buckets, and crates. The number of buckets can be at most three times the "
+            "number of crates. A box holds 11 units, a bucket 7 units and a crate 14 units.")
+    lab = read(text)
+    decl = "<var> <v0> boxes <nint> <var> <v1> buckets <nint> <var> <v2> crates <nint> <max> <v0> + <v1> + <v2> "
+    k = _k(text, 3)
+    assert lab.comparisons(decl + f"<con> <v2> <= {k} * ( <v0> + <v1> + <v2> )") == 0.0
+    assert lab.restate_comparisons(decl + f"<con> <v2> <= {k} * ( <v0> + <v1> + <v2> )") == \
+        decl + f"<con> <v1> <= {k} * <v2>"
+
+
+def test_completion_writes_a_one_item_bound_the_candidate_left_out() -> None:
+    """"Demand for medium bags is limited to 15" with 15 used nowhere: the bound is written in; a number in
+    a sentence naming two items, or one the candidate uses, is not (session 31)."""
+    text = ("Maple Co. delivers using medium bags and small bags. A medium bag holds 11 orders and a small bag "
+            "fits 2 orders. Demand for medium bags is limited to 15. Maple Co. can use up to 40 small bags. "
+            "Maximize the total orders delivered.")
+    lab = read(text)
+    n15, n40 = _k(text, 15), _k(text, 40)
+    decl = f"<var> <v0> medium_bags <nint> <var> <v1> small_bags <nint> <max> {_k(text, 11)} * <v0> + " \
+           f"{_k(text, 2)} * <v1> "
+    assert lab.complete(decl + f"<con> <v1> <= {n40}") == decl + f"<con> <v1> <= {n40} <con> <v0> <= {n15}"
+    assert lab.complete(decl + f"<con> <v1> <= {n40} <con> <v0> <= {n15}") is None
+    both = text.replace("Demand for medium bags is limited to 15.", "At most 15 medium bags and small bags fit.")
+    assert read(both).complete(decl + f"<con> <v1> <= {_k(both, 40)}") is None
+
+
+def test_completion_writes_a_share_of_the_total_the_candidate_left_out() -> None:
+    """"Buckets must make up a minimum of a third of the containers" with a third used nowhere: the share is
+    written in, over every variable; a share the candidate writes with the literal fraction is used
+    (session 31)."""
+    text = ("Tomas ships its product in boxes, crates, and buckets. Crates may make up no more than 65% of the "
+            "containers. Boxes, crates, and buckets hold 14 units, 8 units, and 12 units each, respectively. "
+            "Buckets must make up a minimum of a third of the containers. Maximise the units shipped.")
+    lab = read(text)
+    third, n65 = _k(text, 1 / 3), _k(text, 0.65)
+    decl = (f"<var> <v0> boxes <nint> <var> <v1> crates <nint> <var> <v2> buckets <nint> <max> {_k(text, 14)} * "
+            f"<v0> + {_k(text, 8)} * <v1> + {_k(text, 12)} * <v2> <con> <v1> <= {n65} * ( <v0> + <v1> + <v2> ) ")
+    assert lab.complete(decl) == decl + f"<con> <v2> >= {third} * ( <v0> + <v1> + <v2> )"
+    assert lab.complete(decl + "<con> <v2> >= 0.333333 * ( <v0> + <v1> + <v2> )") is None
+
+
+def test_a_row_written_in_other_words_is_not_rebuilt() -> None:
+    """"Each small bag weighs 1 kg": ``4 medium + small + 2 specialty <= 500`` is the row the text states,
+    with no coefficient for the 1 and its terms in any order; only a row with other numbers is rebuilt
+    (160 of 190 gold formulations were flagged so before session 31)."""
+    text = ("A shop delivers using medium bags, small bags, and specialty bags. Available weight is limited to "
+            "500 kg every week. Each medium bag weighs 6 kg, each small bag weighs 1 kg, and each specialty "
+            "bag weighs 2 kg. Each medium bag holds 4 orders, each small bag 10 orders and each specialty bag 5 "
+            "orders. Maximize the number of orders delivered.")
+    lab = read(text)
+    n6, n1, n2, cap = _k(text, 6), _k(text, 1), _k(text, 2), _k(text, 500)
+    decl = (f"<var> <v0> medium_bags <nint> <var> <v1> small_bags <nint> <var> <v2> specialty_bags <nint> <max> "
+            f"{_k(text, 4)} * <v0> + {_k(text, 10)} * <v1> + {_k(text, 5)} * <v2> ")
+    bare = decl + f"<con> {n6} * <v0> + <v1> + {n2} * <v2> <= {cap}"
+    assert lab.rebuild_rows(bare) is None
+    assert lab.rebuild_rows(decl + f"<con> {n2} * <v2> + {n6} * <v0> + {n1} * <v1> <= {cap}") is None
+    assert fit_factors(lab, bare)["rebuildable"] == 1.0
+    wrong = decl + f"<con> {n2} * <v0> + <v1> + {n6} * <v2> <= {cap}"
+    assert lab.rebuild_rows(wrong) == decl + f"<con> {n6} * <v0> + {n1} * <v1> + {n2} * <v2> <= {cap}"
+
+
+def test_a_comparison_the_text_does_not_state_halves_the_candidate() -> None:
+    """Rows comparing two items are read against the sentences: a pair no sentence compares, a margin whose
+    number bounds one item, a multiple whose number is a weight, a share whose number compares two items
+    are each halved; the text's own comparisons are not (session 31)."""
+    text = ("A shop delivers using specialty bags, medium bags, and small bags. Specialty bags, small bags and "
+            "medium bags weigh one kg, 2 kg, and 1 kg each, respectively. No more than 40 specialty bags can "
+            "be used. The number of specialty bags should be no less than two times that of medium bags. There "
+            "must be not less than half as many small bags as medium bags. Maximize the orders delivered.")
+    lab = read(text)
+    n40, two, half = _k(text, 40), _k(text, 2), _k(text, 0.5)
+    decl = "<var> <v0> specialty_bags <nint> <var> <v1> medium_bags <nint> <var> <v2> small_bags <nint> " \
+           "<max> <v0> + <v1> + <v2> "
+    right = decl + f"<con> <v0> <= {n40} <con> <v0> >= {two} * <v1> <con> <v2> >= {half} * <v1>"
+    assert lab.comparisons_unstated(right) == 1.0
+    assert lab.comparisons_unstated(right + " <con> <v0> <= <v2>") == 0.5                  # never compared
+    assert lab.comparisons_unstated(right + f" <con> <v2> <= <v1> + {n40}") == 0.5        # a bound's number
+    assert lab.comparisons_unstated(right + f" <con> <v2> >= {two} * <v1>") == 0.5        # two of another pair
+    assert lab.comparisons_unstated(right + f" <con> <v2> >= {half} * ( <v0> + <v1> + <v2> )") == 0.5
+    assert fit_factors(lab, right + " <con> <v0> <= <v2>")["comparisons_unstated"] == 0.5
+
+
+def test_a_comparison_whose_number_is_also_a_weight_is_missing_without_its_own_row() -> None:
+    """"no less than two times that of medium bags" with 2 also a weight ("2 kg"): the weight row over every
+    bag does not hold the comparison (session 31)."""
+    text = ("A shop delivers using specialty bags, small bags, and medium bags. Specialty bags, small bags, and "
+            "medium bags weigh one kg, 2 kg, and 1 kg each, respectively. A maximum of 200 kg can be used. "
+            "The number of specialty bags should be no less than two times that of medium bags.")
+    lab = read(text)
+    two, cap = _k(text, 2), _k(text, 200)
+    decl = "<var> <v0> specialty_bags <nint> <var> <v1> small_bags <nint> <var> <v2> medium_bags <nint> " \
+           f"<max> <v0> + <v1> + <v2> <con> <v0> + {two} * <v1> + <v2> <= {cap} "
+    assert lab.comparisons_stated(decl) == 0.5
+    assert lab.comparisons_stated(decl + f"<con> <v0> >= {two} * <v2>") == 1.0

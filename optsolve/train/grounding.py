@@ -105,9 +105,9 @@ _SHARE_OF = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*?)\b(?:
 # a share's group with no item after it, the item named before the share instead: "Travel packs must make up
 # a minimum of half of the packages", "Small cans cannot exceed 30% of the total number of cans"
 _SHARE_OF_GROUP = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*)", re.IGNORECASE)
-# a number that multiplies one item's count: "at least a third the number of new grad engineers", "30% of
-# the number of small cans"
-_OF_NUMBER = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*(?:of\s+)?the\s+(?:number|amount|quantity)\s+of\b"
+# a number that multiplies one item's count: "at least a third the number of new grad engineers", "three
+# times the number of crates", "30% of the number of small cans"
+_OF_NUMBER = re.compile(r"\s*(?:%|percent\b|per cent\b|times\b)?\s*(?:of\s+)?the\s+(?:number|amount|quantity)\s+of\b"
                         r"([^,.;:!?]*)", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[,.;:!?()|]|\d")       # where the items a number counts together end
 _MODIFIER = frozenset({"more", "additional", "extra", "new", "fewer", "less", "other"})
@@ -599,10 +599,20 @@ class TextReading:
         dist = {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
         out = {}
         for j, ws in dist.items():
-            heads = {w for w in ws if any((o, w) in self.word_pairs for jj, os in dist.items() if jj != j
-                                          for o in os if o != w)}
+            heads = {w for w in ws if any((o, w) in self.word_pairs or (w, o) in self.of_pairs
+                                          for jj, os in dist.items() if jj != j for o in os if o != w)}
             out[j] = (ws - heads) or ws
         return out
+
+    @cached_property
+    def of_pairs(self) -> set[tuple[str, str]]:
+        """The (folded) pairs of words the text writes ``A of B`` ("batches of antiseptic gel"): a word
+        written so before another variable's word names what every item is made in ("batches of
+        pain-killing cream"), not the item (``batches_of_antiseptic`` is the antiseptic, session 31)."""
+        ms = list(_WORD.finditer(self.text))
+        return {(fold(a.group()), fold(c.group())) for a, b, c in zip(ms, ms[1:], ms[2:], strict=False)
+                if b.group().lower() == "of" and self.text[a.end():b.start()].strip() == ""
+                and self.text[b.end():c.start()].strip() == ""}
 
     @cached_property
     def word_pairs(self) -> set[tuple[str, str]]:
@@ -1008,7 +1018,9 @@ class TextReading:
         dist = self.distinct_words(names)
         if len(dist) < 2:
             return []
-        compared = {frozenset((a, b)) for sec in secs for a, _, b, _ in comparison_forms(sec)}
+        # a row with a number of the text compares what another sentence says ("at most 10 more solid than
+        # mixed" does not state "mixed must be less than solid", session 31)
+        compared = {frozenset((a, b)) for sec in secs for a, _, b, form in comparison_forms(sec) if form is None}
         out: list[tuple[int, int, int]] = []
         for i in self.bare_comparisons:
             named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
@@ -1040,12 +1052,20 @@ class TextReading:
                 rows.append(({int(m.group(1)) for t in sec if (m := _VAR.fullmatch(t))},
                              {int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))}))
         out = []
+        spelled = {w for n in names.values() for w in name_words(n)}
         for i, k, words in self.numbered_comparisons:
+            if self.share_of_total(k, dist):
+                continue        # "No more than 45% of all servings can be eggs": a share, no comparison
             hits = {j: frozenset(ws & words) for j, ws in dist.items() if ws and ws & words}
             named = frozenset(hits)
             # each item by a word of its own: "both batteries" names two variables both called battery
-            if len(named) == 2 and len(set(hits.values())) == 2 \
-                    and not any(named <= vs and k in nks for vs, nks in rows):
+            if len(named) != 2 or len(set(hits.values())) != 2:
+                continue
+            # where the number stands between the two items (:meth:`_compares_with`), a row over exactly
+            # those two: "no less than two times that of medium bags" is not a weight of 2 in the row over
+            # every bag, nor "half as many medium bags as small bags" a share of them all (session 31)
+            exact = self._compares_with(i, k, spelled)
+            if not any((named == vs if exact else named <= vs) and k in nks for vs, nks in rows):
                 out.append(i)
         return out
 
@@ -1173,6 +1193,42 @@ class TextReading:
             found = found or bool(_PAIR_AFTER.search(self.text[ce:s1].lower())
                                   or _PAIR_BEFORE.search(self.text[s0:cs].lower()))
         return found
+
+    def comparisons_unstated(self, compact: str) -> float:
+        """1.0, or 0.5 when a row compares two of the candidate's items the text never compares ("crates <=
+        buckets" where only boxes and buckets are compared), or compares two items by a number no sentence
+        stating it compares them with ("No more than 40 specialty bags can be used" as ``small <= medium +
+        40``; "2 kg" as ``small >= 2 medium``), or takes a share of the total by a number the text states only
+        comparing two items (session 31)."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        spelled = {w for n in names.values() for w in name_words(n)}
+        comparing: dict[int, set[int]] = {}         # number -> the sentences comparing two items with it
+        for i, k, _ in self.numbered_comparisons:
+            if self._compares_with(i, k, spelled):
+                comparing.setdefault(k, set()).add(i)
+        for sec in secs:
+            # a share of the total by a number the text states only comparing two items: "not less than half
+            # as many medium bags as small bags" as ``medium >= 0.5 (medium + specialty + small)``
+            if any(comparing.get(k) == self.mention_sentences.get(k) for k, _ in share_pairs(sec)):
+                return 0.5
+            for a, _, b, form in comparison_forms(sec):
+                if not (dist.get(a) and dist.get(b)):
+                    continue
+                # each item named somewhere ("PX7" is no word the text's words can match)
+                if not all(any(dist[x] & ws for ws in self.word_sets) for x in (a, b)):
+                    continue
+                if form is None:
+                    if not any(self.comparative[i] and dist[a] & ws and dist[b] & ws
+                               for i, ws in enumerate(self.word_sets)):
+                        return 0.5
+                    continue
+                number = row_number(sec)
+                sents = self.mention_sentences.get(number, set()) if number is not None else set()
+                if sents and not any(self.comparative[i] and dist[a] & self.word_sets[i]
+                                     and dist[b] & self.word_sets[i] for i in sents):
+                    return 0.5
+        return 1.0
 
     def comparisons_stated(self, compact: str) -> float:
         """1.0, or 0.5 when the candidate lacks a comparison the text states with no number
@@ -1839,10 +1895,30 @@ class TextReading:
             if len(coefs) < 2 or not set(slots) <= set(coefs):
                 continue
             row = [*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(), *body[-2:]]
-            if row != body:
+            # the same row in other words is no rebuild: "1 kg" written as no coefficient, or the terms in
+            # another order (160 of the 190 gold formulations it flagged, session 31)
+            if self.linear_terms(row) != self.linear_terms(body):
                 toks[a + 1:b] = row
                 changed = True
         return " ".join(toks) if changed else None
+
+    def linear_terms(self, body: list[str]) -> dict[int, float] | None:
+        """Variable -> coefficient value of a row body ``<nK> * <vJ> + <vJ> + ... op <nR>`` (a bare variable
+        weighs 1); None for a body of any other shape."""
+        ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
+        if len(ops) != 1:
+            return None
+        out: dict[int, float] = {}
+        for term in " ".join(body[:ops[0]]).split(" + "):
+            parts = term.split()
+            if len(parts) == 1 and (v := _VAR.fullmatch(parts[0])):
+                out[int(v.group(1))] = out.get(int(v.group(1)), 0.0) + 1.0
+            elif len(parts) == 3 and parts[1] == "*" and (n := _NUM.fullmatch(parts[0])) \
+                    and (v := _VAR.fullmatch(parts[2])) and int(n.group(1)) < len(self.values):
+                out[int(v.group(1))] = out.get(int(v.group(1)), 0.0) + self.values[int(n.group(1))]
+            else:
+                return None
+        return out
 
     def owner(self, pos: int, dist: dict[int, set[str]]) -> int | None:
         """The variable a number mentioned at ``pos`` belongs to: the one named last before it in its
@@ -1974,6 +2050,9 @@ class TextReading:
           bakery receives 50 kg of flour a week"), becomes the limit of a row over the variables with a
           number of its kind stated beside them ("1 kg of flour", "2 kg of flour"), at least two of
           them; ``>=`` when the words before it say "at least" (or the like), else ``<=``;
+        * **a bound or a share**: a number the candidate does not use, stated as a limit once, alone in a
+          sentence naming one variable ("Demand for medium bags is limited to 15"), bounds that variable;
+          a share of the total ("a minimum of a third of the containers") becomes its owner's share;
         * **a comparison**: one the text states between two variables with no number and no row of the
           candidate compares them (:meth:`missing_comparisons`), written the way the text says it.
 
@@ -2032,6 +2111,29 @@ class TextReading:
             toks += ["<con>", *row.split(), op, f"<n{r}>"]
             added.add(r)
             changed = True
+        # a bound or a share of one item the text states in a sentence of its own ("Demand for medium bags is
+        # limited to 15", "Buckets must make up a minimum of a third of the containers"), its number used
+        # nowhere (session 31)
+        everything = " + ".join(f"<v{j}>" for j in sorted(names)).split()
+        spelled = {k for t in toks if t in _LITERAL_SHARES and (k := self.share_placeholder(t)) is not None}
+        for (cs, _, r, unit), rel in zip(self.mentions, self.mention_relations, strict=True):
+            i = self.sentence_of(cs)
+            if r in used or r in spelled or r in added or rel is None or r not in self.limits_only \
+                    or self._in_table(cs) or len(self.mention_sentences[r]) != 1 \
+                    or sum(self.sentence_of(c) == i for c, _, _, _ in self.mentions) != 1:
+                continue
+            op = ">=" if rel == 1 else "<="
+            if unit == "%" or self.values[r] < 1:
+                if self.share_of_total(r, dist) and (j := self.share_owner(r, dist)) is not None:
+                    toks += ["<con>", f"<v{j}>", op, f"<n{r}>", "*", "(", *everything, ")"]
+                    added.add(r)
+                    changed = True
+                continue
+            named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
+            if len(named) == 1 and not self.comparative[i]:
+                toks += ["<con>", f"<v{named[0]}>", op, f"<n{r}>"]
+                added.add(r)
+                changed = True
         # comparisons the text states with no number, which no row has
         for s_, rel, o_ in self.missing_comparisons(compact):
             toks += ["<con>", f"<v{s_}>", ">=" if rel == 1 else "<=", f"<v{o_}>"]
@@ -2239,6 +2341,75 @@ class TextReading:
             if words := set().union(*(p for _, p in phrases)):
                 out[k] = words
         return out
+
+    @cached_property
+    def mention_tags(self) -> list[set[str]]:
+        """Each mention's unit and the stuff it measures, in the order of :attr:`mentions` ("13 units of
+        strawberries": strawberry; "cost $2": $; "12 dollars": $)."""
+        out = []
+        for cs, ce, _, unit in self.mentions:
+            tags = {unit} if unit else set()
+            if cs in self.listed:
+                tags.add(self.listed[cs][0])
+            elif (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
+                tags.add(fold(w.group()))
+            out.append(tags)
+        return out
+
+    def units_owned(self, compact: str) -> float:
+        """1.0, or 0.5 when a row weighs two or more variables by numbers that, where the text states them in
+        a sentence naming those variables, share no unit: "Every medium bag fits 4 orders and weighs 7 kg
+        ... Each specialty bag holds 7 orders and weighs four kg" read as the objective ``4 specialty + 4
+        medium + 9 small``, the specialty's 4 its kilograms. :meth:`units` asks whether the numbers can share
+        a unit anywhere in the text, which a value stated in two units always can (session 31)."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        if len(dist) < 2:
+            return 1.0
+        for sec in secs:
+            if "(" in sec:
+                continue
+            seen: list[set[str]] = []
+            for k, j in number_pairs(sec):
+                if not (ws := dist.get(j)):
+                    continue
+                tags: set[str] = set()
+                for (cs, _, kk, _), t in zip(self.mentions, self.mention_tags, strict=True):
+                    if kk == k and ws & self.word_sets[self.sentence_of(cs)]:
+                        tags |= t
+                if tags:
+                    seen.append(tags)
+            if len(seen) >= 2 and not set.intersection(*seen):
+                return 0.5
+        return 1.0
+
+    def objective_goal(self, compact: str) -> float:
+        """1.0, or 0.5 when the text states numbers in the unit of what it optimizes ("maximise the amount
+        of strawberries transported"; "13 units of strawberries") and the candidate's objective weighs two
+        or more variables by numbers none of which is stated in it: ``2 buckets + 3 boxes + 12 crates``
+        from "cost $2", "cost $3", "cost 12 dollars" (session 31)."""
+        goal = self.goal_words
+        if not goal or sum(bool(t & goal) for t in self.mention_tags) < 2:
+            return 1.0
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        for sec in secs:
+            if sec[0] not in ("<max>", "<min>") or "(" in sec:
+                continue
+            seen: list[set[str]] = []
+            for k, j in number_pairs(sec):
+                if not (ws := dist.get(j)):
+                    continue
+                tags: set[str] = set()
+                for (cs, _, kk, _), t in zip(self.mentions, self.mention_tags, strict=True):
+                    if kk == k and ws & self.word_sets[self.sentence_of(cs)]:
+                        tags |= t
+                if tags:
+                    seen.append(tags)
+            # a rate earns what is optimized ("investments in education earn 7.1%", maximize profit)
+            if len(seen) >= 2 and not any(t & goal or "%" in t for t in seen):
+                return 0.5
+        return 1.0
 
     def units(self, compact: str) -> float:
         """The share of the candidate's rows whose numbers (two or more with a unit) can share a unit.

@@ -299,8 +299,11 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
     items the text limits with one value (session 22); a literal fraction no number of the text equals
     (session 23); a row comparing a variable with itself (session 24); a number stated only as a limit
     standing in the objective and a row (session 25); a comparison stated with a number of its own and
-    missing, and an item the text lists first that no variable names (session 29); and a half for a
-    candidate a repair or a rebuild from the text would change."""
+    missing, and an item the text lists first that no variable names (session 29); a row whose numbers,
+    where the text states them beside its items, share no unit, an objective with none of the unit the text
+    optimizes, and a comparison the text does not state (session 31); and a half for a candidate a repair
+    or a rebuild from the text would change (a row rebuilt in other words, a bare variable for a stated 1,
+    is no change since session 31)."""
     return {
         "binding": reading.binding(compact), "units": reading.units(compact), "limits": reading.limits(compact),
         "total_check": reading.total_check(compact), "names": 0.5 if reading.names(compact) < 1 else 1.0,
@@ -311,6 +314,9 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "limits_stated": reading.limits_stated(compact), "mixed_objective": reading.mixed_objective(compact),
         "literal_unstated": reading.literal_unstated(compact), "self_compared": reading.self_compared(compact),
         "items_named": reading.items_named(compact),
+        "units_owned": reading.units_owned(compact),
+        "objective_goal": reading.objective_goal(compact),
+        "comparisons_unstated": reading.comparisons_unstated(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
         "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
     }
