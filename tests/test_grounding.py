@@ -1671,3 +1671,18 @@ def test_a_comparison_whose_number_is_also_a_weight_is_missing_without_its_own_r
            f"<max> <v0> + <v1> + <v2> <con> <v0> + {two} * <v1> + <v2> <= {cap} "
     assert lab.comparisons_stated(decl) == 0.5
     assert lab.comparisons_stated(decl + f"<con> <v0> >= {two} * <v2>") == 1.0
+
+
+def test_what_a_number_counts_stops_at_its_line() -> None:
+    """"- Large cans: 4 litres of paint, cost $7" then "- Medium cans: ...": the 7 counts no medium cans, so
+    "The number of large cans is limited to 7" stays the large cans' bound (session 31)."""
+    text = ("Falcon Ltd. delivers using large cans, medium cans, and small cans. Details per unit:\n"
+            "- Large cans: 4 litres of paint, cost $7\n- Medium cans: three litres of paint, cost $14\n"
+            "- Small cans: 5 litres of paint, cost $8\nThe total cost cannot exceed $800 per shift. The number "
+            "of large cans is limited to 7. Maximize the amount of paint transported.")
+    lab = read(text)
+    names = {0: "large_cans", 1: "medium", 2: "small_cans"}
+    seven = int(_k(text, 7)[2:-1])
+    assert lab.counted_items(seven, lab.distinct_words(names), names) == set()
+    decl = "<var> <v0> large_cans <nint> <var> <v1> medium <nint> <var> <v2> small_cans <nint> <max> <v0> + <v1> + <v2> "
+    assert lab.repair(decl + f"<con> <v0> <= <n{seven}>") is None

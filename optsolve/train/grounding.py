@@ -429,6 +429,9 @@ _NUMBER_CLAUSE = re.compile(r"[,;:]|\band\b|\bwhile\b|\bwhereas\b|\bbut\b", re.I
 
 # where the phrase after a number ends: punctuation, a conjunction, the next number
 _PHRASE_END = re.compile(r"[,.;:!?()|]|\band\b|\bor\b|\bwhile\b|\bwhereas\b|\d")
+# the same, and a line's end: what a number counts stops at its line ("- Large cans: ..., cost $7" does
+# not count the medium cans of the next line)
+_COUNT_END = re.compile(_PHRASE_END.pattern + r"|\n")
 # the literal fractions of the compact language ("a third" written 0.333333), which share rows may use
 _LITERAL_SHARES = ("0.333333", "0.666667")
 # between two listed numbers ("500 units and 400 units"), after the last one ("units of "), and between the
@@ -1633,7 +1636,7 @@ class TextReading:
         for _, ce, kk, _ in self.mentions:
             if kk != k:
                 continue
-            words = [w for w in self._words_after(ce, 60, _PHRASE_END)[:5] if w not in _MODIFIER] or [""]
+            words = [w for w in self._words_after(ce, 60, _COUNT_END)[:5] if w not in _MODIFIER] or [""]
             whole = [j for j, ws in spelled.items() if len(ws) > 1 and words[:len(ws)] == ws]
             if len(whole) == 1:
                 out.add(whole[0])
