@@ -206,6 +206,12 @@ def name_words(name: str) -> list[str]:
     return [fold(w) for w in name.split("_") if w]
 
 
+def spelled_words(names: dict[int, str]) -> set[str]:
+    """Every folded word of the candidate's variable names (a number inside one, "Analyzer 3000", is a
+    name's, not a comparison's)."""
+    return {w for n in names.values() for w in name_words(n)}
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the text's sentences and lines, covering it."""
     spans: list[tuple[int, int]] = []
@@ -559,12 +565,24 @@ class TextReading:
         herbs" and "9000 units of medicinal herbs": medicinal), which two numbers in different units
         of the same stuff share."""
         out: dict[int, set[str]] = {}
-        for cs, ce, k, _ in self.mentions:
-            if cs in self.listed:     # "500 units and 400 units of cheddar and American cheese ..., respectively"
-                out.setdefault(k, set()).add(self.listed[cs][0])
-                continue
-            if (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
-                out.setdefault(k, set()).add(fold(w.group()))
+        for (_, _, k, _), stuff in zip(self.mentions, self.mention_stuff, strict=True):
+            if stuff is not None:
+                out.setdefault(k, set()).add(stuff)
+        return out
+
+    @cached_property
+    def mention_stuff(self) -> list[str | None]:
+        """The stuff each mention measures, in the order of :attr:`mentions`: the item a "respectively"
+        list gives it ("500 units and 400 units of cheddar and American cheese ..., respectively"), else
+        the word after "<unit> of"; None when neither."""
+        out: list[str | None] = []
+        for cs, ce, _, _ in self.mentions:
+            if cs in self.listed:
+                out.append(self.listed[cs][0])
+            elif (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
+                out.append(fold(w.group()))
+            else:
+                out.append(None)
         return out
 
     @cached_property
@@ -1055,7 +1073,7 @@ class TextReading:
                 rows.append(({int(m.group(1)) for t in sec if (m := _VAR.fullmatch(t))},
                              {int(m.group(1)) for t in sec if (m := _NUM.fullmatch(t))}))
         out = []
-        spelled = {w for n in names.values() for w in name_words(n)}
+        spelled = spelled_words(names)
         for i, k, words in self.numbered_comparisons:
             if self.share_of_total(k, dist):
                 continue        # "No more than 45% of all servings can be eggs": a share, no comparison
@@ -1119,7 +1137,7 @@ class TextReading:
         stated: dict[frozenset[int], set[int]] = {}         # pair -> the numbers sentences compare it with
         wanted: list[tuple[frozenset[int], int, list[str]]] = []     # (pair, number, row body) to write
         compares: dict[int, set[int]] = {}                  # number -> the sentences comparing a pair with it
-        spelled = {w for n in names.values() for w in name_words(n)}
+        spelled = spelled_words(names)
         for i, k, words in self.numbered_comparisons:
             # each item by a word of its own, neither one letter ("a maximum of half of all bags can be bags
             # of feed B" does not name feed A) nor a multiple's ("1.5 times as many" does not name full-time tutors)
@@ -1205,7 +1223,7 @@ class TextReading:
         comparing two items (session 31)."""
         names, secs = parse(compact)
         dist = self.distinct_words(names)
-        spelled = {w for n in names.values() for w in name_words(n)}
+        spelled = spelled_words(names)
         comparing: dict[int, set[int]] = {}         # number -> the sentences comparing two items with it
         for i, k, _ in self.numbered_comparisons:
             if self._compares_with(i, k, spelled):
@@ -2349,15 +2367,28 @@ class TextReading:
     def mention_tags(self) -> list[set[str]]:
         """Each mention's unit and the stuff it measures, in the order of :attr:`mentions` ("13 units of
         strawberries": strawberry; "cost $2": $; "12 dollars": $)."""
-        out = []
-        for cs, ce, _, unit in self.mentions:
-            tags = {unit} if unit else set()
-            if cs in self.listed:
-                tags.add(self.listed[cs][0])
-            elif (m := _MEASURED.match(self.text, ce - 1)) is not None and (w := _WORD.match(self.text, m.end())):
-                tags.add(fold(w.group()))
-            out.append(tags)
+        return [{t for t in (unit, stuff) if t} for (_, _, _, unit), stuff in zip(self.mentions, self.mention_stuff,
+                                                                                  strict=True)]
+
+    @cached_property
+    def number_tags(self) -> dict[int, list[tuple[int, set[str]]]]:
+        """Placeholder -> (sentence, :attr:`mention_tags`) of each of its mentions."""
+        out: dict[int, list[tuple[int, set[str]]]] = {}
+        for (cs, _, k, _), tags in zip(self.mentions, self.mention_tags, strict=True):
+            out.setdefault(k, []).append((self.sentence_of(cs), tags))
         return out
+
+    def _row_tags(self, section: list[str], dist: dict[int, set[str]]) -> list[set[str]]:
+        """For each ``<nK> * <vJ>`` of a row, the units and stuff of K's mentions in sentences naming J;
+        the pairs with none left out."""
+        seen: list[set[str]] = []
+        for k, j in number_pairs(section):
+            if not (ws := dist.get(j)):
+                continue
+            tags = set().union(*(t for i, t in self.number_tags.get(k, []) if ws & self.word_sets[i]))
+            if tags:
+                seen.append(tags)
+        return seen
 
     def units_owned(self, compact: str) -> float:
         """1.0, or 0.5 when a row weighs two or more variables by numbers that, where the text states them in
@@ -2372,16 +2403,7 @@ class TextReading:
         for sec in secs:
             if "(" in sec:
                 continue
-            seen: list[set[str]] = []
-            for k, j in number_pairs(sec):
-                if not (ws := dist.get(j)):
-                    continue
-                tags: set[str] = set()
-                for (cs, _, kk, _), t in zip(self.mentions, self.mention_tags, strict=True):
-                    if kk == k and ws & self.word_sets[self.sentence_of(cs)]:
-                        tags |= t
-                if tags:
-                    seen.append(tags)
+            seen = self._row_tags(sec, dist)
             if len(seen) >= 2 and not set.intersection(*seen):
                 return 0.5
         return 1.0
@@ -2399,16 +2421,7 @@ class TextReading:
         for sec in secs:
             if sec[0] not in ("<max>", "<min>") or "(" in sec:
                 continue
-            seen: list[set[str]] = []
-            for k, j in number_pairs(sec):
-                if not (ws := dist.get(j)):
-                    continue
-                tags: set[str] = set()
-                for (cs, _, kk, _), t in zip(self.mentions, self.mention_tags, strict=True):
-                    if kk == k and ws & self.word_sets[self.sentence_of(cs)]:
-                        tags |= t
-                if tags:
-                    seen.append(tags)
+            seen = self._row_tags(sec, dist)
             # a rate earns what is optimized ("investments in education earn 7.1%", maximize profit)
             if len(seen) >= 2 and not any(t & goal or "%" in t for t in seen):
                 return 0.5
