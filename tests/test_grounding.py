@@ -1686,3 +1686,191 @@ def test_what_a_number_counts_stops_at_its_line() -> None:
     assert lab.counted_items(seven, lab.distinct_words(names), names) == set()
     decl = "<var> <v0> large_cans <nint> <var> <v1> medium <nint> <var> <v2> small_cans <nint> <max> <v0> + <v1> + <v2> "
     assert lab.repair(decl + f"<con> <v0> <= <n{seven}>") is None
+
+
+def test_a_value_limiting_two_resources_is_written_for_the_one_a_candidate_restated() -> None:
+    """"3000 units of bacteria ... 3,000 units of disinfectant": a candidate writing the disinfectant row
+    twice (or once) and no bacteria row gets the bacteria row from the numbers beside each item; a
+    candidate with both rows gets nothing (session 32)."""
+    text = ("A plant prepares batches of solid waste and batches of liquid waste. Per unit:\n"
+            "- Batches of solid waste: 12 people served, 13 units of disinfectant, 20 units of bacteria\n"
+            "- Batches of liquid waste: 3 people served, 19 units of disinfectant, 12 units of bacteria\n"
+            "The total bacteria used cannot exceed 3000 units of bacteria per day. Available disinfectant is "
+            "limited to 3,000 units of disinfectant per day. Maximize the number of people served.")
+    lab = read(text)
+    k = {v: _k(text, v) for v in (12, 13, 20, 3, 19, 3000)}
+    decl = ("<var> <v0> batches_of_solid_waste <nint> <var> <v1> batches_of_liquid_waste <nint> "
+            f"<max> {k[12]} * <v0> + {k[3]} * <v1> ")
+    disinfectant = f"<con> {k[13]} * <v0> + {k[19]} * <v1> <= {k[3000]}"
+    bacteria = f"<con> {k[20]} * <v0> + {k[12]} * <v1> <= {k[3000]}"
+    assert lab.complete(decl + disinfectant + " " + disinfectant) == \
+        decl + disinfectant + " " + disinfectant + " " + bacteria
+    assert lab.complete(decl + disinfectant) == decl + disinfectant + " " + bacteria
+    assert lab.complete(decl + disinfectant + " " + bacteria) is None
+
+
+def test_one_variable_for_two_listed_items_halves_the_candidate() -> None:
+    """"crates, boxes, and buckets" modelled as ``crates`` and ``boxes_and_buckets`` has dropped an item;
+    beside a ``buckets`` variable the joined name is only a name (session 32)."""
+    text = ("Olga can pack orders in crates, boxes, and buckets. Crates, boxes, and buckets cost $2.00, $9, and "
+            "$9 each, respectively. Olga has a budget of $600 per day. Crates, boxes, and buckets hold 14 units "
+            "of strawberries, 9 units of strawberries, and 14 units of strawberries each, respectively. "
+            "Maximise the total strawberries shipped.")
+    lab = read(text)
+    n2, n9, n600, n14 = _k(text, 2), _k(text, 9), _k(text, 600), _k(text, 14)
+    joined = (f"<var> <v0> crates <nint> <var> <v1> boxes_and_buckets <nint> <max> {n14} * <v0> + {n9} * <v1> "
+              f"<con> {n2} * <v0> + {n9} * <v1> <= {n600}")
+    three = (f"<var> <v0> crates <nint> <var> <v1> boxes_and_buckets <nint> <var> <v2> buckets <nint> "
+             f"<max> {n14} * <v0> + {n9} * <v1> + {n14} * <v2> <con> {n2} * <v0> + {n9} * <v1> + {n9} * <v2> "
+             f"<= {n600}")
+    assert lab.items_named(joined) == 0.5 and lab.items_named(three) == 1.0
+
+
+def test_a_respectively_list_gives_each_item_only_its_own_number_s_unit() -> None:
+    """"Crates, boxes, and buckets cost $2.00, $9, and $9 each ... hold 14, 9, and 14 units of strawberries
+    each, respectively": the buckets' 9 is dollars only, so an objective weighing buckets by 9 mixes units;
+    where a list names an item by a word twice ("bags of feed B, bags of feed A") its order is not sure
+    and every number of the sentence counts (session 32)."""
+    text = ("Olga can pack orders in crates, boxes, and buckets. Crates, boxes, and buckets cost $2.00, $9, and "
+            "$9 each, respectively. Olga has a budget of $600 per day. Crates, boxes, and buckets hold 14 units "
+            "of strawberries, 9 units of strawberries, and 14 units of strawberries each, respectively. "
+            "Maximise the total strawberries shipped.")
+    lab = read(text)
+    n2, n9, n600, n14 = _k(text, 2), _k(text, 9), _k(text, 600), _k(text, 14)
+    decl = "<var> <v0> crates <nint> <var> <v1> boxes <nint> <var> <v2> buckets <nint> "
+    budget = f"<con> {n2} * <v0> + {n9} * <v1> + {n9} * <v2> <= {n600}"
+    right = decl + f"<max> {n14} * <v0> + {n9} * <v1> + {n14} * <v2> " + budget
+    wrong = decl + f"<max> {n14} * <v0> + {n9} * <v1> + {n9} * <v2> " + budget
+    assert lab.units_owned(right) == 1.0 and lab.units_owned(wrong) == 0.5
+    feed = ("A farm buys bags of feed B, bags of feed A, and bales of hay. Bags of feed B, bags of feed A, and "
+            "bales of hay contain 2 units of vitamins, seven units of vitamins, and 6 units of vitamins each, "
+            "respectively. The number of bags of feed B can be at most two times the number of bags of feed "
+            "A. A farm needs not less than 300 units of vitamins per day. Minimize the number of bags.")
+    lf = read(feed)
+    fdecl = "<var> <v0> bags_of_feed_b <nint> <var> <v1> bags_of_feed_a <nint> <var> <v2> bales_of_hay <nint> "
+    gold = fdecl + (f"<min> <v0> + <v1> + <v2> <con> {_k(feed, 2)} * <v0> + {_k(feed, 7)} * <v1> + "
+                    f"{_k(feed, 6)} * <v2> >= {_k(feed, 300)}")
+    assert lf.units_owned(gold) == 1.0
+
+
+def test_one_value_limiting_each_of_two_kinds_of_stuff_needs_both_rows() -> None:
+    """"a minimum of 20 grams of each biotin and folate": a candidate with the biotin row and no folate row
+    lacks a row the text states, and gets it from the numbers beside each item (session 32)."""
+    text = ("A young man eats carrots and spinach. He wants to eat a minimum of 20 grams of each biotin and "
+            "folate per day. One cup of carrots contains 1 gram of biotin and 3 grams of folate. One cup of "
+            "spinach contain 2 grams of biotin and 1.5 grams of folate. A cup of carrots costs $5 and a cup of "
+            "spinach $4. Minimize the cost.")
+    lab = read(text)
+    k = {v: _k(text, v) for v in (20, 1, 3, 2, 1.5, 5, 4)}
+    decl = f"<var> <v0> carrots <pos> <var> <v1> spinach <pos> <min> {k[5]} * <v0> + {k[4]} * <v1> "
+    biotin = f"<con> {k[1]} * <v0> + {k[2]} * <v1> >= {k[20]}"
+    folate = f"<con> {k[3]} * <v0> + {k[1.5]} * <v1> >= {k[20]}"
+    assert lab.limits_stated(decl + biotin) == 0.5
+    assert lab.add_limits(decl + biotin) == decl + biotin + " " + folate
+    assert lab.limits_stated(decl + biotin + " " + folate) == 1.0
+
+
+def test_a_limit_also_stated_as_a_coefficient_is_read_by_its_limit_s_words() -> None:
+    """"$50 of bug-spray ... at most $1300 available to spend on bug-spray and 50 hours available to spend
+    on care-taking": 50 limits the care-taking row; its bug-spray mention does not make the two rows'
+    limits look traded (session 32)."""
+    text = ("A gardener has 30 acres to grow peas and beans. Each acre of peas requires $30 of bug-spray and 2 "
+            "hours of care-taking. Each acre of beans requires $50 of bug-spray and 1.5 hours of care-taking. "
+            "The gardener has at most $1300 available to spend on bug-spray and 50 hours available to spend on "
+            "care-taking. If the profit per acre of peas is $100 and the profit per acre of beans is $160, how "
+            "many acres of each should the gardener grow to maximize profit?")
+    lab = read(text)
+    k = {v: _k(text, v) for v in (30, 2, 50, 1.5, 1300, 100, 160)}
+    right = (f"<var> <v0> peas <pos> <var> <v1> beans <pos> <max> {k[100]} * <v0> + {k[160]} * <v1> "
+             f"<con> <v0> + <v1> <= {k[30]} <con> {k[30]} * <v0> + {k[50]} * <v1> <= {k[1300]} "
+             f"<con> {k[2]} * <v0> + {k[1.5]} * <v1> <= {k[50]}")
+    assert lab.limits(right) == 1.0 and lab.swap_limits(right) is None
+
+
+def test_two_variables_of_one_name_are_not_both_named_as_items() -> None:
+    """"invest in real estate or the pharmaceuticals industry" modelled with three variables named
+    ``pharmaceuticals``: the names no longer say which number is whose (session 32)."""
+    text = ("You have $300000 to invest in real estate or the pharmaceuticals industry. Real estate yields a 5% "
+            "return, the pharmaceuticals industry a 10% return. Maximize the return.")
+    lab = read(text)
+    two = "<var> <v0> real_estate <pos> <var> <v1> pharmaceuticals <pos> <max> <v0> + <v1>"
+    dup = ("<var> <v0> real_estate <pos> <var> <v1> pharmaceuticals <pos> <var> <v2> pharmaceuticals <pos> "
+           "<max> <v0> + <v1> + <v2>")
+    assert lab.names(two) == 1.0 and lab.names(dup) < 1.0
+
+
+def test_a_variable_named_by_the_container_takes_the_kind_no_other_name_names() -> None:
+    """"medium cans, small cans, and large cans" with ``cans``, ``small``, ``large_cans``: the cans are the
+    medium ones, though "A paint company can spend" puts "company" before a "can" once; "batches of mixed
+    waste in batches" with ``batches`` beside the solid and liquid waste: the mixed waste, though every item
+    is "waste" (session 32)."""
+    cans = ("A paint company ships its product in medium cans, small cans, and large cans. A paint company can "
+            "spend at most $1,500 every week. Medium cans, small cans, and large cans hold 3 litres, 9 litres, "
+            "and 8 litres of paint each, respectively. What plan maximizes the litres of paint shipped?")
+    decl = "<var> <v0> cans <nint> <var> <v1> small <nint> <var> <v2> large_cans <nint> <max> <v0> + <v1> + <v2>"
+    assert read(cans).names_apart(decl) == decl.replace("<v0> cans", "<v0> medium_cans")
+    waste = ("Evergreen Inc. prepares batches of solid waste, batches of liquid waste, and batches of mixed waste "
+             "in batches. Each batch serves 8 people. Maximise the number of people served.")
+    decl = ("<var> <v0> batches_of_solid_waste <nint> <var> <v1> batches_of_liquid_waste <nint> <var> <v2> batches "
+            "<nint> <max> <v0> + <v1> + <v2>")
+    assert read(waste).names_apart(decl) == decl.replace("<v2> batches", "<v2> mixed_waste")
+
+
+def test_a_sum_bounded_by_a_value_each_sentence_states_for_one_item_becomes_their_bounds() -> None:
+    """"A maximum of 30 boxes can be used. Emeka can use at most 30 crates.": crates + buckets + boxes <= 30
+    becomes a bound on the boxes and one on the crates (session 32)."""
+    text = ("Emeka ships its product in crates, buckets, and boxes. A crate costs $2, each bucket $12, and every "
+            "box $3. A maximum of 30 boxes can be used. Emeka can use at most 30 crates. Emeka has a maximum of "
+            "$500 to spend. Maximise the number of containers.")
+    lab = read(text)
+    n30 = _k(text, 30)
+    decl = ("<var> <v0> crates <nint> <var> <v1> buckets <nint> <var> <v2> boxes <nint> <max> <v0> + <v1> + <v2> "
+            f"<con> {_k(text, 2)} * <v0> + {_k(text, 12)} * <v1> + {_k(text, 3)} * <v2> <= {_k(text, 500)} ")
+    assert lab.totals(decl + f"<con> <v0> + <v1> + <v2> <= {n30}") == \
+        decl + f"<con> <v0> <= {n30} <con> <v2> <= {n30}"
+    assert lab.total_check(decl + f"<con> <v0> <= {n30} <con> <v2> <= {n30}") == 1.0
+
+
+def test_a_bound_of_any_type_is_a_total() -> None:
+    """"up to 90 bags of any type are allowed" in a sentence naming no item: a bound on one item becomes
+    the sum's (session 32)."""
+    text = ("Pioneer Ltd. ships its product in specialty bags, medium bags, and small bags. One specialty bag "
+            "fits 3 orders, each medium bag holds eight orders, and a small bag fits 10 orders. Because of "
+            "limited space, up to 90 bags of any type are allowed. Maximize the total orders delivered.")
+    lab = read(text)
+    decl = ("<var> <v0> specialty_bags <nint> <var> <v1> medium_bags <nint> <var> <v2> small_bags <nint> "
+            f"<max> {_k(text, 3)} * <v0> + {_k(text, 8)} * <v1> + {_k(text, 10)} * <v2> ")
+    n90 = _k(text, 90)
+    assert lab.totals(decl + f"<con> <v0> <= {n90}") == decl + f"<con> <v0> + <v1> + <v2> <= {n90}"
+    assert lab.total_check(decl + f"<con> <v0> + <v1> + <v2> <= {n90}") == 1.0
+
+
+def test_a_share_of_a_total_above_one_halves_the_candidate() -> None:
+    """"The total number of bags cannot exceed 60" read as a share, ``medium <= 60 * (...)``, or as a row
+    against 60 times the total is no share; 85 per cent (0.85) is; twice the sum of the other items is a
+    multiple (session 32)."""
+    text = ("Westbrook Industries ships its product in small bags, specialty bags, and medium bags. The total "
+            "number of bags cannot exceed 60. Up to 85 percent of all bags can be medium bags. Small bags hold "
+            "2 orders, specialty bags 10 orders and medium bags 15 orders. Maximise the orders delivered.")
+    lab = read(text)
+    decl = ("<var> <v0> small_bags <nint> <var> <v1> specialty_bags <nint> <var> <v2> medium_bags <nint> "
+            f"<max> {_k(text, 2)} * <v0> + {_k(text, 10)} * <v1> + {_k(text, 15)} * <v2> ")
+    n60, n85 = _k(text, 60), _k(text, 0.85)
+    assert lab.share_count(decl + f"<con> <v2> <= {n60} * ( <v0> + <v1> + <v2> )") == 0.5
+    assert lab.share_count(decl + f"<con> <v0> + {_k(text, 2)} * <v1> <= {n60} * ( <v0> + <v1> + <v2> )") == 0.5
+    assert lab.share_count(decl + f"<con> <v2> <= {n85} * ( <v0> + <v1> + <v2> )") == 1.0
+    assert lab.share_count(decl + f"<con> <v2> <= {_k(text, 2)} * ( <v0> + <v1> )") == 1.0
+
+
+def test_items_of_one_noun_are_named_by_their_own_words() -> None:
+    """"specialty bags, small bags, and medium bags" with ``small`` and ``medium_bags``: the specialty bags
+    (in the table too) are not named by the medium bags' "bag" (session 32)."""
+    text = ("A smoothie shop ships its product in specialty bags, small bags, and medium bags. The table below "
+            "gives the figures per unit:\n| Item | Orders | Kg |\n|---|---|---|\n| Specialty bags | 3 | 7 |\n"
+            "| Small bags | 10 | 7 |\n| Medium bags | 10 | 6 |\nThere are 1,500 kg available every week. "
+            "Maximise the total orders delivered.")
+    lab = read(text)
+    two = "<var> <v0> small <nint> <var> <v1> medium_bags <nint> <max> <v0> + <v1>"
+    three = ("<var> <v0> specialty_bags <nint> <var> <v1> small <nint> <var> <v2> medium_bags <nint> "
+             "<max> <v0> + <v1> + <v2>")
+    assert lab.items_named(two) == 0.5 and lab.items_named(three) == 1.0

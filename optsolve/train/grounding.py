@@ -327,6 +327,31 @@ def one_item_row(body: list[str]) -> str | None:
     return None
 
 
+# the two kinds of stuff one number limits each of, after its unit: "20 grams of each biotin and folate",
+# "50 units of both protein and fat"
+_EACH_OF = re.compile(r"\s*[a-z]+\s+of\s+(?:each|both)\s+(?:of\s+)?(?:the\s+)?([a-z]+)\s+and\s+([a-z]+)\b",
+                      re.IGNORECASE)
+
+
+_KINDS = frozenset({"type", "kind", "sort", "size"})
+
+
+def _rows_by_limit(toks: list[str]) -> dict[int, list[frozenset[tuple[int, int]]]]:
+    """Limit placeholder -> the (variable, coefficient placeholder) pairs of each ``<con>`` row it limits
+    with two or more coefficients."""
+    out: dict[int, list[frozenset[tuple[int, int]]]] = {}
+    for a, b in section_bounds(toks):
+        body = toks[a + 1:b]
+        if (r := limit_of(body)) is None:
+            continue
+        pairs = frozenset((int(v.group(1)), int(n.group(1))) for t in range(len(body) - 4)
+                          if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*"
+                          and (v := _VAR.fullmatch(body[t + 2])))
+        if len(pairs) >= 2:
+            out.setdefault(r, []).append(pairs)
+    return out
+
+
 def limit_of(body: list[str]) -> int | None:
     """The placeholder of the limit of a row body ``... op <nR>`` (one comparison sign, no parentheses),
     or None for any other row."""
@@ -646,18 +671,25 @@ class TextReading:
     def names(self, compact: str) -> float:
         """The share of the candidate's variables named as items: not one letter (a pointer at the "s" of
         "dentists" before names were widened to whole words) and not only the words of whoever the problem
-        is about (:attr:`proper_nouns`: "horizon" and "horizon_" for "Horizon Ltd."). Whether a number
-        belongs to a variable (:meth:`binding`) cannot be read from such names."""
+        is about (:attr:`proper_nouns`: "horizon" and "horizon_" for "Horizon Ltd."), and not another
+        variable's name again. Whether a number belongs to a variable (:meth:`binding`) cannot be read from
+        such names."""
         names, _ = parse(compact)
         if not names:
             return 1.0
         good = 0
         word_sets = {j: set(name_words(n)) for j, n in names.items()}
         measured = self.measured_vocabulary
+        seen: set[str] = set()
         for j, n in names.items():
             words = [w for w in n.strip("_").split("_") if w]
             if len(n.strip("_")) <= 1 or all(fold(w) in self.proper_nouns for w in words):
                 continue
+            # a name an earlier variable has, which :meth:`names_apart` could not tell apart
+            # ("pharmaceuticals" three times for "real estate or the pharmaceuticals industry"; session 32)
+            if (key := n.strip("_").lower()) in seen:
+                continue
+            seen.add(key)
             # what the items contain, beside the item named by it ("protein" beside "protein_shakes",
             # for "One glass of protein shake contains ... 2 units of protein")
             if word_sets[j] and word_sets[j] <= measured and any(word_sets[j] < o for jj, o in word_sets.items() if jj != j):
@@ -1306,21 +1338,29 @@ class TextReading:
             words = [w for w in n.strip("_").lower().split("_") if w]
             if len(words) != 1:
                 continue
+            # ("... and batches of mixed waste in batches.": the item before "in batches")
             listed = re.compile(r"\b" + re.escape(words[0]) + r"\s+of\s+((?:[A-Za-z][A-Za-z-]*\s+){0,2}[A-Za-z][A-Za-z-]*)"
-                                r"(?=\s*(?:[,.;:]|\band\b|\bor\b|$))", re.IGNORECASE)
+                                r"(?=(?:\s+in\s+" + re.escape(words[0]) + r")?\s*(?:[,.;:]|\band\b|\bor\b|$))",
+                                re.IGNORECASE)
             items = list(dict.fromkeys(m.group(1).lower() for m in listed.finditer(self.text)))
             own = {fold(words[0])}
-            others = {fold(w) for jj, nn in names.items() if jj != j for w in nn.split("_") if w} - _STOP - own
+            # a word every item has ("waste" of solid, liquid and mixed waste) tells none apart
+            common = set.intersection(*({fold(w) for w in re.split(r"[\s-]+", x)} for x in items)) if items else set()
+            others = {fold(w) for jj, nn in names.items() if jj != j for w in nn.split("_") if w} - _STOP - own - common
             left = [x for x in items if not {fold(w) for w in re.split(r"[\s-]+", x)} & others] \
                 if len(items) >= 2 else []
             renamed = _identifier(left[0]) if len(left) == 1 else None
             if renamed is None:
                 # "bags" for "specialty bags, medium bags and small bags": the one kind no other name names
-                kinds = list(dict.fromkeys(
+                before = Counter(
                     a.group().lower() for a, b in pairwise(_WORD.finditer(self.text))
                     if fold(b.group()) in own and self.text[a.end():b.start()].strip(" -") == ""
                     and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
-                    and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT))
+                    and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT)
+                # a kind is a word written before the item's noun more often than not: "A paint company can
+                # spend" (the verb, once of twice) names no kind of can (session 32)
+                everywhere = Counter(w.group().lower() for w in _WORD.finditer(self.text))
+                kinds = [k for k, n in before.items() if 2 * n > everywhere[k]]
                 rest = [k for k in kinds if fold(k) not in others]
                 if len(kinds) >= 2 and len(rest) == 1:
                     # only in the order the text lists the kinds: "waste" before "batches_liquid_waste",
@@ -1336,6 +1376,26 @@ class TextReading:
                 toks[at + 1] = renamed
                 changed = True
         return " ".join(toks) if changed else None
+
+    def share_count(self, compact: str) -> float:
+        """1.0, or 0.5 when a share of the total (``<vJ> <= <nK> * ( ... )``) takes a number above one: "The
+        total number of bags cannot exceed 60" read as the medium bags' share is no share (a text's
+        percentages are fractions: "5 per cent" is 0.05; session 32)."""
+        toks = compact.split()
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
+            if len(ops) != 1 or body[-1] != ")":
+                continue
+            o = ops[0]
+            left, right = body[:o], body[o + 1:]
+            # a number times a sum that holds a variable of the other side ("at most twice the other two
+            # together" is a multiple of a sum without the item)
+            if len(right) > 3 and right[1:3] == ["*", "("] and (m := _NUM.fullmatch(right[0])) is not None \
+                    and {t for t in left if _VAR.fullmatch(t)} & set(right[3:]) \
+                    and self.values[int(m.group(1))] > 1:
+                return 0.5
+        return 1.0
 
     @per_candidate
     def literal_unstated(self, compact: str) -> float:
@@ -1379,13 +1439,33 @@ class TextReading:
     def items_named(self, compact: str) -> float:
         """1.0, or 0.5 when the text lists the items ("boxes, buckets, and crates"), the candidate names at
         least two of them, and no variable names another that the text writes again outside the list: a
-        candidate of two variables for three containers has dropped one, with its rows."""
+        candidate of two variables for three containers has dropped one, with its rows; or when one
+        variable names two of the items (``boxes_and_buckets``)."""
         names, _ = parse(compact)
         if len(names) < 2:
             return 1.0
         var_words = [set(name_words(n)) - _STOP for n in names.values()]
+        # the words on each side of "and" in a name (``boxes_and_buckets``)
+        # (a name no other variable shares a word with: ``crates``, ``boxes_and_buckets``, ``buckets``
+        # has a variable per item, the second the boxes')
+        joined = []
+        for j, n in names.items():
+            sides = [set(name_words(x)) - _STOP for x in re.split(r"_and_", n.strip("_"))]
+            if len(sides) > 1 and not any(vw & set().union(*sides)
+                                          for i, vw in zip(names, var_words, strict=True) if i != j):
+                joined.append(sides)
         for parts, items in zip(self.enumerations, self.enumerated_items):
-            named = [any(set(ws) & vw for vw in var_words) for ws in parts]
+            # one variable for two items of the list ("boxes_and_buckets" for "crates, boxes, and buckets")
+            own = [set(ws) - {w for o, x in enumerate(parts) if o != p for w in x} for p, ws in enumerate(parts)]
+            if any(all(any(o & side for o, item in zip(own, items) if item) for side in sides)
+                   and len({p for side in sides for p, o in enumerate(own) if items[p] and o & side}) >= 2
+                   for sides in joined):
+                return 0.5
+            # parts of one noun told apart by their own words ("specialty bags, small bags, and medium
+            # bags") are named by those: "specialty bags" is not named by ``medium_bags``'s "bag" (session 32)
+            apart = all(ws for ws in parts) and len({ws[-1] for ws in parts}) == 1 and all(o - _STOP for o in own)
+            named = [any(((o - _STOP) if apart else set(ws)) & vw for vw in var_words)
+                     for ws, o in zip(parts, own, strict=True)]
             if sum(named) < 2 or all(named):
                 continue
             if any(item and not ok for item, ok in zip(items, named)):
@@ -1496,7 +1576,9 @@ class TextReading:
         item a sentence ("The number of specialty bags cannot exceed 80. The number of small bags cannot
         exceed 80"; "No less than a third of all cans must be medium cans ... not more than a third of the
         cans to be small cans"): where the candidate bounds, or takes a share for, one of those items with
-        that value, each other item gets the same row in its own sentence's direction."""
+        that value, each other item gets the same row in its own sentence's direction; and the rows for
+        a value stated as the limit of each of two kinds of stuff ("a minimum of 20 grams of each biotin and
+        folate"), where the candidate has one of them."""
         toks = compact.split()
         names, _ = parse(compact)
         dist = self.distinct_words(names)
@@ -1524,6 +1606,20 @@ class TextReading:
             for j, d in stated.items():
                 if not any(int(body[0][2:-1]) == j and len(body) == len(form) for body in have):
                     out.append([f"<v{j}>", ">=" if d == 1 else "<=", *form[2:]])
+        # one value stated as the limit of each of two kinds of stuff ("a minimum of 20 grams of each biotin
+        # and folate"): the row over every item of the one the candidate lacks, from the numbers beside each
+        # item, where it has the other's (session 32)
+        by_limit = _rows_by_limit(toks)
+        for (_, ce, r, unit), rel in zip(self.mentions, self.mention_relations, strict=True):
+            if rel is None or unit is None or r not in by_limit or (m := _EACH_OF.match(self.text, ce)) is None:
+                continue
+            each = [frozenset((j, k) for j, k in self._owned(dist, {fold(w)}, {unit}).items() if k != r)
+                    for w in m.groups()]
+            if len(set(each)) < 2 or not all(len(x) == len(names) for x in each) \
+                    or not any(x in by_limit[r] for x in each):
+                continue
+            out += [[*" + ".join(f"<n{k}> * <v{j}>" for j, k in sorted(x)).split(), ">=" if rel == 1 else "<=",
+                     f"<n{r}>"] for x in each if x not in by_limit[r]]
         return out
 
     def limits_stated(self, compact: str) -> float:
@@ -1761,9 +1857,12 @@ class TextReading:
             sents = self.mention_sentences.get(int(m.group(1)), set())
             # "in any combination" is a total whatever items the sentence names ("No less than 40
             # tutors, in any combination, are needed", with a variable named tutors)
+            # "up to 90 bags of any type are allowed" speaks of them all (session 32)
             if sents and all("combination" in self.word_sets[i]
                              or (not any(ws & self.word_sets[i] for ws in dist.values() if ws)
-                                 and self.word_sets[i] & _TOTAL) for i in sents):
+                                 and (self.word_sets[i] & _TOTAL
+                                      or ("any" in self.word_sets[i] and self.word_sets[i] & _KINDS)))
+                             for i in sents):
                 toks[a + 1:b] = [*total, *body[1:]]
                 changed = True
         # and the other way round: a plain sum bounded by a number whose every sentence names one item and
@@ -1791,6 +1890,12 @@ class TextReading:
                     and not any((self.word_sets[i] & _GROUP) - shared for i in every) \
                     and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
+                changed = True
+            elif sents and len(sents) == len(every) and all(len(n) == 1 for n in named) and len(one) >= 2 \
+                    and one <= slots and not any((self.word_sets[i] & _GROUP) - shared for i in every):
+                # one value, each of its sentences bounding another single item ("A maximum of 30 boxes can
+                # be used. Emeka can use at most 30 crates."): a bound on each, not on their sum (session 32)
+                toks[a + 1:b] = [x for j in sorted(one) for x in ("<con>", f"<v{j}>", *body[-2:])][1:]
                 changed = True
         # a row with a coefficient on every variable bounded by a number the text states only as a count
         # of the items together ("The total number of cans cannot exceed 80": 7 * large + 3 * medium <= 80,
@@ -2111,13 +2216,17 @@ class TextReading:
         used = {int(m.group(1)) for t in toks if (m := _NUM.fullmatch(t))}
         limit_units = self._limit_units(toks)
         added: set[int] = set()
+        by_limit = _rows_by_limit(toks)
         for (cs, _, r, unit), words, rel in zip(self.mentions, self.mention_words, self.mention_relations,
                                                 strict=True):
             # a value stated twice as two limits ("1000 minutes for production and $1000 worth of
             # plastic") is used once by a candidate with one of the rows: the other is written in too
-            # when the value limits rows only, none of them over numbers in this mention's unit
+            # when the value limits rows only, none of them over numbers in this mention's unit, or when
+            # every row it limits is another mention's row, number for number, and none is this one's
+            # ("3000 units of bacteria ... 3,000 units of disinfectant", the disinfectant row written twice)
             twice = r in used and unit is not None and r in limit_units \
-                and unit not in limit_units[r] and len(self.number_units.get(r, ())) > 1
+                and ((unit not in limit_units[r] and len(self.number_units.get(r, ())) > 1)
+                     or self._restated(r, unit, words, by_limit.get(r, []), dist))
             if (r in used and not twice) or r in added or not words or self.owner(cs, dist) is not None \
                     or self._in_table(cs):
                 continue
@@ -2160,6 +2269,20 @@ class TextReading:
             toks += ["<con>", f"<v{s_}>", ">=" if rel == 1 else "<=", f"<v{o_}>"]
             changed = True
         return " ".join(toks) if changed else None
+
+    def _restated(self, r: int, unit: str, words: set[str], rows: list[frozenset[tuple[int, int]]],
+                  dist: dict[int, set[str]]) -> bool:
+        """Whether the rows limited by ``r`` (variable, coefficient pairs) are each the row another
+        mention of ``r`` in another unit states (:meth:`_owned`, number for number) and none is the row
+        of the mention in ``unit`` with ``words``, which states one over two or more items."""
+        def row(want: set[str], u: str) -> frozenset[tuple[int, int]]:
+            return frozenset((j, k) for j, k in self._owned(dist, want, {u}).items() if k != r)
+        mine = row(words, unit)
+        if len(mine) < 2 or not rows or mine in rows:
+            return False
+        others = {row(w, u) for (_, _, k, u), w in zip(self.mentions, self.mention_words, strict=True)
+                  if k == r and u is not None and u != unit and w}
+        return all(x in others for x in rows)
 
     def _limit_units(self, toks: list[str]) -> dict[int, set[str]]:
         """Placeholder -> the units of the coefficients of the rows it limits, for the placeholders used
@@ -2297,8 +2420,9 @@ class TextReading:
 
     def _fit(self, ks: list[int], r: int) -> float:
         """How far the phrases of the numbers ``ks`` agree with limit ``r``'s (mean of each one's best
-        mention, shared words over all words)."""
-        limit = self.number_phrases.get(r)
+        mention, shared words over all words). A limit also stated as a coefficient ("$50 of bug-spray ...
+        at most ... 50 hours available to spend on care-taking") is read by its directed mentions only."""
+        limit = self.limit_phrases.get(r) or self.number_phrases.get(r)
         if not limit:
             return 0.0
         return sum(max((len(p & limit) / len(p | limit) for _, p in self.mention_phrase_list.get(k, []) if p),
@@ -2355,6 +2479,18 @@ class TextReading:
         return out
 
     @cached_property
+    def limit_phrases(self) -> dict[int, set[str]]:
+        """Placeholder -> the words of its directed mentions' phrases (those :attr:`mention_relations` reads
+        a limit's direction in), for the placeholders that also have an undirected mention."""
+        out: dict[int, set[str]] = {}
+        undirected = {k for (_, _, k, _), rel in zip(self.mentions, self.mention_relations, strict=True)
+                      if rel is None}
+        for (_, _, k, _), words, rel in zip(self.mentions, self.mention_words, self.mention_relations, strict=True):
+            if rel is not None and k in undirected and words:
+                out.setdefault(k, set()).update(words)
+        return out
+
+    @cached_property
     def number_phrases(self) -> dict[int, set[str]]:
         """Placeholder -> the words of all its mentions' phrases (when there are any)."""
         out: dict[int, set[str]] = {}
@@ -2371,21 +2507,33 @@ class TextReading:
                                                                                   strict=True)]
 
     @cached_property
-    def number_tags(self) -> dict[int, list[tuple[int, set[str]]]]:
-        """Placeholder -> (sentence, :attr:`mention_tags`) of each of its mentions."""
+    def tags_by_mention(self) -> dict[int, list[tuple[int, set[str]]]]:
+        """Placeholder -> (mention index, :attr:`mention_tags`) of each of its mentions."""
         out: dict[int, list[tuple[int, set[str]]]] = {}
-        for (cs, _, k, _), tags in zip(self.mentions, self.mention_tags, strict=True):
-            out.setdefault(k, []).append((self.sentence_of(cs), tags))
+        for m, ((_, _, k, _), tags) in enumerate(zip(self.mentions, self.mention_tags, strict=True)):
+            out.setdefault(k, []).append((m, tags))
         return out
 
+    def _named_once(self, i: int, dist: dict[int, set[str]]) -> bool:
+        """Whether sentence ``i`` names two or more variables, each by one word only once, so that the order
+        :meth:`owner` reads a "respectively" list in is sure ("Bags of feed B, bags of feed A" names the
+        second by "bag" twice: not sure)."""
+        hits = [j for _, w in self.words[i] for j, ws in dist.items() if w in ws]
+        return len(hits) == len(set(hits)) > 1
+
     def _row_tags(self, section: list[str], dist: dict[int, set[str]]) -> list[set[str]]:
-        """For each ``<nK> * <vJ>`` of a row, the units and stuff of K's mentions in sentences naming J;
-        the pairs with none left out."""
+        """For each ``<nK> * <vJ>`` of a row, the units and stuff of K's mentions in sentences naming J, in a
+        sentence listing values "respectively" (:meth:`_named_once`) only J's own ("Crates, boxes, and buckets cost $2.00, $9,
+        and $9 each ... hold 14, 9, and 14 units of strawberries each": the buckets' 9 is dollars only); the
+        pairs with none left out."""
         seen: list[set[str]] = []
         for k, j in number_pairs(section):
             if not (ws := dist.get(j)):
                 continue
-            tags = set().union(*(t for i, t in self.number_tags.get(k, []) if ws & self.word_sets[i]))
+            tags = set().union(*(t for m, t in self.tags_by_mention.get(k, [])
+                                 if ws & self.word_sets[i := self.sentence_of(self.mentions[m][0])]
+                                 and (not self.respectively[i] or not self._named_once(i, dist)
+                                      or self.owner(self.mentions[m][0], dist) == j)))
             if tags:
                 seen.append(tags)
         return seen

@@ -301,7 +301,8 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
     standing in the objective and a row (session 25); a comparison stated with a number of its own and
     missing, and an item the text lists first that no variable names (session 29); a row whose numbers,
     where the text states them beside its items, share no unit, an objective with none of the unit the text
-    optimizes, and a comparison the text does not state (session 31); and a half for a candidate a repair
+    optimizes, and a comparison the text does not state (session 31); a share of the total above one
+    (session 32); and a half for a candidate a repair
     or a rebuild from the text would change (a row rebuilt in other words, a bare variable for a stated 1,
     is no change since session 31)."""
     return {
@@ -317,6 +318,7 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "units_owned": reading.units_owned(compact),
         "objective_goal": reading.objective_goal(compact),
         "comparisons_unstated": reading.comparisons_unstated(compact),
+        "share_count": reading.share_count(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
         "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
     }
