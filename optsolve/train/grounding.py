@@ -1378,9 +1378,11 @@ class TextReading:
         return " ".join(toks) if changed else None
 
     def share_count(self, compact: str) -> float:
-        """1.0, or 0.5 when a share of the total (``<vJ> <= <nK> * ( ... )``) takes a number above one: "The
-        total number of bags cannot exceed 60" read as the medium bags' share is no share (a text's
-        percentages are fractions: "5 per cent" is 0.05; session 32)."""
+        """1.0, or 0.5 when a row bounds a sum by a number above one times a sum that holds one of its own
+        variables, as a share of the total (``<vJ> <= <nK> * ( ... )``) does: "The total number of bags
+        cannot exceed 60" read as the medium bags' share, or as ``small + 3 specialty <= 60 * (all
+        bags)``, is no share (a text's percentages are fractions: "5 per cent" is 0.05). "At most twice the
+        other two together" is a multiple of a sum without the item, and passes (session 32)."""
         toks = compact.split()
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
