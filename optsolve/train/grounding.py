@@ -1615,8 +1615,7 @@ class TextReading:
         for (_, ce, r, unit), rel in zip(self.mentions, self.mention_relations, strict=True):
             if rel is None or unit is None or r not in by_limit or (m := _EACH_OF.match(self.text, ce)) is None:
                 continue
-            each = [frozenset((j, k) for j, k in self._owned(dist, {fold(w)}, {unit}).items() if k != r)
-                    for w in m.groups()]
+            each = [self._owned_row(dist, {fold(w)}, unit, r) for w in m.groups()]
             if len(set(each)) < 2 or not all(len(x) == len(names) for x in each) \
                     or not any(x in by_limit[r] for x in each):
                 continue
@@ -2272,17 +2271,21 @@ class TextReading:
             changed = True
         return " ".join(toks) if changed else None
 
+    def _owned_row(self, dist: dict[int, set[str]], want: set[str], unit: str, r: int
+                   ) -> frozenset[tuple[int, int]]:
+        """The (variable, coefficient) pairs of the row the words ``want`` in ``unit`` state over the items
+        (:meth:`_owned`), without limit ``r`` itself."""
+        return frozenset((j, k) for j, k in self._owned(dist, want, {unit}).items() if k != r)
+
     def _restated(self, r: int, unit: str, words: set[str], rows: list[frozenset[tuple[int, int]]],
                   dist: dict[int, set[str]]) -> bool:
         """Whether the rows limited by ``r`` (variable, coefficient pairs) are each the row another
         mention of ``r`` in another unit states (:meth:`_owned`, number for number) and none is the row
         of the mention in ``unit`` with ``words``, which states one over two or more items."""
-        def row(want: set[str], u: str) -> frozenset[tuple[int, int]]:
-            return frozenset((j, k) for j, k in self._owned(dist, want, {u}).items() if k != r)
-        mine = row(words, unit)
+        mine = self._owned_row(dist, words, unit, r)
         if len(mine) < 2 or not rows or mine in rows:
             return False
-        others = {row(w, u) for (_, _, k, u), w in zip(self.mentions, self.mention_words, strict=True)
+        others = {self._owned_row(dist, w, u, r) for (_, _, k, u), w in zip(self.mentions, self.mention_words, strict=True)
                   if k == r and u is not None and u != unit and w}
         return all(x in others for x in rows)
 
