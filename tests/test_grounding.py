@@ -1688,6 +1688,12 @@ def test_what_a_number_counts_stops_at_its_line() -> None:
     assert lab.repair(decl + f"<con> <v0> <= <n{seven}>") is None
 
 
+# three containers whose costs and contents two "respectively" lists give (session 32)
+OLGA = ("Olga can pack orders in crates, boxes, and buckets. Crates, boxes, and buckets cost $2.00, $9, and $9 "
+        "each, respectively. Olga has a budget of $600 per day. Crates, boxes, and buckets hold 14 units of "
+        "strawberries, 9 units of strawberries, and 14 units of strawberries each, respectively. Maximise the "
+        "total strawberries shipped.")
+
 def test_a_value_limiting_two_resources_is_written_for_the_one_a_candidate_restated() -> None:
     """"3000 units of bacteria ... 3,000 units of disinfectant": a candidate writing the disinfectant row
     twice (or once) and no bacteria row gets the bacteria row from the numbers beside each item; a
@@ -1712,10 +1718,7 @@ def test_a_value_limiting_two_resources_is_written_for_the_one_a_candidate_resta
 def test_one_variable_for_two_listed_items_halves_the_candidate() -> None:
     """"crates, boxes, and buckets" modelled as ``crates`` and ``boxes_and_buckets`` has dropped an item;
     beside a ``buckets`` variable the joined name is only a name (session 32)."""
-    text = ("Olga can pack orders in crates, boxes, and buckets. Crates, boxes, and buckets cost $2.00, $9, and "
-            "$9 each, respectively. Olga has a budget of $600 per day. Crates, boxes, and buckets hold 14 units "
-            "of strawberries, 9 units of strawberries, and 14 units of strawberries each, respectively. "
-            "Maximise the total strawberries shipped.")
+    text = OLGA
     lab = read(text)
     n2, n9, n600, n14 = _k(text, 2), _k(text, 9), _k(text, 600), _k(text, 14)
     joined = (f"<var> <v0> crates <nint> <var> <v1> boxes_and_buckets <nint> <max> {n14} * <v0> + {n9} * <v1> "
@@ -1731,10 +1734,7 @@ def test_a_respectively_list_gives_each_item_only_its_own_number_s_unit() -> Non
     each, respectively": the buckets' 9 is dollars only, so an objective weighing buckets by 9 mixes units;
     where a list names an item by a word twice ("bags of feed B, bags of feed A") its order is not sure
     and every number of the sentence counts (session 32)."""
-    text = ("Olga can pack orders in crates, boxes, and buckets. Crates, boxes, and buckets cost $2.00, $9, and "
-            "$9 each, respectively. Olga has a budget of $600 per day. Crates, boxes, and buckets hold 14 units "
-            "of strawberries, 9 units of strawberries, and 14 units of strawberries each, respectively. "
-            "Maximise the total strawberries shipped.")
+    text = OLGA
     lab = read(text)
     n2, n9, n600, n14 = _k(text, 2), _k(text, 9), _k(text, 600), _k(text, 14)
     decl = "<var> <v0> crates <nint> <var> <v1> boxes <nint> <var> <v2> buckets <nint> "

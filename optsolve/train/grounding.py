@@ -145,6 +145,8 @@ _AVAILABLE = frozenset({"available", "has", "have", "only", "capacity", "budget"
 _CAP_WORDS = frozenset({"available", "capacity", "budget"})
 # words of a sentence about all the items together, and of a goal that counts them
 _TOTAL = frozenset({"total", "combined", "altogether", "combination", "overall"})
+# with "any", words that speak of every item: "up to 90 bags of any type"
+_KINDS = frozenset({"type", "kind", "sort", "size"})
 _COUNT = re.compile(r"\b(?:number|amount|count) of\b|\bstaff size\b|\bheadcount\b|"
                     r"\bsize of the (?:staff|workforce|team)\b")
 _STAFF = frozenset({"staff", "size", "headcount", "worker", "employee", "member", "personnel", "workforce", "team", "people",
@@ -333,8 +335,6 @@ _EACH_OF = re.compile(r"\s*[a-z]+\s+of\s+(?:each|both)\s+(?:of\s+)?(?:the\s+)?([
                       re.IGNORECASE)
 
 
-_KINDS = frozenset({"type", "kind", "sort", "size"})
-
 
 def _rows_by_limit(toks: list[str]) -> dict[int, list[frozenset[tuple[int, int]]]]:
     """Limit placeholder -> the (variable, coefficient placeholder) pairs of each ``<con>`` row it limits
@@ -344,9 +344,7 @@ def _rows_by_limit(toks: list[str]) -> dict[int, list[frozenset[tuple[int, int]]
         body = toks[a + 1:b]
         if (r := limit_of(body)) is None:
             continue
-        pairs = frozenset((int(v.group(1)), int(n.group(1))) for t in range(len(body) - 4)
-                          if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*"
-                          and (v := _VAR.fullmatch(body[t + 2])))
+        pairs = frozenset((j, k) for k, j in number_pairs(toks[a:b]))
         if len(pairs) >= 2:
             out.setdefault(r, []).append(pairs)
     return out
