@@ -7,6 +7,7 @@ text rules (optsolve/train/grounding.py) on identical draws.
     python benchmarks/replay_rules.py runs/d/dev_dump.jsonl runs/d/val_dump.jsonl --compare runs/d/before.json
     python benchmarks/replay_rules.py runs/d/val_dump.jsonl --misses      # misses a right candidate could fix
     python benchmarks/replay_rules.py runs/d/dev_dump.jsonl --ablate      # each text check switched off in turn
+    python benchmarks/replay_rules.py runs/d/dev64.jsonl --k 64 --escalate  # the draw-again rule (--samples 63 dump)
 
 Each dump's candidates are solved again with the current code (``bench_ranking.replay``), repaired and
 ranked as the embedded backend does (``pick(item, "repaired", K)``). ``--compare`` lists the problems
@@ -30,9 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_ranking as br
 
 
-def right_picks(drawn: list[dict[str, Any]], k: int) -> dict[str, bool]:
-    """Problem id -> whether the backend's ranking picks a right candidate among the first ``k``."""
-    return {str(d["id"]): bool((p := br.pick(d, "repaired", k)) and p.right) for d in drawn}
+def right_picks(drawn: list[dict[str, Any]], k: int, rule: str = "repaired") -> dict[str, bool]:
+    """Problem id -> whether the backend's ranking picks a right candidate among the first ``k``
+    (``rule="escalate"``: among the first ``k - ESCALATE`` unless the text finds the pick wrong, as the
+    backend draws again)."""
+    return {str(d["id"]): bool((p := br.pick(d, rule, k)) and p.right) for d in drawn}
 
 
 def show_misses(drawn: list[dict[str, Any]], k: int) -> int:
@@ -92,6 +95,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dumps", nargs="+", help="candidate dumps of bench_ranking.py --dump (JSONL)")
     ap.add_argument("--k", type=int, default=32, help="candidates ranked per problem (the backend's: 32)")
+    ap.add_argument("--escalate", action="store_true",
+                    help="rank as the backend's draw-again rule does: the first K - 32 candidates, all K when the "
+                         "text finds the first pick wrong (a dump drawn with --samples 63, --k 64)")
     ap.add_argument("--save", help="write each dump's right picks here (JSON)")
     ap.add_argument("--compare", help="a --save file of an earlier run: list problems gained and lost")
     ap.add_argument("--misses", action="store_true", help="print the misses a right candidate could fix")
@@ -109,7 +115,7 @@ def main() -> int:
         if a.ablate:
             print(json.dumps({"dump": name, "right_picks": ablate(drawn, a.k)}), flush=True)
             continue
-        picks = out[name] = right_picks(drawn, a.k)
+        picks = out[name] = right_picks(drawn, a.k, "escalate" if a.escalate else "repaired")
         line = f"{name}: {sum(picks.values())} of {len(picks)} right"
         if name in old:
             gained = sorted(i for i, ok in picks.items() if ok and not old[name].get(i))

@@ -663,11 +663,55 @@ def test_verified_candidates_repairs_in_the_rounds_asked() -> None:
             return Generation([Candidate(drawn, greedy=True) for _ in range(k)]), mask_numbers(text).values
 
     model: Any = Scripted()
-    got = {r: verified_candidates(model, text, k=2, repair_rounds=r)[0] for r in (0, 1)}
+    # one draw (escalate=0): the rounds alone are under test
+    got = {r: verified_candidates(model, text, k=2, repair_rounds=r, escalate=0)[0] for r in (0, 1)}
     assert not any(c.repaired for c in got[0]) and len(got[0]) == 2
     assert any(c.repaired for c in got[1]) and right not in {c.compact for c in got[1]}
-    best = verified_candidates(model, text, k=2)[0]
+    best = verified_candidates(model, text, k=2, escalate=0)[0]
     assert best[0].compact == right and best[0].repaired and best[0].objective == pytest.approx(200 / 9)
+
+
+def test_a_pick_the_text_finds_wrong_draws_again() -> None:
+    """``escalate``: when the first draw's pick leaves a stated number out (its ``fit`` below 1), more
+    samples are drawn with another seed and everything is ranked again, the new pick taken only when the
+    text supports it better; a pick the text finds nothing wrong with draws nothing more, and
+    ``escalate=0`` never does. The model is scripted (each seed returns
+    one candidate); the thing under test is our logic around it."""
+    from optsolve.train.numbers import mask_numbers
+    from optsolve.train.runtime import ESCALATE, ESCALATE_SEED, Generation, verified_candidates
+
+    text = ("A shop makes chairs and tables. A chair takes 2 hours and a table takes 3 hours; 40 hours are "
+            "available. Each chair earns $5 and each table $7. Maximize the profit.")
+    decl = "<var> <v0> chairs <pos> <var> <v1> tables <pos> <max> <n3> * <v0> + <n4> * <v1> "
+    right = decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n2>"
+    wrong = decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n1>"      # the 40 hours left out
+    calls: list[tuple[int, int]] = []
+
+    def scripted(first: str) -> Any:
+        class Scripted:
+            def generate(self, text: str, k: int = 1, seed: int = 0, greedy: bool = True,
+                         **_: object) -> tuple[Generation, list[float]]:
+                calls.append((k, seed))
+                c = first if seed < ESCALATE_SEED else right
+                return Generation([Candidate(c, greedy=greedy and i == 0) for i in range(k)]), mask_numbers(text).values
+        return Scripted()
+
+    got, gen = verified_candidates(scripted(wrong), text, k=4, seed=2, repair=False)
+    assert calls == [(1, 2), (3, 2), (ESCALATE, 2 + ESCALATE_SEED)] and len(gen.candidates) == 4 + ESCALATE
+    assert got[0].compact == right and got[0].fit == 1.0 and got[0].objective == pytest.approx(100.0)
+    assert got[0].votes == ESCALATE                      # the second draw's votes count with the first's
+    calls.clear()
+    got, gen = verified_candidates(scripted(wrong), text, k=4, seed=2, repair=False, escalate=0)
+    assert len(calls) == 2 and got[0].compact == wrong and got[0].fit is not None and got[0].fit < 1.0
+    calls.clear()
+    got, gen = verified_candidates(scripted(right), text, k=4, seed=2, repair=False)
+    assert len(calls) == 2 and len(gen.candidates) == 4 and got[0].compact == right
+    # a second draw the text supports no better (another number left out, the same fit) adds votes to
+    # its own group but does not replace the first pick
+    right = decl + "<con> <n0> * <v0> + <n1> * <v1> <= <n0>"
+    got, gen = verified_candidates(scripted(wrong), text, k=4, seed=2, repair=False)
+    assert len(gen.candidates) == 4 + ESCALATE and got[0].compact == wrong
+    assert got[0].fit == pytest.approx(next(c.fit for c in got if c.compact == right))
 
 
 def test_the_stuff_a_number_measures_owns_no_number() -> None:

@@ -106,7 +106,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.limit:
         rows = rows[: args.limit]
     kw = {"k": args.k, "temperature": args.temperature, "adaptive": args.adaptive,
-          "repair_rounds": args.repair_rounds}
+          "repair_rounds": args.repair_rounds, "escalate": args.escalate}
     if args.seeds > 1:
         res = evaluate_seeds(args.model, items_from(rows), list(range(args.seed, args.seed + args.seeds)), **kw)
     else:
@@ -348,6 +348,9 @@ def register(sub: Any) -> None:
     e.add_argument("--repair-rounds", type=int, default=None, choices=range(0, 5), metavar="{0..4}",
                    help="rounds of text-guided repairs (default: the backend's, 2; 0 = none): measures what "
                         "a round costs and brings")
+    e.add_argument("--escalate", type=int, default=None, metavar="N",
+                   help="samples drawn again when the text finds the first pick wrong (default: the "
+                        "backend's, 32; 0 = one draw only): measures what drawing again brings")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_eval)
 

@@ -43,22 +43,24 @@ def items_from(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def evaluate(model_dir: str, items: list[dict[str, Any]], k: int = 16, temperature: float = 0.7,
              seed: int = 0, progress: bool = True, relax: bool = False, adaptive: bool = False,
-             model: Any = None, repair_rounds: int | None = None) -> dict[str, Any]:
+             model: Any = None, repair_rounds: int | None = None, escalate: int | None = None) -> dict[str, Any]:
     """The top-ranked candidate's accuracy on ``items`` (strict rule), with latency per problem.
-    ``repair_rounds`` overrides the backend's rounds of text-guided repairs (``REPAIR_ROUNDS``), to
-    measure what a round costs and brings."""
+    ``repair_rounds`` overrides the backend's rounds of text-guided repairs (``REPAIR_ROUNDS``), and
+    ``escalate`` the samples drawn again when the text finds the first pick wrong (``ESCALATE``), to
+    measure what each costs and brings."""
     from tqdm import tqdm
 
     from optsolve.train.pointer import load_formalizer
-    from optsolve.train.runtime import REPAIR_ROUNDS, verified_candidates
+    from optsolve.train.runtime import ESCALATE, REPAIR_ROUNDS, verified_candidates
 
     rounds = REPAIR_ROUNDS if repair_rounds is None else repair_rounds
+    again = ESCALATE if escalate is None else escalate
     model = model if model is not None else load_formalizer(model_dir)
     rows = []
     for it in tqdm(items, disable=not progress, desc="eval", mininterval=5):
         t0 = time.perf_counter()
         cands, _gen = verified_candidates(model, it["question"], k=k, temperature=temperature, seed=seed,
-                                          relax=relax, adaptive=adaptive, repair_rounds=rounds)
+                                          relax=relax, adaptive=adaptive, repair_rounds=rounds, escalate=again)
         top = cands[0] if cands else None
         pred = top.objective if top is not None and top.ok else None
         gt = float(it["answer"])

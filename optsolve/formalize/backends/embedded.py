@@ -68,7 +68,8 @@ class EmbeddedBackend(LLMBackend):
     uses_messages = False     # reads problem_text only: the formalizer skips few-shot retrieval for it
 
     def __init__(self, model: str | None = None, *, samples: int = DEFAULT_SAMPLES, temperature: float = 0.7,
-                 max_new_tokens: int = 200, max_seconds: float = 6.0, adaptive: bool = False) -> None:
+                 max_new_tokens: int = 200, max_seconds: float = 6.0, adaptive: bool = False,
+                 escalate: int | None = None) -> None:
         self.model_path = model
         # the default draws the greedy candidate and the samples and ranks them: measured against greedy-first
         # with samples only on failure (``adaptive``), test split 30.4 -> 35.1 %, validation 34.3 -> 36.5 %,
@@ -78,19 +79,22 @@ class EmbeddedBackend(LLMBackend):
         self.temperature = temperature
         self.max_new_tokens = max_new_tokens
         self.max_seconds = max_seconds
+        # samples drawn again when the text finds the first pick wrong (None: the runtime's ESCALATE)
+        self.escalate = escalate
         # (text, seed) -> (completions ranked, cursor of the next retry, each solved completion's
         # (candidates agreeing with it, candidates drawn)), for the latest 64 problems
         self._cache: OrderedDict[tuple[str, int], tuple[list[str], int, dict[str, tuple[int, int]]]] = OrderedDict()
 
     def _ranked(self, text: str, seed: int, k: int, timeout: float | None
                 ) -> tuple[list[str], dict[str, tuple[int, int]]]:
-        from optsolve.train.runtime import verified_candidates
+        from optsolve.train.runtime import ESCALATE, verified_candidates
 
         model = load_model(self.model_path)
         max_s = min(self.max_seconds, timeout) if timeout else self.max_seconds
         cands, _ = verified_candidates(model, text, k=k, temperature=self.temperature, seed=seed,
                                        max_new_tokens=self.max_new_tokens, max_seconds=max_s,
-                                       adaptive=self.adaptive and k == self.samples)
+                                       adaptive=self.adaptive and k == self.samples,
+                                       escalate=ESCALATE if self.escalate is None else self.escalate)
         out = [c.to_text() for c in cands]
         # agreement over the candidates drawn: a repaired one (rewritten from the text) is not a vote, and
         # one no drawn candidate agrees with reports 0
