@@ -58,16 +58,14 @@ def pick(item: dict[str, Any], rule: str, k: int) -> Any:
     if rule == "escalate":
         # the backend's draw-again rule on a dump of k = 32 + ESCALATE candidates: the pick among the
         # first k - ESCALATE, unless the text finds something wrong with it; then the pick among all k
-        from optsolve.train.runtime import ESCALATE
+        from optsolve.train.runtime import ESCALATE, draws_again, replaces
 
         first = pick(item, "repaired", k - ESCALATE) if k > ESCALATE else None
-        if first is not None and first.fit is not None and first.fit >= 1.0:
+        if not draws_again(first):
             return first
         fit = first.fit if first is not None else None        # read before the second vote resets it
         again = pick(item, "repaired", k)
-        if first is not None and not (again is not None and (again.fit or 0.0) > (fit or 0.0)):
-            return first          # kept unless the text supports the new pick better
-        return again
+        return first if first is not None and not replaces(again, fit) else again
     cands = item["cands"][:k]
     if rule == "adaptive" and cands and cands[0].ok:
         return cands[0]

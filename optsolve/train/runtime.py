@@ -447,6 +447,19 @@ ESCALATE = 32           # samples drawn again when the first pick is not one the
 ESCALATE_SEED = 7919    # the second draw's seed offset: other samples than the first draw's and other seeds'
 
 
+def draws_again(top: Any) -> bool:
+    """Whether a first pick (``None``: nothing solved) calls for a second draw: nothing solved, or the text
+    finds something wrong with it (its ``fit``, set by :func:`vote`, below 1)."""
+    return top is None or top.fit is None or top.fit < 1.0
+
+
+def replaces(new: Any, first_fit: float | None) -> bool:
+    """Whether the pick after a second draw replaces a first pick of fit ``first_fit``: only when the text
+    supports it better. More draws add votes to every group, so a tie in fit would be broken by the extra
+    draw's noise."""
+    return new is not None and new.ok and (new.fit or 0.0) > (first_fit or 0.0)
+
+
 def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature: float = 0.7, seed: int = 0,
                         max_new_tokens: int = 200, max_seconds: float = 6.0, relax: bool = False,
                         adaptive: bool = False, verify: bool = True, repair: bool = True,
@@ -516,8 +529,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
     ranked = vote(cands, n_numbers=len(values), text=text)
     left = max_seconds - (time.perf_counter() - t0)
     top = ranked[0] if ranked and ranked[0].ok else None
-    if (escalate > 0 and k > 1 and not adaptive and not verifier and left > 0.2
-            and (top is None or (top.fit is not None and top.fit < 1.0))):
+    if escalate > 0 and k > 1 and not adaptive and not verifier and left > 0.2 and draws_again(top):
         more, _ = model.generate(text, k=escalate, temperature=temperature, seed=seed + ESCALATE_SEED,
                                  max_new_tokens=max_new_tokens, max_seconds=left, greedy=False)
         names_apart(more.candidates, text)
@@ -531,9 +543,7 @@ def verified_candidates(model: EmbeddedModel, text: str, k: int = 8, temperature
         # the drawn candidates first, then the repairs, as after one draw
         cands = gen.candidates + fixed
         ranked = vote(cands, n_numbers=len(values), text=text)
-        if top is not None and not (ranked[0].ok and (ranked[0].fit or 0.0) > (top.fit or 0.0)):
-            # the first pick stays unless the text supports a new one better: more draws add votes to
-            # every group, so a tie in fit would be broken by the extra draw's noise
+        if top is not None and not replaces(ranked[0], top.fit):
             ranked = [top, *(c for c in ranked if c is not top)]
     if verifier:
         ranked = rank_verified(model, text, ranked)
