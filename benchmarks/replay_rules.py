@@ -38,11 +38,11 @@ def right_picks(drawn: list[dict[str, Any]], k: int, rule: str = "repaired") -> 
     return {str(d["id"]): bool((p := br.pick(d, rule, k)) and p.right) for d in drawn}
 
 
-def show_misses(drawn: list[dict[str, Any]], k: int) -> int:
+def show_misses(drawn: list[dict[str, Any]], k: int, rule: str = "repaired") -> int:
     """Print the wrong picks with a right candidate among the first ``k`` and their repairs; their count."""
     n = 0
     for d in drawn:
-        top = br.pick(d, "repaired", k)
+        top = br.pick(d, rule, k)
         if top is not None and top.right:
             continue
         cands = d["cands"][:k]
@@ -110,7 +110,7 @@ def main() -> int:
         name = Path(path).name
         drawn = br.replay(path)
         if a.misses:
-            print(f"{name}: {show_misses(drawn, a.k)} misses with a right candidate", file=sys.stderr)
+            print(f"{name}: {show_misses(drawn, a.k, 'escalate' if a.escalate else 'repaired')} misses with a right candidate", file=sys.stderr)
             continue
         if a.ablate:
             print(json.dumps({"dump": name, "right_picks": ablate(drawn, a.k)}), flush=True)
