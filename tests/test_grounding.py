@@ -1889,6 +1889,141 @@ def test_a_bound_of_any_type_is_a_total() -> None:
     assert lab.total_check(decl + f"<con> <v0> + <v1> + <v2> <= {n90}") == 1.0
 
 
+def test_a_count_limit_written_with_some_coefficients_becomes_the_plain_sum() -> None:
+    """"The total number of tins cannot exceed 120": large + small + 3 * medium <= 120, a coefficient on one
+    item and none on the others, is the same mistake as a coefficient on every item (session 34)."""
+    text = ("A cannery ships soup in large tins, small tins and medium tins. A large tin holds 5 litres, a "
+            "small tin 2 litres and a medium tin 3 litres. The total number of tins cannot exceed 120. "
+            "Maximize the litres shipped.")
+    tins = read(text)
+    decl = ("<var> <v0> large_tins <nint> <var> <v1> small_tins <nint> <var> <v2> medium_tins <nint> "
+            f"<max> {_k(text, 5)} * <v0> + {_k(text, 2)} * <v1> + {_k(text, 3)} * <v2> ")
+    n120 = _k(text, 120)
+    for row in (f"<v0> + <v1> + {_k(text, 3)} * <v2>", f"{_k(text, 5)} * <v0> + {_k(text, 2)} * <v1> + <v2>"):
+        assert tins.totals(decl + f"<con> {row} <= {n120}") == decl + f"<con> <v0> + <v1> + <v2> <= {n120}"
+        assert tins.total_check(decl + f"<con> {row} <= {n120}") == 0.5
+    # a row over some of the items only is not the total's
+    assert tins.totals(decl + f"<con> <v0> + {_k(text, 3)} * <v2> <= {n120}") is None
+
+
+def test_a_one_item_count_limit_on_a_sum_with_coefficients_becomes_that_item_s_bound() -> None:
+    """"The number of medium tins cannot exceed 40" (no unit): small + large + 3 * medium <= 40 becomes
+    medium <= 40; a limit with a unit ("40 litres") stays a row of amounts (session 34)."""
+    text = ("A cannery ships soup in small tins, large tins and medium tins. A small tin holds 1 litre, a "
+            "large tin 6 litres and a medium tin 3 litres. The number of medium tins cannot exceed 40. "
+            "Maximize the litres shipped.")
+    tins = read(text)
+    decl = ("<var> <v0> small_tins <nint> <var> <v1> large_tins <nint> <var> <v2> medium_tins <nint> "
+            f"<max> <v0> + {_k(text, 6)} * <v1> + {_k(text, 3)} * <v2> ")
+    n40 = _k(text, 40)
+    assert tins.totals(decl + f"<con> <v0> + <v1> + {_k(text, 3)} * <v2> <= {n40}") == decl + f"<con> <v2> <= {n40}"
+    litres = read(text.replace("The number of medium tins cannot exceed 40.",
+                               "The soup in medium tins cannot exceed 40 litres."))
+    assert litres.totals(decl + f"<con> <v0> + <v1> + {_k(text, 3)} * <v2> <= {n40}") is None
+    # "at most 40 medium tins": the words after the number are the item's and the tins' noun, a count
+    counted = read(text.replace("The number of medium tins cannot exceed 40.", "It can use at most 40 medium tins."))
+    costs = f"{_k(text, 1)} * <v0> + {_k(text, 6)} * <v1> + {_k(text, 3)} * <v2>"
+    assert counted.totals(decl + f"<con> {costs} <= {n40}") == decl + f"<con> <v2> <= {n40}"
+    # "600 eggs" in a sentence naming the eggs benedicts is a resource, not a count of them
+    brunch = ("A brunch restaurant makes eggs benedicts and hashbrowns. Each eggs benedict requires 10 grams of "
+              "butter and 1 egg. Each hashbrown requires 5 grams of butter and 2 eggs. The restaurant has 5000 "
+              "grams of butter and 600 eggs. Profit is $4 per eggs benedict and $2 per hashbrown.")
+    head = (f"<var> <v0> eggs_benedicts <pos> <var> <v1> hashbrowns <pos> <max> {_k(brunch, 4)} * <v0> + "
+            f"{_k(brunch, 2)} * <v1> ")
+    assert read(brunch).totals(head + f"<con> <v0> + {_k(brunch, 2)} * <v1> <= {_k(brunch, 600)}") is None
+    # "must provide 30 elm trees" where each operation "produces 10 elm trees": a product, not a count
+    logs = ("A logging company cuts elm trees and aspen trees. The west operation costs $500 a day and produces 10 "
+            "elm trees and 3 aspen trees. The east operation costs $400 a day and produces 8 elm trees and 7 "
+            "aspen trees. It must provide 30 elm trees and 20 aspen trees.")
+    named = (f"<var> <v0> elm <pos> <var> <v1> aspen <pos> <min> {_k(logs, 500)} * <v0> + {_k(logs, 400)} * <v1> "
+             f"<con> {_k(logs, 10)} * <v0> + {_k(logs, 8)} * <v1> >= {_k(logs, 30)}")
+    assert read(logs).totals(named) is None
+
+
+def test_one_value_bounding_two_items_on_a_sum_of_other_items_becomes_their_bounds() -> None:
+    """"Orders for small jars are limited to 15. At most 15 medium jars can be used.": large + medium <= 15
+    names the wrong pair; it becomes a bound on the small jars and one on the medium ones (session 34;
+    session 32's rule asked for both bounded items in the sum)."""
+    text = ("A dairy fills large jars, small jars and medium jars. Orders for small jars are limited to 15. "
+            "At most 15 medium jars can be used. A large jar holds 4 litres, a small jar 7 litres and a medium "
+            "jar 9 litres. Maximize the litres sold.")
+    jars = read(text)
+    n15 = _k(text, 15)
+    decl = ("<var> <v0> large_jars <nint> <var> <v1> small_jars <nint> <var> <v2> medium_jars <nint> "
+            f"<max> {_k(text, 4)} * <v0> + {_k(text, 7)} * <v1> + {_k(text, 9)} * <v2> ")
+    assert jars.totals(decl + f"<con> <v0> + <v2> <= {n15}") == decl + f"<con> <v1> <= {n15} <con> <v2> <= {n15}"
+    assert jars.totals(decl + f"<con> <v1> <= {n15} <con> <v2> <= {n15}") is None
+
+
+def test_a_group_word_beside_an_item_s_figure_does_not_make_a_one_item_limit_a_total() -> None:
+    """"A minimum of 10 batches of gel must be made", where 10 is also the cream's antibiotics in a line that
+    says "people": gel + cream >= 10 becomes gel >= 10; a "total" wherever the number stands keeps the sum
+    (session 34)."""
+    text = ("A pharmacy makes batches of gel and batches of cream. Per unit:\n"
+            "- Batches of gel: 19 people, 12 units of antibiotics\n"
+            "- Batches of cream: 14 people, 10 units of antibiotics\n"
+            "A minimum of 10 batches of gel must be made. There are 900 units of antibiotics. "
+            "Maximise the number of patients helped.")
+    lab = read(text)
+    n10 = _k(text, 10)
+    decl = ("<var> <v0> gel <nint> <var> <v1> cream <nint> "
+            f"<max> {_k(text, 19)} * <v0> + {_k(text, 14)} * <v1> "
+            f"<con> {_k(text, 12)} * <v0> + {n10} * <v1> <= {_k(text, 900)} ")
+    assert lab.totals(decl + f"<con> <v0> + <v1> >= {n10}") == decl + f"<con> <v0> >= {n10}"
+    truck = ("A food truck sells fries and onion rings. It can make at most 50 orders of fries. The truck can "
+             "only sell 50 orders total. Fries earn $4 per order and onion rings $5.")
+    n50 = _k(truck, 50)
+    head = (f"<var> <v0> fries <pos> <var> <v1> onion_rings <pos> <max> {_k(truck, 4)} * <v0> + {_k(truck, 5)} * <v1> "
+            f"<con> <v0> <= {n50} ")
+    assert read(truck).totals(head + f"<con> <v0> + <v1> <= {n50}") is None
+
+
+def test_a_bound_on_an_item_whose_own_sentence_states_the_value_stays_on_it() -> None:
+    """"Orders for small jars are limited to 15. At most 15 medium jars can be used.": small <= 15 is the
+    text's bound, not one to move to the medium jars, whose "15 medium jars" the number counts (session 34)."""
+    text = ("A dairy fills large jars, small jars and medium jars. Orders for small jars are limited to 15. "
+            "At most 15 medium jars can be used. A large jar holds 4 litres, a small jar 7 litres and a medium "
+            "jar 9 litres. Maximize the litres sold.")
+    jars = read(text)
+    n15 = _k(text, 15)
+    decl = ("<var> <v0> large_jars <nint> <var> <v1> small <nint> <var> <v2> medium <nint> "
+            f"<max> {_k(text, 4)} * <v0> + {_k(text, 7)} * <v1> + {_k(text, 9)} * <v2> ")
+    right = decl + f"<con> <v2> <= {n15} <con> <v1> <= {n15}"
+    assert jars.repair(right) is None
+    assert jars.repairs(right) == []
+    # a bound on an item no sentence of the value names still moves to the item the number counts
+    assert jars.repair(decl + f"<con> <v0> <= {n15} <con> <v1> <= {n15}") is not None
+
+
+def test_an_item_s_noun_after_another_item_s_word_names_no_item() -> None:
+    """"at most 15 medium jars", with variables medium and large_jars: "jars" is the medium ones' noun, so the
+    15 counts one item, not medium and large together (session 34)."""
+    text = ("A dairy fills large jars, small jars and medium jars. At most 15 medium jars can be used. A large "
+            "jar holds 4 litres, a small jar 7 litres and a medium jar 9 litres. Maximize the litres sold.")
+    jars = read(text)
+    names = {0: "large_jars", 1: "small", 2: "medium"}
+    assert jars.items_summed(int(_k(text, 15)[2:-1]), names) == set()
+    both = read("A shop sells shirts and hoodies. It must sell at least 1000 shirts or hoodies, in any combination.")
+    assert both.items_summed(0, {0: "shirts", 1: "hoodies"}) == {0, 1}
+
+
+def test_a_variable_left_bare_where_its_item_has_a_number_of_the_row_s_unit_halves_the_candidate() -> None:
+    """"- Small sacks: 13 meals, 1 kg": the objective ``8 medium + small + 12 large`` (meals) leaves the small
+    sacks' 13 meals out; the weight row ``5 medium + small + 5 large`` writes their 1 kg bare, rightly
+    (session 34)."""
+    text = ("A charity packs medium sacks, small sacks, and large sacks. Per unit:\n"
+            "- Medium sacks: 8 meals, 5 kg\n"
+            "- Small sacks: 13 meals, 1 kg\n"
+            "- Large sacks: 12 meals, 6 kg\n"
+            "The charity can carry no more than 600 kg. Maximize the number of meals delivered.")
+    lab = read(text)
+    decl = "<var> <v0> medium_sacks <nint> <var> <v1> small_sacks <nint> <var> <v2> large_sacks <nint> "
+    m8, m13, m12, kg5, kg6, cap = (_k(text, x) for x in (8, 13, 12, 5, 6, 600))
+    weight = f"<con> {kg5} * <v0> + <v1> + {kg6} * <v2> <= {cap}"
+    assert lab.bare_owned(decl + f"<max> {m8} * <v0> + <v1> + {m12} * <v2> " + weight) == 0.5
+    assert lab.bare_owned(decl + f"<max> {m8} * <v0> + {m13} * <v1> + {m12} * <v2> " + weight) == 1.0
+
+
 def test_a_share_of_a_total_above_one_halves_the_candidate() -> None:
     """"The total number of bags cannot exceed 60" read as a share, ``medium <= 60 * (...)``, or as a row
     against 60 times the total is no share; 85 per cent (0.85) is; twice the sum of the other items is a

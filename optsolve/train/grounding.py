@@ -359,6 +359,28 @@ def limit_of(body: list[str]) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def sum_terms(terms: list[str]) -> list[tuple[int | None, int]] | None:
+    """``(coefficient placeholder or None, variable)`` for each term of a sum of variables, each bare or
+    times a placeholder (``<v0> + <n2> * <v1>``); None for anything else."""
+    out: list[tuple[int | None, int]] = []
+    i = 0
+    while i < len(terms):
+        if out:
+            if terms[i] != "+":
+                return None
+            i += 1
+        if i + 2 < len(terms) and (c := _NUM.fullmatch(terms[i])) and terms[i + 1] == "*" \
+                and (v := _VAR.fullmatch(terms[i + 2])):
+            out.append((int(c.group(1)), int(v.group(1))))
+            i += 3
+        elif i < len(terms) and (v := _VAR.fullmatch(terms[i])):
+            out.append((None, int(v.group(1))))
+            i += 1
+        else:
+            return None
+    return out or None
+
+
 def row_number(section: list[str]) -> int | None:
     """The first placeholder (``<nK>``) a section writes, or None: the number of a comparison row."""
     return next((int(m.group(1)) for t in section if (m := _NUM.fullmatch(t))), None)
@@ -1691,10 +1713,17 @@ class TextReading:
             # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
             # though "packages" names the premium packages too
             owner = self.share_owner(k, dist) if "(" in body else None
+            # a value the text states as a limit of several items, each in a sentence of its own ("Demand for
+            # small cans is limited to 15. ... at most 15 medium cans"): a bound on any of them is the text's
+            # (session 34)
+            own = len(where) > 1 and any({jj for jj, ws in dist.items() if ws and ws & self.word_sets[i]} == {j}
+                                         for i in where)
             if owner is not None:
                 if owner != j:
                     toks[subject] = f"<v{owner}>"
                     changed = True
+            elif own:
+                pass
             elif len(counted) == 1 and j not in counted:
                 toks[subject] = f"<v{counted.pop()}>"
                 changed = True
@@ -1872,26 +1901,35 @@ class TextReading:
         shared = set.intersection(*(set(name_words(n)) for n in names.values()))
         for a, b in reversed(section_bounds(toks)):
             body = toks[a + 1:b]
-            if (r := limit_of(body)) is None or len(body) < 5 or body[:-2][1::2] != ["+"] * (len(body[:-2]) // 2) \
-                    or not all(_VAR.fullmatch(t) for t in body[:-2][::2]):
+            if (r := limit_of(body)) is None or (terms := sum_terms(body[:-2])) is None or len(terms) < 2:
+                continue
+            # a coefficient on some of the items is a count only where the limit has no unit but the items'
+            # own words ("The number of medium cans cannot exceed 40", "a maximum of 25 small cans": small +
+            # large + 6 * medium <= 40; session 34)
+            if any(c is not None for c, _ in terms) and r in self.number_units and not self.counts_items(r, dist):
                 continue
             # where the number reads as a limit, when it does ("A specialty bag fits 15 orders" and "At
             # least 15 medium bags must be used": the bound is the medium bags')
             every = self.mention_sentences.get(r, set())
             sents = (every & self.limit_sentences.get(r, set())) or every
             named = [{j for j, ws in dist.items() if ws and ws & self.word_sets[i]} for i in sents]
-            slots = {int(t[2:-1]) for t in body[:-2][::2]}
+            slots = {j for _, j in terms}
+            # a group word where the number is a limit, not where it is an item's figure ("Batches of
+            # antiseptic gel: 14 people, 10 units of antibiotics" beside "A minimum of 10 batches of
+            # pain-killing cream"; session 34); a total wherever the number stands ("at most 50 orders of
+            # fries ... can only sell 50 orders total")
+            grouped = any((self.word_sets[i] & _GROUP) - shared for i in sents) \
+                or any(self.word_sets[i] & _TOTAL for i in every)
             if sents and not all(len(n) == 1 for n in named):
                 # a sentence naming several items, each with its own number ("at most 100 regular hot dogs
                 # and at most 250 premium hot dogs"): the item the number counts where it stands (session 28)
                 named = [self.counted_items(r, dist, names)]
             if sents and all(len(n) == 1 for n in named) and len(one := set.union(*named)) == 1 \
-                    and not any((self.word_sets[i] & _GROUP) - shared for i in every) \
-                    and (j := next(iter(one))) in slots:
+                    and not grouped and (j := next(iter(one))) in slots:
                 toks[a + 1:b] = [f"<v{j}>", *body[-2:]]
                 changed = True
             elif sents and len(sents) == len(every) and all(len(n) == 1 for n in named) and len(one) >= 2 \
-                    and one <= slots and not any((self.word_sets[i] & _GROUP) - shared for i in every):
+                    and one & slots and not grouped:
                 # one value, each of its sentences bounding another single item ("A maximum of 30 boxes can
                 # be used. Emeka can use at most 30 crates."): a bound on each, not on their sum (session 32)
                 toks[a + 1:b] = [x for j in sorted(one) for x in ("<con>", f"<v{j}>", *body[-2:])][1:]
@@ -1903,11 +1941,11 @@ class TextReading:
             body = toks[a + 1:b]
             if (r := limit_of(body)) is None or not self.counted_total(r):
                 continue
-            terms = body[:-2]
-            n = (len(terms) + 1) // 4
-            if n < 2 or len(terms) != 4 * n - 1 or terms[3::4] != ["+"] * (n - 1) or terms[1::4] != ["*"] * n \
-                    or not all(_NUM.fullmatch(t) for t in terms[0::4]) \
-                    or {int(t[2:-1]) for t in terms[2::4] if _VAR.fullmatch(t)} != set(names) or len(set(terms[2::4])) != n:
+            # a coefficient on some items and none on others is the same mistake ("2 litres" on medium
+            # cans alone: large + small + 2 * medium <= 200; session 34)
+            terms = sum_terms(body[:-2])
+            if terms is None or len(terms) < 2 or all(c is None for c, _ in terms) \
+                    or {j for _, j in terms} != set(names) or len(terms) != len(names):
                 continue
             toks[a + 1:b] = [*total, *body[-2:]]
             changed = True
@@ -1930,6 +1968,31 @@ class TextReading:
                 toks[obj + 1:end] = total
                 changed = True
         return " ".join(toks) if changed else None
+
+    def counts_items(self, k: int, dist: dict[int, set[str]]) -> bool:
+        """Whether placeholder ``k`` counts items where the text states it as a limit: the words right after
+        it are an item's own word and the noun the items share in the text ("a maximum of 25 small cans",
+        beside "large cans" and "medium cans"), not a resource ("600 eggs", "150 units of protein")."""
+        nouns: Counter[str] = Counter()
+        for sent in self.words:
+            seen: dict[str, set[int]] = {}
+            for (_, w), (_, nxt) in pairwise(sent):
+                for j, ws in dist.items():
+                    if w in ws:
+                        seen.setdefault(nxt, set()).add(j)
+            for w, js in seen.items():
+                nouns[w] = max(nouns[w], len(js))
+        limits = self.limit_sentences.get(k, set())
+        after = [(kk, tuple(self._words_after(ce, 60, _CLAUSE_END)[:2])) for _, ce, kk, _ in self.mentions]
+        for (_, ce, kk, _), (_, words) in zip(self.mentions, after, strict=True):
+            if kk != k or (limits and self.sentence_of(ce - 1) not in limits):
+                continue
+            # an amount each item yields in the same words is a product, not a count of the items ("produces
+            # 10 elm trees" beside "must provide 30 elm trees")
+            if len(words) == 2 and any(words[0] in ws for ws in dist.values()) and nouns[words[1]] >= 2 \
+                    and not any(w == words and o != k for o, w in after):
+                return True
+        return False
 
     def counted_total(self, k: int) -> bool:
         """Whether every sentence stating placeholder ``k`` speaks of a total count ("The total number of
@@ -1971,7 +2034,11 @@ class TextReading:
             words = self._words_after(ce, 80, _CLAUSE_END)[:8]
             if words and words[0] in ("of", "in", "per", "each", "a"):      # "25% of the ...", "5 per ..."
                 continue
-            named = {j for j, ws in unique.items() if ws & set(words)}
+            # a word right after another item's word is that item's noun, not an item ("15 medium cans",
+            # with variables medium and large_cans: the cans are the medium ones; session 34)
+            named = {j for j, ws in unique.items()
+                     if any(w in ws and not (p and any(words[p - 1] in o for jj, o in words_of.items() if jj != j))
+                            for p, w in enumerate(words))}
             if len(named) >= 2:
                 out |= named
         return out
@@ -2557,6 +2624,34 @@ class TextReading:
             seen = self._row_tags(sec, dist)
             if len(seen) >= 2 and not set.intersection(*seen):
                 return 0.5
+        return 1.0
+
+    def bare_owned(self, compact: str) -> float:
+        """1.0, or 0.5 when a row (or the objective) weighs its other variables by numbers of one unit and
+        leaves one bare (a coefficient of 1) whose item the text gives a number of that unit other than 1:
+        "- Small bags: 13 orders, 1 kg" read as the objective ``8 medium + small + 13 specialty``, the
+        small bags' 13 orders left out (session 34)."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        if len(dist) < 2:
+            return 1.0
+        for sec in secs:
+            if "(" in sec:
+                continue
+            seen = self._row_tags(sec, dist)
+            if len(seen) < 2 or not (common := set.intersection(*seen)):
+                continue
+            body = sec[1:]
+            bare = {int(m.group(1)) for i, t in enumerate(body) if (m := _VAR.fullmatch(t))
+                    and (i == 0 or body[i - 1] != "*")}
+            for j in bare:
+                if not dist.get(j):
+                    continue
+                # the item's own numbers in the row's unit: some other than 1, and no 1 ("1 litre") among them
+                own = {self.values[k] for (cs, _, k, _), tags in zip(self.mentions, self.mention_tags, strict=True)
+                       if tags & common and self.owner(cs, dist) == j}
+                if own and 1 not in own:
+                    return 0.5
         return 1.0
 
     def objective_goal(self, compact: str) -> float:
