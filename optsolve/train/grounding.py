@@ -1723,7 +1723,7 @@ class TextReading:
                     toks[subject] = f"<v{owner}>"
                     changed = True
             elif own:
-                pass
+                pass            # the text's own bound: it stays
             elif len(counted) == 1 and j not in counted:
                 toks[subject] = f"<v{counted.pop()}>"
                 changed = True
@@ -1984,8 +1984,8 @@ class TextReading:
                 nouns[w] = max(nouns[w], len(js))
         limits = self.limit_sentences.get(k, set())
         after = [(kk, tuple(self._words_after(ce, 60, _CLAUSE_END)[:2])) for _, ce, kk, _ in self.mentions]
-        for (_, ce, kk, _), (_, words) in zip(self.mentions, after, strict=True):
-            if kk != k or (limits and self.sentence_of(ce - 1) not in limits):
+        for (cs, _, kk, _), (_, words) in zip(self.mentions, after, strict=True):
+            if kk != k or (limits and self.sentence_of(cs) not in limits):
                 continue
             # an amount each item yields in the same words is a product, not a count of the items ("produces
             # 10 elm trees" beside "must provide 30 elm trees")
