@@ -2608,20 +2608,25 @@ class TextReading:
                 seen.append(tags)
         return seen
 
+    @per_candidate
+    def _tagged_rows(self, compact: str) -> tuple[dict[int, set[str]], list[tuple[list[str], list[set[str]]]]]:
+        """The candidate's variables' distinct words and, for each of its sections with no parentheses, the
+        section and its :meth:`_row_tags`: read once for the checks that compare them (:meth:`units_owned`,
+        :meth:`bare_owned`, :meth:`objective_goal`)."""
+        names, secs = parse(compact)
+        dist = self.distinct_words(names)
+        return dist, [(sec, self._row_tags(sec, dist)) for sec in secs if "(" not in sec]
+
     def units_owned(self, compact: str) -> float:
         """1.0, or 0.5 when a row weighs two or more variables by numbers that, where the text states them in
         a sentence naming those variables, share no unit: "Every medium bag fits 4 orders and weighs 7 kg
         ... Each specialty bag holds 7 orders and weighs four kg" read as the objective ``4 specialty + 4
         medium + 9 small``, the specialty's 4 its kilograms. :meth:`units` asks whether the numbers can share
         a unit anywhere in the text, which a value stated in two units always can (session 31)."""
-        names, secs = parse(compact)
-        dist = self.distinct_words(names)
+        dist, rows = self._tagged_rows(compact)
         if len(dist) < 2:
             return 1.0
-        for sec in secs:
-            if "(" in sec:
-                continue
-            seen = self._row_tags(sec, dist)
+        for _, seen in rows:
             if len(seen) >= 2 and not set.intersection(*seen):
                 return 0.5
         return 1.0
@@ -2631,14 +2636,10 @@ class TextReading:
         leaves one bare (a coefficient of 1) whose item the text gives a number of that unit other than 1:
         "- Small bags: 13 orders, 1 kg" read as the objective ``8 medium + small + 13 specialty``, the
         small bags' 13 orders left out (session 34)."""
-        names, secs = parse(compact)
-        dist = self.distinct_words(names)
+        dist, rows = self._tagged_rows(compact)
         if len(dist) < 2:
             return 1.0
-        for sec in secs:
-            if "(" in sec:
-                continue
-            seen = self._row_tags(sec, dist)
+        for sec, seen in rows:
             if len(seen) < 2 or not (common := set.intersection(*seen)):
                 continue
             body = sec[1:]
@@ -2662,12 +2663,9 @@ class TextReading:
         goal = self.goal_words
         if not goal or sum(bool(t & goal) for t in self.mention_tags) < 2:
             return 1.0
-        names, secs = parse(compact)
-        dist = self.distinct_words(names)
-        for sec in secs:
-            if sec[0] not in ("<max>", "<min>") or "(" in sec:
+        for sec, seen in self._tagged_rows(compact)[1]:
+            if sec[0] not in ("<max>", "<min>"):
                 continue
-            seen = self._row_tags(sec, dist)
             # a rate earns what is optimized ("investments in education earn 7.1%", maximize profit)
             if len(seen) >= 2 and not any(t & goal or "%" in t for t in seen):
                 return 0.5
