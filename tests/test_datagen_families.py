@@ -340,3 +340,22 @@ def test_gold_expressions_write_thirds_exactly() -> None:
     assert num(1 / 3) == repr(1 / 3) and num(2 / 3) == repr(2 / 3) and clean(1 / 3) == 1 / 3
     assert num(0.35) == "0.35" and num(2.5) == "2.5" and num(3) == "3" and clean(0.35) == 0.35
     assert float(num(1 / 3)) * 90 >= 30 - 1e-9
+
+
+def test_plural_verbs_of_respectively_sentences_are_english() -> None:
+    """"Servings of oatmeal, cans of tuna, and eggs ha 25 grams of protein": a listed attribute's verb
+    "has" lost only its "s" (session 35)."""
+    from optsolve.datagen.realize import verb_plural
+
+    assert verb_plural("has") == "have" and verb_plural("contains") == "contain"
+    assert verb_plural("reaches") == "reach" and verb_plural("carries") == "carry"
+    assert verb_plural("can carry") == "can carry" and verb_plural("is limited to") == "are limited to"
+
+
+def test_texts_2_write_have_where_version_1_wrote_ha() -> None:
+    """Text version 2 fixes the listed verb; version 1 keeps drawing the texts it drew (session 35)."""
+    fam = FAMILIES["diet"]
+    assert isinstance(fam, WordFamily)
+    texts = {v: [fam.with_texts(v).generate(random.Random(s), "hard").text for s in range(60)] for v in (1, 2)}
+    assert not any(" ha " in t for t in texts[2])
+    assert any(" ha " in t for t in texts[1]) and any(" have " in t for t in texts[2])

@@ -156,12 +156,19 @@ def nice_coef(rng: random.Random, lo: float, hi: float, decimals: float = 0.15) 
     return float(max(1, round(v)))
 
 
-def verb_plural(verb: str) -> str:
-    """``"reaches"`` -> ``"reach"``, ``"carries"`` -> ``"carry"``, ``"can carry"`` unchanged."""
+# third-person verbs whose plural drops more than an "s" ("has" -> "ha" read "Servings ... ha 25 grams")
+_IRREGULAR_PLURAL = {"has": "have", "is": "are", "does": "do", "goes": "go", "was": "were"}
+
+
+def verb_plural(verb: str, irregular: bool = True) -> str:
+    """``"reaches"`` -> ``"reach"``, ``"carries"`` -> ``"carry"``, ``"has"`` -> ``"have"``, ``"can carry"``
+    unchanged; ``irregular=False``: "has" -> "ha", as datagen's text version 1 wrote it."""
     first, _, rest = verb.partition(" ")
     if first in ("can", "may", "must"):
         return verb
-    if first.endswith("ies"):
+    if irregular and first in _IRREGULAR_PLURAL:
+        first = _IRREGULAR_PLURAL[first]
+    elif first.endswith("ies"):
         first = first[:-3] + "y"
     elif first.endswith(("ches", "shes", "sses", "xes")):
         first = first[:-2]

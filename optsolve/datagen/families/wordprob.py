@@ -620,7 +620,9 @@ class WordFamily(Family):
                     out.append(Stmt(f"{R.cap(R.join_and(names))} {head} {R.join_and(vals)} "
                                     f"{R.pick(rng, ('each', 'per unit', 'apiece'))}, respectively."))
                 else:
-                    verb = R.verb_plural(R.pick(rng, a.verbs))
+                    # text version 1 keeps the plural it always wrote ("ha" for "has"): the shipped model's
+                    # training texts are drawn again exactly
+                    verb = R.verb_plural(R.pick(rng, a.verbs), irregular=self.texts >= 2)
                     out.append(Stmt(f"{R.cap(R.join_and(names))} {verb} {R.join_and(vals)} each, respectively."))
         elif template == "bullets":
             lines = []
