@@ -968,7 +968,9 @@ def test_a_bound_points_the_way_its_words_say_and_counts_the_item_its_whole_name
     assert text.flip_signs(decl + "<con> <v1> <= <n3>") == decl + "<con> <v1> >= <n3>"
     dist = text.distinct_words({0: "van_a", 1: "van_b"})
     assert text.counted_items(3, dist, {0: "van_a", 1: "van_b"}) == {1}
-    assert text.counted_items(3, dist) == {0}          # by its first word alone: the old reading
+    # by the first word alone "van" named van A, as "A" was an article (the reading before session 35);
+    # read as van A's letter, "van" names neither
+    assert dist == {0: {"a#"}, 1: {"b"}} and text.counted_items(3, dist) == set()
     assert text.repair(decl + "<con> <v0> >= <n3>") == decl + "<con> <v1> >= <n3>"
 
 
@@ -2053,3 +2055,59 @@ def test_items_of_one_noun_are_named_by_their_own_words() -> None:
     three = ("<var> <v0> specialty_bags <nint> <var> <v1> small <nint> <var> <v2> medium_bags <nint> "
              "<max> <v0> + <v1> + <v2>")
     assert lab.items_named(two) == 0.5 and lab.items_named(three) == 1.0
+
+
+def test_items_lettered_a_are_told_apart_by_their_letter() -> None:
+    """"bags of feed B, bags of feed A, and bales of hay ... respectively": the "A" of feed A is the item's
+    letter, no article, so the second number of a list is feed A's and the gold rows are no rebuild; the
+    article "A" starting a sentence names no item (session 35)."""
+    text = ("A ranch can buy bags of feed B, bags of feed A, and bales of hay. Bags of feed B, bags of feed A, "
+            "and bales of hay contain 14 units of protein, 7 units of protein, and 4 units of protein each, "
+            "respectively. A bag of feed B costs $63, a bag of feed A costs $2, and a bale of hay costs $45. "
+            "The total protein must be no less than 700 units of protein. Minimize the cost.")
+    lab = read(text)
+    decl = "<var> <v0> bags_of_feed_b <nint> <var> <v1> bags_of_feed_a <nint> <var> <v2> bales_of_hay <nint> "
+    cost = f"<min> {_k(text, 63)} * <v0> + {_k(text, 2)} * <v1> + {_k(text, 45)} * <v2> "
+    p14, p7, p4, p700 = (_k(text, x) for x in (14, 7, 4, 700))
+    gold = decl + cost + f"<con> {p14} * <v0> + {p7} * <v1> + {p4} * <v2> >= {p700}"
+    swapped = decl + cost + f"<con> {p7} * <v0> + {p14} * <v1> + {p4} * <v2> >= {p700}"
+    assert lab.rebuild_rows(gold) is None
+    assert lab.rebuild_rows(swapped) == gold
+    dist = lab.distinct_words({0: "bags_of_feed_b", 1: "bags_of_feed_a", 2: "bales_of_hay"})
+    assert dist[1] == {"a#"}
+    assert lab.words[0][0] == (0, "a")         # "A ranch": the article
+
+
+def test_one_value_limiting_two_stuffs_rebuilds_each_row_from_its_own_sentence() -> None:
+    """"at least 700 units of phosphoric acid" and "a minimum of 700 units of nitrogen": one value, two
+    rows; each row of the gold is one of its statements, not a rebuild into the other; a row with one
+    wrong coefficient is rebuilt into the statement no other row writes (session 35)."""
+    text = ("A gardener can buy bags of compost and bags of fertilizer X. Each bag of compost contains 2 units of "
+            "nitrogen and 11 units of phosphoric acid. Each bag of fertilizer X contains 9 units of nitrogen and "
+            "6 units of phosphoric acid. There must be at least 700 units of phosphoric acid in total. A minimum "
+            "of 700 units of nitrogen must be reached. A bag of compost costs $4 and a bag of fertilizer X costs "
+            "$7. Minimize the total cost.")
+    lab = read(text)
+    decl = (f"<var> <v0> bags_of_compost <nint> <var> <v1> bags_of_fertilizer_x <nint> "
+            f"<min> {_k(text, 4)} * <v0> + {_k(text, 7)} * <v1> ")
+    n2, n11, n9, n6, n700 = (_k(text, x) for x in (2, 11, 9, 6, 700))
+    phos = f"<con> {n11} * <v0> + {n6} * <v1> >= {n700} "
+    nitro = f"<con> {n2} * <v0> + {n9} * <v1> >= {n700} "
+    assert lab.rebuild_rows(decl + phos + nitro) is None
+    assert lab.rebuild_rows(decl + phos + f"<con> {n2} * <v0> + {n6} * <v1> >= {n700} ") == \
+        (decl + phos + nitro).strip()
+
+
+def test_a_letter_naming_the_stuff_measured_names_no_item() -> None:
+    """"Pill B contains 4 units of calcium, 1 unit of vitamin A": the A is the vitamin's, so the numbers
+    after it are still pill B's, and "20 units of vitamin A" in a requirement belongs to no pill
+    (session 35)."""
+    text = ("A doctor prescribes pill A and pill B. Pill A contains 3 units of calcium, 2 units of vitamin A, and 5 "
+            "units of vitamin C. Pill B contains 4 units of calcium, 1 unit of vitamin A, and 6 units of vitamin "
+            "C. The patient must get at least 25 units of calcium and 20 units of vitamin A. Minimize the pills.")
+    lab = read(text)
+    dist = lab.distinct_words({0: "pill_a", 1: "pill_b"})
+    owners = {lab.values[k]: lab.owner(cs, dist) for cs, _, k, _ in lab.mentions}
+    assert owners[4] == 1 and owners[1] == 1 and owners[6] == 1
+    assert owners[3] == 0 and owners[5] == 0
+    assert owners[20] is None and owners[25] is None

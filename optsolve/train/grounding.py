@@ -172,6 +172,8 @@ _NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven"
 # a number, its unit of measure and "of", before the stuff it measures ("1 unit of protein")
 _MEASURED = re.compile(r"\d\s*(?:units?|grams?|g|mg|kg|kilograms?|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|"
                        r"calories|cal|kcal|tons?|tonnes?)\s+of\s+(?=[A-Za-z])", re.IGNORECASE)
+# the capital letter right after the stuff a number measures ("units of vitamin A")
+_MEASURED_LETTER = re.compile(_MEASURED.pattern + r"[A-Za-z]+ ((?-i:[A-Z]))\b", re.IGNORECASE)
 _PER = re.compile(r"\bper\s+([A-Za-z]+)", re.IGNORECASE)
 _GOAL = re.compile(r"\b(?:maximi[sz]|minimi[sz])\w*", re.IGNORECASE)
 _VAR = re.compile(r"<v(\d+)>")
@@ -206,6 +208,26 @@ def fold(word: str) -> str:
 def name_words(name: str) -> list[str]:
     """The folded words of a variable name, in order (``"truck_b"`` -> ``["truck", "b"]``)."""
     return [fold(w) for w in name.split("_") if w]
+
+
+_LABEL_A = "a#"     # the item letter "A" ("bags of feed A"), which is no article
+
+
+def _is_label_a(text: str, m: re.Match[str]) -> bool:
+    """Whether the word ``m`` is a capital "A" labelling the word before it ("bags of feed A", "Factory A"):
+    after a word and spaces only, never at a sentence's start, where "A" is the article."""
+    if m.group() != "A":
+        return False
+    before = text[:m.start()].rstrip(" ")
+    return len(before) < m.start() and before[-1:].isalnum()
+
+
+def _label_words(name: str) -> list[str]:
+    """:func:`name_words` with a name's "a" after its first word read as the item letter (``feed_a``), which
+    stop-word removal would drop: then "bags_of_feed_a" beside "bags_of_feed_c" is "a#", not "bag" and
+    "feed" that every item shares."""
+    words = name_words(name)
+    return [_LABEL_A if w == "a" and i > 0 else w for i, w in enumerate(words)]
 
 
 def spelled_words(names: dict[int, str]) -> set[str]:
@@ -426,6 +448,30 @@ def _unit(word: str) -> str:
     return "$" if w in _MONEY else w
 
 
+def _column_head(lines: list[str], li: int, at: int) -> str | None:
+    """The head cell of the table column holding offset ``at`` of table line ``li`` ("Iron (mg)"); None on
+    the head line itself or past its cells."""
+    col = lines[li][:at].count("|") - 1
+    head = li
+    while head > 0 and lines[head - 1].lstrip().startswith("|"):
+        head -= 1
+    cells = [c.strip() for c in lines[head].strip().strip("|").split("|")]
+    return cells[col] if head != li and 0 <= col < len(cells) else None
+
+
+def table_head_words(text: str, pos: int) -> set[str]:
+    """The content words of the head of the table column a number at ``pos`` stands in ("Iron (mg)":
+    iron, mg), none off a table: a cell's phrase, which the words after it ("| 9.5 |") do not give."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start:end if end >= 0 else len(text)]
+    if not line.lstrip().startswith("|"):
+        return set()
+    lines = [*text[:start].split("\n")[:-1], line]
+    cell = _column_head(lines, len(lines) - 1, pos - start)
+    return ({_unit(w) for w in _WORD.findall(cell)} - _FILLER - _STOP) if cell else set()
+
+
 def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, int, int, str | None]]:
     """(start, end, placeholder, unit or None) of every number mention, in order (``masked``: the text's
     :func:`mask_numbers`, when the caller has it)."""
@@ -439,21 +485,21 @@ def mention_units(text: str, masked: Masked | None = None) -> list[tuple[int, in
     for cs, ce, k in (masked or mask_numbers(text)).mentions:
         while li < len(lines) - 1 and starts[li + 1] <= cs:
             li += 1
-        line = lines[li]
         unit: str | None = None
-        if line.lstrip().startswith("|"):
-            col = line[:cs - starts[li]].count("|") - 1
-            head = li
-            while head > 0 and lines[head - 1].lstrip().startswith("|"):
-                head -= 1
-            cells = [c.strip() for c in lines[head].strip().strip("|").split("|")]
-            if head != li and 0 <= col < len(cells):
-                words = [_unit(w) for w in _WORD.findall(cells[col])]
-                if "$" in cells[col] or "$" in words:
+        if lines[li].lstrip().startswith("|"):
+            if (cell := _column_head(lines, li, cs - starts[li])) is not None:
+                words = [_unit(w) for w in _WORD.findall(cell)]
+                if "$" in cell or "$" in words:
                     unit = "$"
                 else:
                     kept = [w for w in words if w not in _FILLER]
                     unit = kept[-1] if kept else None
+                    # "Phosphoric acid (units)": the stuff's first word, as "11 units of phosphoric acid"
+                    # reads in a sentence; "Iron (mg)": the unit
+                    if (m := re.fullmatch(r"([^(]*)\(([^)]*)\)\s*", cell)) is not None:
+                        inner = [u for w in _WORD.findall(m.group(2)) if (u := _unit(w)) not in _FILLER]
+                        outer = [u for w in _WORD.findall(m.group(1)) if (u := _unit(w)) not in _FILLER]
+                        unit = inner[-1] if inner else outer[0] if outer else unit
         elif "$" in text[max(0, cs - 2):cs + 1]:        # a mention's span may hold its dollar sign
             unit = "$"
         elif text[ce:ce + 3].lstrip().startswith("%") or "%" in text[cs:ce] \
@@ -544,11 +590,18 @@ def mention_phrases(text: str, mentions: list[tuple[int, int, int, str | None]],
             words = ({_unit(w) for w in _WORD.findall(after)[:2]} - _FILLER - _STOP) | set(listed[cs])
         if unit:
             words.add(unit)
-        out.append((cs, k, words))
+        out.append((cs, k, words | table_head_words(text, cs)))
     return out
 
 
 _T = TypeVar("_T")
+
+
+def _same_terms(a: dict[int, float] | None, b: dict[int, float] | None) -> int:
+    """How many variables two rows' :meth:`TextReading.linear_terms` weigh alike."""
+    if a is None or b is None:
+        return 0
+    return sum(1 for j, v in a.items() if j in b and abs(b[j] - v) <= 1e-9 * max(1.0, abs(v)))
 
 
 def per_candidate(method: Callable[[TextReading, str], _T]) -> Callable[[TextReading, str], _T]:
@@ -576,7 +629,7 @@ class TextReading:
         for m in _WORD.finditer(text):
             while si < len(self.spans) - 1 and m.start() >= self.spans[si][1]:
                 si += 1
-            self.words[si].append((m.start(), fold(m.group())))
+            self.words[si].append((m.start(), _LABEL_A if _is_label_a(text, m) else fold(m.group())))
         self.word_sets = [{w for _, w in ws} for ws in self.words]
         masked = mask_numbers(text)
         self.values = masked.values                  # each placeholder's value, as the model reads them
@@ -660,7 +713,7 @@ class TextReading:
         the word the text puts after another variable's word ("large_cans" beside "medium" and "small",
         for "large cans, medium cans and small cans": "cans" names every item, so large_cans is
         "large")."""
-        words = {j: set(name_words(n)) - _STOP for j, n in names.items()}
+        words = {j: set(_label_words(n)) - _STOP for j, n in names.items()}
         count = Counter(w for ws in words.values() for w in ws)
         dist = {j: ({w for w in ws if count[w] == 1} or ws) for j, ws in words.items()}
         out = {}
@@ -2077,22 +2130,48 @@ class TextReading:
             return None
         dist = self.distinct_words(names)
         changed = False
-        for a, b, _, r in reversed(self._limit_rows(toks)):
+        rows = self._limit_rows(toks)
+        before = list(toks)         # the rows as the candidate writes them (a rebuilt row may be longer)
+        for a, b, _, r in reversed(rows):
             body = toks[a + 1:b]
-            phrase, units = self.number_phrases.get(r), self.number_units.get(r)
-            if not phrase:
-                continue
-            coefs = {j: k for j, k in self._owned(dist, phrase, units).items() if k != r}
             slots = [int(m.group(1)) for t in body[:-2] if (m := _VAR.fullmatch(t))]
-            if len(coefs) < 2 or not set(slots) <= set(coefs):
-                continue
-            row = [*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(), *body[-2:]]
+            options: list[list[str]] = []
+            for phrase, units in self.limit_readings(r):
+                coefs = {j: k for j, k in self._owned(dist, phrase, units).items() if k != r}
+                if len(coefs) >= 2 and set(slots) <= set(coefs):
+                    options.append([*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(),
+                                    *body[-2:]])
             # the same row in other words is no rebuild: "1 kg" written as no coefficient, or the terms in
-            # another order (160 of the 190 gold formulations it flagged, session 31)
-            if self.linear_terms(row) != self.linear_terms(body):
-                toks[a + 1:b] = row
-                changed = True
+            # another order (160 of the 190 gold formulations it flagged, session 31); nor is a row that
+            # one of the limit's statements gives, where the text states it for several stuffs
+            terms = self.linear_terms(body)
+            if not options or any(self.linear_terms(row) == terms for row in options):
+                continue
+            # the statement no other row against the same limit writes already, then the one closest
+            # to the row as it stands
+            others = [self.linear_terms(before[a2 + 1:b2]) for a2, b2, _, r2 in rows if r2 == r and a2 != a]
+            fresh = [row for row in options if self.linear_terms(row) not in others]
+            if not fresh:
+                continue
+            best: list[str] = max(fresh, key=lambda row: _same_terms(self.linear_terms(row), terms))
+            toks[a + 1:b] = best
+            changed = True
         return " ".join(toks) if changed else None
+
+    def limit_readings(self, r: int) -> list[tuple[set[str], set[str] | None]]:
+        """(phrase words, units) to rebuild a row against limit ``r`` from: one per sentence stating it as a
+        limit when the text states the same value as a limit of different stuffs ("at least 700 units of
+        phosphoric acid", "a minimum of 700 units of nitrogen": a row of each); else the words of all its
+        mentions (:attr:`number_phrases`) and all their units."""
+        own: dict[int, tuple[set[str], set[str] | None]] = {}
+        for (cs, _, k, unit), words, rel in zip(self.mentions, self.mention_words, self.mention_relations,
+                                                strict=True):
+            if k == r and rel is not None and words:
+                own.setdefault(self.sentence_of(cs), (words, {unit} if unit else self.number_units.get(r)))
+        if len(own) >= 2 and len({frozenset(w) for w, _ in own.values()}) >= 2:
+            return list(own.values())
+        phrase = self.number_phrases.get(r)
+        return [(phrase, self.number_units.get(r))] if phrase else []
 
     def linear_terms(self, body: list[str]) -> dict[int, float] | None:
         """Variable -> coefficient value of a row body ``<nK> * <vJ> + <vJ> + ... op <nR>`` (a bare variable
@@ -2148,7 +2227,10 @@ class TextReading:
         """The positions of the words a number measures ("1 unit of protein", "20 grams of sugar"): the
         stuff a quantity is of, which never owns a number, though an item may share its word ("protein
         shakes")."""
-        return {m.end() for m in _MEASURED.finditer(self.text)}
+        out = {m.end() for m in _MEASURED.finditer(self.text)}
+        # and the letter naming that stuff ("2 units of vitamin A": A is the vitamin's, no item's)
+        out |= {m.start(1) for m in _MEASURED_LETTER.finditer(self.text)}
+        return out
 
     @cached_property
     def measured_vocabulary(self) -> set[str]:
