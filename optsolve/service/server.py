@@ -120,6 +120,7 @@ class _Call:
     peer: str
     t0: float = field(default_factory=time.perf_counter)
     fields: dict[str, Any] = field(default_factory=dict)
+    ended: bool = False             # counted out of ``inflight`` (and logged) once, however it ends
 
     @property
     def elapsed(self) -> float:
@@ -287,6 +288,9 @@ class OptSolveServer:
                 hint="retry with backoff, or run more servers")
 
     def end(self, call: _Call, code: grpc.StatusCode, err: OptsolveError | None = None) -> None:
+        if call.ended:
+            return
+        call.ended = True
         self.inflight -= 1
         self.counts[code.name] = self.counts.get(code.name, 0) + 1
         fields = {"request_id": call.rid, "method": call.method, "peer": call.peer, "code": code.name,
@@ -493,7 +497,10 @@ class _Servicer(pb2_grpc.OptSolveServicer):  # type: ignore[misc]
             while not queue.empty():
                 yield pb2.SolveEvent(progress=_progress(queue.get_nowait(), call))
             resp = task.result()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
+            # GeneratorExit: closed while suspended at a yield (the client left while an event was being
+            # sent, and garbage collection closes the generator); uncounted, the call would hold its slot
+            # of the concurrency cap for good
             app.end(call, grpc.StatusCode.CANCELLED)
             raise
         except Exception as exc:
