@@ -110,7 +110,10 @@ def main() -> int:
         name = Path(path).name
         drawn = br.replay(path)
         if a.misses:
-            print(f"{name}: {show_misses(drawn, a.k, 'escalate' if a.escalate else 'repaired')} misses with a right candidate", file=sys.stderr)
+            rule = "escalate" if a.escalate else "repaired"
+            n = show_misses(drawn, a.k, rule)
+            right = sum(right_picks(drawn, a.k, rule).values())
+            print(f"{name}: {right} of {len(drawn)} right, {n} misses with a right candidate", file=sys.stderr)
             continue
         if a.ablate:
             print(json.dumps({"dump": name, "right_picks": ablate(drawn, a.k)}), flush=True)

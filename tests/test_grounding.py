@@ -2111,3 +2111,27 @@ def test_a_letter_naming_the_stuff_measured_names_no_item() -> None:
     assert owners[4] == 1 and owners[1] == 1 and owners[6] == 1
     assert owners[3] == 0 and owners[5] == 0
     assert owners[20] is None and owners[25] is None
+
+
+def test_a_table_cell_reads_its_column_head() -> None:
+    """"| Cans of tuna | 12 | 35 | 9.5 |" under "Calcium (mg)" and "Iron (mg)": each cell's phrase carries
+    its column's stuff, so "a minimum of 250 mg of iron" rebuilds from the iron column, not the calcium
+    one of the same unit; "Phosphoric acid (units)" reads as phosphoric, as "700 units of phosphoric acid"
+    does (session 35)."""
+    text = ("A patient eats cans of tuna and servings of rice. The data per unit are:\n"
+            "| Item | Cost ($) | Calcium (mg) | Iron (mg) | Phosphoric acid (units) |\n|---|---|---|---|---|\n"
+            "| Cans of tuna | 12 | 35 | 9.5 | 3 |\n| Servings of rice | 70 | 40 | 2 | 8 |\n"
+            "There must be at least 4,500 mg of calcium in total. A minimum of 250 mg of iron are required. "
+            "At least 100 units of phosphoric acid are needed. Minimise the cost.")
+    lab = read(text)
+    units = {lab.values[k]: u for _, _, k, u in lab.mentions}
+    assert units[3] == "phosphoric" and units[100] == "phosphoric" and units[9.5] == "mg"
+    decl = (f"<var> <v0> cans_of_tuna <nint> <var> <v1> servings_of_rice <nint> "
+            f"<min> {_k(text, 12)} * <v0> + {_k(text, 70)} * <v1> ")
+    calcium = f"<con> {_k(text, 35)} * <v0> + {_k(text, 40)} * <v1> >= {_k(text, 4500)} "
+    iron = f"<con> {_k(text, 9.5)} * <v0> + {_k(text, 2)} * <v1> >= {_k(text, 250)} "
+    phos = f"<con> {_k(text, 3)} * <v0> + {_k(text, 8)} * <v1> >= {_k(text, 100)}"
+    assert lab.rebuild_rows(decl + calcium + iron + phos) is None
+    wrong = f"<con> {_k(text, 35)} * <v0> + {_k(text, 40)} * <v1> >= {_k(text, 250)} "
+    assert lab.rebuild_rows(decl + calcium + wrong + phos) == (decl + calcium + iron + phos).strip()
+    assert lab.units(decl + calcium + iron + phos) == 1.0
