@@ -218,8 +218,10 @@ def _is_label_a(text: str, m: re.Match[str]) -> bool:
     after a word and spaces only, never at a sentence's start, where "A" is the article."""
     if m.group() != "A":
         return False
-    before = text[:m.start()].rstrip(" ")
-    return len(before) < m.start() and before[-1:].isalnum()
+    i = m.start()
+    while i > 0 and text[i - 1] == " ":
+        i -= 1
+    return i < m.start() and text[i - 1:i].isalnum()
 
 
 def _label_words(name: str) -> list[str]:
@@ -2135,26 +2137,25 @@ class TextReading:
         for a, b, _, r in reversed(rows):
             body = toks[a + 1:b]
             slots = [int(m.group(1)) for t in body[:-2] if (m := _VAR.fullmatch(t))]
-            options: list[list[str]] = []
+            options: list[tuple[list[str], dict[int, float] | None]] = []     # (row, its linear_terms)
             for phrase, units in self.limit_readings(r):
                 coefs = {j: k for j, k in self._owned(dist, phrase, units).items() if k != r}
                 if len(coefs) >= 2 and set(slots) <= set(coefs):
-                    options.append([*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(),
-                                    *body[-2:]])
+                    row = [*" + ".join(f"<n{coefs[j]}> * <v{j}>" for j in sorted(coefs)).split(), *body[-2:]]
+                    options.append((row, self.linear_terms(row)))
             # the same row in other words is no rebuild: "1 kg" written as no coefficient, or the terms in
             # another order (160 of the 190 gold formulations it flagged, session 31); nor is a row that
             # one of the limit's statements gives, where the text states it for several stuffs
             terms = self.linear_terms(body)
-            if not options or any(self.linear_terms(row) == terms for row in options):
+            if not options or any(t == terms for _, t in options):
                 continue
             # the statement no other row against the same limit writes already, then the one closest
             # to the row as it stands
             others = [self.linear_terms(before[a2 + 1:b2]) for a2, b2, _, r2 in rows if r2 == r and a2 != a]
-            fresh = [row for row in options if self.linear_terms(row) not in others]
+            fresh = [(row, t) for row, t in options if t not in others]
             if not fresh:
                 continue
-            best: list[str] = max(fresh, key=lambda row: _same_terms(self.linear_terms(row), terms))
-            toks[a + 1:b] = best
+            toks[a + 1:b] = max(fresh, key=lambda o: _same_terms(o[1], terms))[0]
             changed = True
         return " ".join(toks) if changed else None
 
