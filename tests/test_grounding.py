@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from optsolve.train.grounding import TextReading, fold, read, relation, sentences
+from optsolve.train.grounding import TextReading, fold, parse, read, relation, sentences
 from optsolve.train.runtime import Candidate, fit_factors, vote
 
 DENTISTS = ("A hospital employs dentists and hygienists. Each dentist earns $1500 and works 8 hours per shift. "
@@ -2135,3 +2135,166 @@ def test_a_table_cell_reads_its_column_head() -> None:
     wrong = f"<con> {_k(text, 35)} * <v0> + {_k(text, 40)} * <v1> >= {_k(text, 250)} "
     assert lab.rebuild_rows(decl + calcium + wrong + phos) == (decl + calcium + iron + phos).strip()
     assert lab.units(decl + calcium + iron + phos) == 1.0
+
+
+def test_a_word_every_item_comes_in_names_none_of_them() -> None:
+    """"batches of pain-killing cream and batches of antiseptic gel": ``batches_of_antiseptic`` is the gel,
+    and the comparison "three times as many batches of pain-killing cream as batches of antiseptic gel"
+    reads so, though "batches" comes first in it; a variable named ``batches`` or ``cream`` alone, beside
+    two creams, names no item (session 36)."""
+    text = ("A lab prepares batches of pain-killing cream and batches of antiseptic gel. Each batch of "
+            "pain-killing cream treats 2 people and each batch of antiseptic gel treats 23 people. The lab "
+            "wants at least three times as many batches of pain-killing cream as batches of antiseptic gel. "
+            "Maximize the number of people treated.")
+    lab = read(text)
+    assert "batch" in lab.container_words
+    head = (f"<var> <v0> cream <nint> <var> <v1> batches_of_antiseptic <nint> "
+            f"<max> {_k(text, 2)} * <v0> + {_k(text, 23)} * <v1> ")
+    right = head + f"<con> <v0> >= {_k(text, 3)} * <v1>"
+    wrong = head + f"<con> <v1> >= {_k(text, 3)} * <v0>"
+    assert lab.distinct_words(parse(right)[0])[1] == {"antiseptic"}
+    assert lab.comparisons(right) == 1.0 and lab.comparisons(wrong) < 1.0
+    two = ("A lab prepares batches of anti-inflammatory cream and batches of pain-killing cream. A batch of "
+           "anti-inflammatory cream treats 8 people, a batch of pain-killing cream 25 people. Maximize the "
+           "number of people treated.")
+    lab2 = read(two)
+    vague = f"<var> <v0> batches <nint> <var> <v1> cream <nint> <max> {_k(two, 8)} * <v0> + {_k(two, 25)} * <v1>"
+    named = vague.replace("batches", "anti_inflammatory_cream").replace("> cream", "> pain_killing_cream")
+    assert lab2.names(vague) == 0.0 and lab2.names(named) == 1.0
+
+
+def test_a_name_the_text_also_uses_for_all_the_items_names_no_item() -> None:
+    """"servings of oatmeal" named ``servings``, where "at most 55 per cent of the servings" are all of
+    them: which one a share of the servings is cannot be read (session 36)."""
+    text = ("Tomas eats servings of oatmeal and bananas. Servings of oatmeal and bananas cost $42 and $18 each, "
+            "respectively. Bananas may make up at most 55 per cent of the servings. Minimise the cost.")
+    lab = read(text)
+    assert "serving" in lab.whole_words
+    head = "<var> <v{}> {} <nint> <var> <v1> bananas <nint> <min> {} * <v0> + {} * <v1>"
+    vague = head.format(0, "servings", _k(text, 42), _k(text, 18))
+    assert lab.names(vague) == 0.5 and lab.names(vague.replace("servings", "servings_of_oatmeal")) == 1.0
+
+
+def test_the_verb_can_names_no_can() -> None:
+    """"There can be no more than 1.5 times as many eggs as cans of tuna": the verb "can" before the
+    comparison is no can of tuna, and the eggs are its subject (session 36: eggs <= 1.5 tuna)."""
+    text = ("A student eats cans of tuna and eggs. Cans of tuna and eggs cost $15 and $17 each, respectively. "
+            "There can be no more than 1.5 times as many eggs as cans of tuna. Minimize the cost.")
+    lab = read(text)
+    head = f"<var> <v0> cans_of_tuna <nint> <var> <v1> eggs <nint> <min> {_k(text, 15)} * <v0> + {_k(text, 17)} * <v1> "
+    right = head + f"<con> <v1> <= {_k(text, 1.5)} * <v0>"
+    wrong = head + f"<con> <v0> <= {_k(text, 1.5)} * <v1>"
+    assert lab.comparisons(right) == 1.0 and lab.comparisons(wrong) == 0.0
+    assert lab.repair(right) is None and lab.repair(wrong) == right
+
+
+def test_a_bound_stated_of_other_items_that_have_it_is_dropped() -> None:
+    """"The number of bags of feed A cannot exceed 70. The number of bales of hay cannot exceed 70": 70 on
+    feed B as well is the text's on neither, and both already have theirs; with one of them lacking it, the
+    bound moves there (session 36)."""
+    text = ("A farm buys bags of feed B, bags of feed A and bales of hay at $18, $59 and $87 each, respectively. "
+            "The number of bags of feed A cannot exceed 70. The number of bales of hay cannot exceed 70 per "
+            "week. Minimize the cost.")
+    lab = read(text)
+    head = (f"<var> <v0> bags_of_feed_b <nint> <var> <v1> bags_of_feed_a <nint> <var> <v2> bales_of_hay <nint> "
+            f"<min> {_k(text, 18)} * <v0> + {_k(text, 59)} * <v1> + {_k(text, 87)} * <v2> ")
+    n = _k(text, 70)
+    right = head + f"<con> <v1> <= {n} <con> <v2> <= {n}"
+    assert lab.repair(right) is None
+    assert lab.repair(head + f"<con> <v0> <= {n} <con> <v1> <= {n} <con> <v2> <= {n}") == right
+    assert lab.repair(head + f"<con> <v0> <= {n} <con> <v2> <= {n}") == \
+        (head + f"<con> <v1> <= {n} <con> <v2> <= {n}").strip()
+
+
+def test_two_coefficients_stated_beside_each_other_s_item_are_swapped() -> None:
+    """A table read with two items' numbers in the objective swapped: each is stated on the other's line
+    only, so the objective is written again with them in their places; rows that agree are left (session
+    36)."""
+    text = ("A pharmacy prepares batches of antiseptic gel and batches of pain-killing cream. Per unit:\n"
+            "| Item | People | Water (units) |\n|---|---|---|\n"
+            "| Batches of antiseptic gel | 11 | 7.5 |\n| Batches of pain-killing cream | 13 | 7 |\n"
+            "At most 1000 units of water can be used. Maximize the number of people treated.")
+    lab = read(text)
+    decl = "<var> <v0> antiseptic_gel <nint> <var> <v1> pain_killing_cream <nint> "
+    row = f"<con> {_k(text, 7.5)} * <v0> + {_k(text, 7)} * <v1> <= {_k(text, 1000)}"
+    right = decl + f"<max> {_k(text, 11)} * <v0> + {_k(text, 13)} * <v1> " + row
+    wrong = decl + f"<max> {_k(text, 13)} * <v0> + {_k(text, 11)} * <v1> " + row
+    assert lab.swap_coefficients(right) is None
+    assert lab.swap_coefficients(wrong) == right
+    assert right in lab.repairs(wrong)
+
+
+def test_an_objective_coefficient_stated_beside_another_item_takes_its_own_item_s_number() -> None:
+    """"A batch of pain-killing cream can treat 30 people ... Each batch of antiseptic gel treats 19 people
+    ... Each batch of anti-inflammatory cream treats 11 people": 30 written on the anti-inflammatory cream
+    in the objective is the pain-killing cream's, and the one number of people stated beside the
+    anti-inflammatory cream takes its place (session 36)."""
+    text = ("A lab prepares batches of anti-inflammatory cream, batches of antiseptic gel, and batches of "
+            "pain-killing cream. The lab only has 200 units of water. A batch of pain-killing cream can treat "
+            "30 people and takes 4 units of water. One batch of antiseptic gel treats 19 people and takes 5 "
+            "units of water. Each batch of anti-inflammatory cream treats 11 people and uses 2 units of water. "
+            "Maximize the number of patients helped.")
+    lab = read(text)
+    decl = ("<var> <v0> anti_inflammatory_cream <nint> <var> <v1> pain_killing_cream <nint> "
+            "<var> <v2> antiseptic_gel <nint> ")
+    row = f"<con> {_k(text, 2)} * <v0> + {_k(text, 4)} * <v1> + {_k(text, 5)} * <v2> <= {_k(text, 200)}"
+    right = decl + f"<max> {_k(text, 11)} * <v0> + {_k(text, 30)} * <v1> + {_k(text, 19)} * <v2> " + row
+    wrong = decl + f"<max> {_k(text, 30)} * <v0> + {_k(text, 30)} * <v1> + {_k(text, 19)} * <v2> " + row
+    assert lab.reassign_numbers(right) is None
+    assert lab.reassign_numbers(wrong) == right
+
+
+def test_a_row_coefficient_stated_only_beside_another_item_is_replaced() -> None:
+    """"One batch of mixed waste ... takes 11 units of bacteria" and "Each batch of solid waste ... needs
+    ten units of bacteria": 11 on the solid waste in the bacteria row agrees with the row's limit, but is
+    stated beside the mixed waste alone, so the solid waste's own number of bacteria replaces it (session
+    36)."""
+    text = ("A plant processes batches of mixed waste and batches of solid waste. The plant only has 2500 "
+            "units of bacteria per week. Every batch of mixed waste serves 6 people and takes 11 units of "
+            "bacteria. Each batch of solid waste serves 15 people and needs ten units of bacteria. Maximize "
+            "the number of people served.")
+    lab = read(text)
+    head = (f"<var> <v0> batches_of_mixed_waste <nint> <var> <v1> batches_of_solid_waste <nint> "
+            f"<max> {_k(text, 6)} * <v0> + {_k(text, 15)} * <v1> ")
+    right = head + f"<con> {_k(text, 11)} * <v0> + {_k(text, 10)} * <v1> <= {_k(text, 2500)}"
+    wrong = head + f"<con> {_k(text, 11)} * <v0> + {_k(text, 11)} * <v1> <= {_k(text, 2500)}"
+    assert lab.reassign_numbers(right) is None
+    assert lab.reassign_numbers(wrong) == right
+
+
+def test_a_sum_listing_a_variable_twice_halves_the_candidate_and_is_repaired() -> None:
+    """``<v0> + <v1> + <v1> <= <nK>`` and a total in brackets listing a variable twice: no sentence states an
+    item twice over (session 36). The repair keeps the first of each; a share of the total naming its
+    subject on both sides, and a term with a coefficient, are no repetition."""
+    text = ("A farm buys bags of feed and bales of hay at $50 and $18 each, respectively. In total, at most "
+            "100 bags and bales can be bought. Bales of hay cannot exceed a third of the total. Minimize cost.")
+    lab = read(text)
+    head = f"<var> <v0> bags_of_feed <nint> <var> <v1> bales_of_hay <nint> <min> {_k(text, 50)} * <v0> + {_k(text, 18)} * <v1> "
+    total = f"<con> <v0> + <v1> <= {_k(text, 100)} "
+    share = "<con> <v1> <= 0.333333 * ( <v0> + <v1> )"
+    right = head + total + share
+    twice = head + f"<con> <v0> + <v1> + <v1> <= {_k(text, 100)} " + share
+    twice_share = head + total + "<con> <v1> <= 0.333333 * ( <v0> + <v1> + <v1> )"
+    assert lab.terms_repeated(right) == 1.0
+    assert lab.terms_repeated(twice) == 0.5 and lab.terms_repeated(twice_share) == 0.5
+    assert right in lab.repairs(twice) and right in lab.repairs(twice_share)
+    assert fit_factors(lab, twice)["terms_repeated"] == 0.5
+
+
+def test_a_name_of_words_every_item_or_another_variable_has_names_no_item() -> None:
+    """``batches_of_pain`` beside ``pain_killing_cream``, for the antiseptic gel: "batches" is what every
+    item comes in and "pain" the other variable's, so the name says nothing of its own; items lettered A,
+    B and C keep their letters (session 36)."""
+    text = ("A lab prepares batches of anti-inflammatory cream, batches of antiseptic gel, and batches of "
+            "pain-killing cream. Each batch treats 28 people. Maximize the number of people treated.")
+    lab = read(text)
+    n = _k(text, 28)
+    good = (f"<var> <v0> anti_inflammatory_cream <nint> <var> <v1> pain_killing_cream <nint> "
+            f"<var> <v2> antiseptic_gel <nint> <max> {n} * <v0> + {n} * <v1> + {n} * <v2>")
+    assert lab.names(good) == 1.0
+    assert lab.names(good.replace("antiseptic_gel", "batches_of_pain")) == 0.67
+    feeds = ("A farm buys bags of feed A, bags of feed B and bags of feed C at $51, $50 and $40 each, "
+             "respectively. Minimize the cost.")
+    decl = ("<var> <v0> bags_of_feed_a <nint> <var> <v1> bags_of_feed_b <nint> <var> <v2> bags_of_feed_c <nint> "
+            f"<min> {_k(feeds, 51)} * <v0> + {_k(feeds, 50)} * <v1> + {_k(feeds, 40)} * <v2>")
+    assert read(feeds).names(decl) == 1.0

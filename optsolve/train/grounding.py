@@ -224,6 +224,27 @@ def _is_label_a(text: str, m: re.Match[str]) -> bool:
     return i < m.start() and text[i - 1:i].isalnum()
 
 
+_MODAL_CAN = "can#v"     # the verb "can" ("There can be no more than ..."), which names no can
+# words before "can" that make it the noun ("each can costs", "one can of tuna")
+_CAN_NOUN_BEFORE = frozenset({"a", "an", "one", "each", "every", "per", "the", "this", "that", "any", "single",
+                              "small", "large", "medium", "big", "empty", "full"})
+
+
+def _is_modal_can(text: str, m: re.Match[str]) -> bool:
+    """Whether the word ``m`` is the verb "can" ("The student can consume", "There can be no more than 1.5
+    times as many eggs as cans of tuna"): "can" not followed by "of" nor by a verb in the third person
+    ("each can costs"), and not after an article, a number word or a size (session 36: read as the noun,
+    "There can be" named the cans before the comparison and turned its subject round)."""
+    if m.group().lower() != "can":
+        return False
+    after = re.match(r"[\s-]+([A-Za-z]+)", text[m.end():])
+    before = re.search(r"([A-Za-z]+)[\s-]+$", text[:m.start()])
+    nxt = after.group(1).lower() if after else ""
+    if nxt == "of" or (nxt.endswith("s") and not nxt.endswith(("ss", "us"))):
+        return False
+    return not (before and before.group(1).lower() in _CAN_NOUN_BEFORE)
+
+
 def _label_words(name: str) -> list[str]:
     """:func:`name_words` with a name's "a" after its first word read as the item letter (``feed_a``), which
     stop-word removal would drop: then "bags_of_feed_a" beside "bags_of_feed_c" is "a#", not "bag" and
@@ -296,6 +317,37 @@ def parse(compact: str) -> tuple[dict[int, str], list[list[str]]]:
             cur.append(t)
         i += 1
     return names, secs
+
+
+def dedupe_terms(compact: str) -> str | None:
+    """The candidate with each variable that a sum lists twice as a bare term kept once (the first), or None
+    when no sum does: the sums are each side of a row and of the objective, and a total in brackets apart
+    from the rest of its side (:meth:`TextReading.terms_repeated`). A term with a coefficient is left: which
+    of two coefficients is meant cannot be told."""
+    toks = compact.split()
+    out: list[str] = []
+    seen: list[set[str]] = [set()]
+    changed = False
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in ("<min>", "<max>", "<con>", "<var>", "<=", ">=", "="):
+            seen = [set()]
+        elif t == "(":
+            seen.append(set())
+        elif t == ")" and len(seen) > 1:
+            seen.pop()
+        elif _VAR.fullmatch(t) and (i == 0 or toks[i - 1] != "*") and (i + 1 >= len(toks) or toks[i + 1] != "*") \
+                and (i == 0 or toks[i - 1] != "<var>"):
+            if t in seen[-1] and out and out[-1] == "+":
+                out.pop()           # the "+" before the repeated term
+                changed = True
+                i += 1
+                continue
+            seen[-1].add(t)
+        out.append(t)
+        i += 1
+    return " ".join(out) if changed else None
 
 
 def section_bounds(toks: list[str]) -> list[tuple[int, int]]:
@@ -631,7 +683,8 @@ class TextReading:
         for m in _WORD.finditer(text):
             while si < len(self.spans) - 1 and m.start() >= self.spans[si][1]:
                 si += 1
-            self.words[si].append((m.start(), _LABEL_A if _is_label_a(text, m) else fold(m.group())))
+            self.words[si].append((m.start(), _LABEL_A if _is_label_a(text, m)
+                                   else _MODAL_CAN if _is_modal_can(text, m) else fold(m.group())))
         self.word_sets = [{w for _, w in ws} for ws in self.words]
         masked = mask_numbers(text)
         self.values = masked.values                  # each placeholder's value, as the model reads them
@@ -722,8 +775,60 @@ class TextReading:
         for j, ws in dist.items():
             heads = {w for w in ws if any((o, w) in self.word_pairs or (w, o) in self.of_pairs
                                           for jj, os in dist.items() if jj != j for o in os if o != w)}
+            # what every item comes in ("batches_of_antiseptic" beside "cream", for "batches of
+            # pain-killing cream and batches of antiseptic gel": "batches" names the cream too; session 36)
+            if len(names) > 1:
+                heads |= ws & self.container_words
             out[j] = (ws - heads) or ws
         return out
+
+    @cached_property
+    def container_words(self) -> set[str]:
+        """The folded words the text writes as "W of X" before two or more different words X ("batches of
+        anti-inflammatory cream, batches of antiseptic gel": batch): what the items come in, a word that
+        tells none of them apart (session 36)."""
+        after: dict[str, set[str]] = {}
+        for a, c in self.of_pairs:
+            if a not in _STOP and c not in _STOP and c not in _NUMBER_WORDS:
+                after.setdefault(a, set()).add(c)
+        return {a for a, cs in after.items() if len(cs) >= 2}
+
+    @cached_property
+    def whole_words(self) -> set[str]:
+        """The folded words the text writes both as an item's head ("servings of oatmeal") and for all the
+        items together ("at most 55 per cent of the servings", "150 servings in total"): a variable named
+        by such a word alone may be either (session 36)."""
+        heads = {a for a, _ in self.of_pairs}
+        ms = list(_WORD.finditer(self.text))
+        alone = {fold(a.group()) for a, b in pairwise(ms)
+                 if b.group().lower() != "of" and (b.group().lower() in ("in", "total", "altogether")
+                                                   or self.text[a.end():b.start()].strip() not in ("", "-"))}
+        alone |= {fold(ms[-1].group())} if ms else set()
+        return (heads & alone) - _STOP
+
+    @cached_property
+    def heads(self) -> set[str]:
+        """The folded words the text writes at least once at the end of a phrase: before punctuation, a
+        line's end or a word of :data:`_FILLER` ("pain-killing cream and", "cream."); "general" of
+        "general class tickets" never is, and the words before it are no kinds of it (session 36)."""
+        ms = list(_WORD.finditer(self.text))
+        out = {fold(a.group()) for a, b in pairwise(ms)
+               if self.text[a.end():b.start()].strip(" -") != "" or b.group().lower() in _FILLER}
+        return out | ({fold(ms[-1].group())} if ms else set())
+
+    def kinds(self, noun: str, at_least: int = 1) -> list[str]:
+        """The words the text writes right before the folded ``noun`` as kinds of it, in the order first
+        written ("pain-killing cream, anti-inflammatory cream": killing, inflammatory): a word written
+        there more often than not, and not a count, a filler or a word of amount ("all bags", "more
+        bags"; "A paint company can spend" names no kind of can, session 32); written there ``at_least``
+        times ("Since tarts are easier", "Even though lavenders sell better": once)."""
+        before = Counter(
+            a.group().lower() for a, b in pairwise(_WORD.finditer(self.text))
+            if fold(b.group()) == noun and self.text[a.end():b.start()].strip(" -") == ""
+            and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
+            and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT)
+        everywhere = Counter(w.group().lower() for w in _WORD.finditer(self.text))
+        return [k for k, n in before.items() if 2 * n > everywhere[k] and n >= at_least]
 
     @cached_property
     def of_pairs(self) -> set[tuple[str, str]]:
@@ -765,6 +870,20 @@ class TextReading:
             if (key := n.strip("_").lower()) in seen:
                 continue
             seen.add(key)
+            # what every item comes in, or a noun of two kinds that no other variable names ("batches" and
+            # "cream" for "batches of anti-inflammatory cream and batches of pain-killing cream"): which
+            # item it stands for cannot be read (session 36)
+            own = [w for w in dict.fromkeys(_label_words(n)) if w not in _STOP]
+            if len(names) > 1 and own:
+                others = {w for jj, o in word_sets.items() if jj != j for w in o}
+                # ("batches_of_pain" beside "pain_killing_cream", for the antiseptic gel: every word of it
+                # is what the items come in or another variable's; "medley" beside "seafood_medley", for
+                # "seafood medley one" and "seafood medley two", is all the text gives)
+                if set(own) & self.container_words and set(own) <= self.container_words | others:
+                    continue
+                if len(own) == 1 and (own[0] in self.whole_words or (own[0] in self.heads
+                                      and len([k for k in self.kinds(own[0], 2) if fold(k) not in others]) >= 2)):
+                    continue
             # what the items contain, beside the item named by it ("protein" beside "protein_shakes",
             # for "One glass of protein shake contains ... 2 units of protein")
             if word_sets[j] and word_sets[j] <= measured and any(word_sets[j] < o for jj, o in word_sets.items() if jj != j):
@@ -1427,15 +1546,7 @@ class TextReading:
             renamed = _identifier(left[0]) if len(left) == 1 else None
             if renamed is None:
                 # "bags" for "specialty bags, medium bags and small bags": the one kind no other name names
-                before = Counter(
-                    a.group().lower() for a, b in pairwise(_WORD.finditer(self.text))
-                    if fold(b.group()) in own and self.text[a.end():b.start()].strip(" -") == ""
-                    and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
-                    and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT)
-                # a kind is a word written before the item's noun more often than not: "A paint company can
-                # spend" (the verb, once of twice) names no kind of can (session 32)
-                everywhere = Counter(w.group().lower() for w in _WORD.finditer(self.text))
-                kinds = [k for k, n in before.items() if 2 * n > everywhere[k]]
+                kinds = self.kinds(fold(words[0]))
                 rest = [k for k in kinds if fold(k) not in others]
                 if len(kinds) >= 2 and len(rest) == 1:
                     # only in the order the text lists the kinds: "waste" before "batches_liquid_waste",
@@ -1573,6 +1684,13 @@ class TextReading:
             if len(left) == 1 and left == right:
                 return 0.5
         return 1.0
+
+    def terms_repeated(self, compact: str) -> float:
+        """1.0, or 0.5 when a sum lists one variable twice (``<v0> + <v1> + <v2> + <v2> + <v3> <= <nK>``,
+        ``<v2> <= <nK> * ( <v0> + <v1> + <v2> + <v2> + <v3> )``): no sentence states an item twice over, the
+        decoder repeated a term (session 36). One side of a row, and a total in brackets, are sums of their
+        own: ``<v0> >= <nK> * ( <v0> + <v1> )`` is a share."""
+        return 0.5 if dedupe_terms(compact) is not None else 1.0
 
     @per_candidate
     def mixed_objective(self, compact: str) -> float:
@@ -1785,6 +1903,19 @@ class TextReading:
             elif not counted and len(named) == 1 and j not in named:
                 toks[subject] = f"<v{named.pop()}>"
                 changed = True
+            elif not counted and shape == "bound" and len(named) > 1 and j not in named:
+                # a value the text states as the bound of several other items, each of which but one has it
+                # already ("The number of bags of feed A cannot exceed 70. The number of bales of hay cannot
+                # exceed 70", and 70 on feed B as well): moved onto the one lacking it, dropped when none
+                # does (session 36)
+                rows = {" ".join(toks[x + 1:y]) for x, y in section_bounds(toks)}
+                lacking = [jj for jj in sorted(named) if " ".join([f"<v{jj}>", *body[1:]]) not in rows]
+                if len(lacking) == 1:
+                    toks[subject] = f"<v{lacking[0]}>"
+                    changed = True
+                elif not lacking:
+                    del toks[a:b]
+                    changed = True
             elif not counted and len(named) > 1 and "(" in body and (near := self.nearest_item(k, dist, where)) is not None \
                     and near != j:
                 # a share in a sentence naming several items: the one named nearest to its number ("since
@@ -1857,6 +1988,11 @@ class TextReading:
             """The best agreement with the limit's phrase of a mention of k in a sentence naming j alone
             (of any mention of k when none is there)."""
             own = [p for i, p in self.mention_phrase_list.get(k, []) if i in alone[j]]
+            # a number stated only beside other items, each alone in its sentence, is none of j's: "takes 11
+            # units of bacteria" of the mixed waste agrees with the bacteria limit, but not for the solid
+            # waste (session 36)
+            if not own and all(any(i in alone[o] for o in alone if o != j) for i, _ in self.mention_phrase_list.get(k, [])):
+                return 0.0
             ps = own or [p for _, p in self.mention_phrase_list.get(k, [])]
             return max((len(p & limit) / len(p | limit) for p in ps if p), default=0.0)
 
@@ -1894,6 +2030,61 @@ class TextReading:
                 if kk != k and best > overlap(k, limit, j) and (len(options) == 1 or options[1][0] < best):
                     toks[a + 1 + t] = f"<n{kk}>"
                     changed = True
+        # the objective: a coefficient stated beside another item alone, where the variable's own item has
+        # one number of its unit ("A batch of pain-killing cream can treat 30 people ... Each batch of
+        # anti-inflammatory cream treats 11 people": 30 on the anti-inflammatory cream becomes 11; session 36)
+        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
+        end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks)) \
+            if obj is not None else 0
+        for t in range(obj + 1 if obj is not None else 0, end - 2):
+            n, v = _NUM.fullmatch(toks[t]), _VAR.fullmatch(toks[t + 2])
+            if not (n and v and toks[t + 1] == "*"):
+                continue
+            k, j = int(n.group(1)), int(v.group(1))
+            sents = self.mention_sentences.get(k, set())
+            if j not in alone or sents & alone[j] or not any(sents & alone[o] for o in alone if o != j):
+                continue
+            units = self.number_units.get(k)
+            mine = [kk for kk, ss in self.mention_sentences.items()
+                    if kk != k and ss & alone[j] and units and (self.number_units.get(kk, set()) & units)]
+            if len(mine) == 1:
+                toks[t] = f"<n{mine[0]}>"
+                changed = True
+        return " ".join(toks) if changed else None
+
+    @per_candidate
+    def swap_coefficients(self, compact: str) -> str | None:
+        """The candidate with two coefficients of one row or of the objective swapped where each is stated
+        beside the other's variable and only there, or None when no pair is: "| Batches of antiseptic gel
+        | 11 |" and "| Batches of pain-killing cream | 13 |" written ``<n3> * <v1> + <n6> * <v2>`` with v1
+        the pain-killing cream (session 36). A number stated beside several items is no one's."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        dist = self.distinct_words(names)
+        alone = {j: {i for i, words in enumerate(self.word_sets)
+                     if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
+                 for j, ws in dist.items() if ws}
+
+        def home(k: int) -> int | None:
+            owners = {j for j, sents in alone.items() if self.mention_sentences.get(k, set()) & sents}
+            return owners.pop() if len(owners) == 1 else None
+
+        changed = False
+        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
+        for a, b in pairwise(starts):
+            if toks[a] == "<var>":
+                continue
+            terms = [(t, int(n.group(1)), int(v.group(1))) for t in range(a + 1, b - 2)
+                     if (n := _NUM.fullmatch(toks[t])) and toks[t + 1] == "*" and (v := _VAR.fullmatch(toks[t + 2]))]
+            done: set[int] = set()
+            for x, (tp, kp, jp) in enumerate(terms):
+                for tq, kq, jq in terms[x + 1:]:
+                    if tp in done or tq in done or jp == jq or kp == kq:
+                        continue
+                    if home(kp) == jq and home(kq) == jp:
+                        toks[tp], toks[tq] = toks[tq], toks[tp]
+                        done |= {tp, tq}
+                        changed = True
         return " ".join(toks) if changed else None
 
     def repairs(self, compact: str) -> list[str]:
@@ -1904,7 +2095,7 @@ class TextReading:
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
                self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
                self.count_rows(compact), self.flip_signs(compact), self.add_limits(compact),
-               self.restate_comparisons(compact)]
+               self.swap_coefficients(compact), dedupe_terms(compact), self.restate_comparisons(compact)]
         # a comparison restated after each other rewrite: a headcount written as wages, and the
         # comparison dropped, need both
         out += [self.restate_comparisons(x) for x in out[:-1] if x is not None]
