@@ -2298,3 +2298,24 @@ def test_a_name_of_words_every_item_or_another_variable_has_names_no_item() -> N
     decl = ("<var> <v0> bags_of_feed_a <nint> <var> <v1> bags_of_feed_b <nint> <var> <v2> bags_of_feed_c <nint> "
             f"<min> {_k(feeds, 51)} * <v0> + {_k(feeds, 50)} * <v1> + {_k(feeds, 40)} * <v2>")
     assert read(feeds).names(decl) == 1.0
+
+
+def test_plurals_in_oes_fold_to_their_singular() -> None:
+    """"mangoes", "mangos" and "mango" are one word, as "tomatoes" and "tomato" are (session 36: "mangoes"
+    folded to "mangoe", so "the profit per acre of mangos" named no variable)."""
+    assert {fold(w) for w in ("mangoes", "mangos", "mango")} == {"mango"}
+    assert fold("tomatoes") == fold("tomato") == "tomato" and fold("shoes") == "shoe" and fold("canoes") == "canoe"
+
+
+def test_an_objective_coefficient_keeps_its_number_where_the_other_item_s_phrase_differs() -> None:
+    """"Each acre of mangoes costs $80 for nutrients ... the profit per acre of mangos is $400 and ... of
+    pineapples is $450": $80 is a cost of nutrients, no profit, so 400 on the mangoes stays (session 36)."""
+    text = ("A farmer has 200 acres to grow mangoes and pineapples. Each acre of mangoes costs $80 for nutrients. "
+            "Each acre of pineapples costs $100 for nutrients. The farmer has $18000 to spend on nutrients. "
+            "If the profit per acre of mangos is $400 and the profit per acre of pineapples is $450, how many "
+            "acres of each should be grown to maximize profit?")
+    lab = read(text)
+    right = (f"<var> <v0> mangoes <pos> <var> <v1> pineapples <pos> <max> {_k(text, 400)} * <v0> + {_k(text, 450)} * <v1> "
+             f"<con> <v0> + <v1> <= {_k(text, 200)} <con> {_k(text, 80)} * <v0> + {_k(text, 100)} * <v1> <= {_k(text, 18000)}")
+    assert lab.reassign_numbers(right) is None
+    assert lab.binding(right) == 1.0

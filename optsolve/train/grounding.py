@@ -187,7 +187,7 @@ _IRREGULAR = {"geese": "goose", "people": "person", "children": "child", "men": 
               "teeth": "tooth", "feet": "foot", "mice": "mouse", "oxen": "ox", "knives": "knife",
               "loaves": "loaf", "shelves": "shelf", "halves": "half", "calves": "calf", "wolves": "wolf",
               "leaves": "leaf", "lives": "life", "wives": "wife", "sheep": "sheep", "fish": "fish",
-              "deer": "deer", "cacti": "cactus", "fungi": "fungus"}
+              "deer": "deer", "cacti": "cactus", "fungi": "fungus", "canoes": "canoe", "oboes": "oboe"}
 
 
 def fold(word: str) -> str:
@@ -199,6 +199,8 @@ def fold(word: str) -> str:
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
     if w.endswith("es") and len(w) > 4 and (w[-3] in "sxz" or w.endswith(("ches", "shes"))):
+        return w[:-2]
+    if w.endswith("oes") and len(w) > 5:        # "mangoes", "tomatoes", "heroes" (session 36)
         return w[:-2]
     if w.endswith("s") and len(w) > 3 and not w.endswith("ss"):
         return w[:-1]
@@ -2045,8 +2047,12 @@ class TextReading:
             if j not in alone or sents & alone[j] or not any(sents & alone[o] for o in alone if o != j):
                 continue
             units = self.number_units.get(k)
+            # and the phrase of the number stated with the other item: "treat 30 people" and "treats 11
+            # people" (not "the profit per acre of mangos is $400" and "costs $80 for nutrients")
+            said = {w for _, p in self.mention_phrase_list.get(k, []) for w in p}
             mine = [kk for kk, ss in self.mention_sentences.items()
-                    if kk != k and ss & alone[j] and units and (self.number_units.get(kk, set()) & units)]
+                    if kk != k and ss & alone[j] and units and (self.number_units.get(kk, set()) & units)
+                    and any(i in alone[j] and p & said for i, p in self.mention_phrase_list.get(kk, []))]
             if len(mine) == 1:
                 toks[t] = f"<n{mine[0]}>"
                 changed = True
