@@ -1998,10 +1998,7 @@ class TextReading:
             ps = own or [p for _, p in self.mention_phrase_list.get(k, [])]
             return max((len(p & limit) / len(p | limit) for p in ps if p), default=0.0)
 
-        # variable -> the sentences naming it and no other variable
-        alone = {j: {i for i, words in enumerate(self.word_sets)
-                     if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
-                 for j, ws in dist.items() if ws}
+        alone = self.sentences_alone(dist)
         changed = False
         for a, b in section_bounds(toks):
             body = toks[a + 1:b]
@@ -2035,10 +2032,9 @@ class TextReading:
         # the objective: a coefficient stated beside another item alone, where the variable's own item has
         # one number of its unit ("A batch of pain-killing cream can treat 30 people ... Each batch of
         # anti-inflammatory cream treats 11 people": 30 on the anti-inflammatory cream becomes 11; session 36)
-        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), None)
-        end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks)) \
-            if obj is not None else 0
-        for t in range(obj + 1 if obj is not None else 0, end - 2):
+        obj = next((i for i, t in enumerate(toks) if t in ("<max>", "<min>")), len(toks))
+        end = next((i for i in range(obj + 1, len(toks)) if toks[i] in ("<con>", "<var>")), len(toks))
+        for t in range(obj + 1, end - 2):
             n, v = _NUM.fullmatch(toks[t]), _VAR.fullmatch(toks[t + 2])
             if not (n and v and toks[t + 1] == "*"):
                 continue
@@ -2058,6 +2054,13 @@ class TextReading:
                 changed = True
         return " ".join(toks) if changed else None
 
+    def sentences_alone(self, dist: dict[int, set[str]]) -> dict[int, set[int]]:
+        """Variable -> the sentences naming it and no other variable (by :meth:`distinct_words` ``dist``);
+        variables with no distinctive word left out."""
+        return {j: {i for i, words in enumerate(self.word_sets)
+                    if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
+                for j, ws in dist.items() if ws}
+
     @per_candidate
     def swap_coefficients(self, compact: str) -> str | None:
         """The candidate with two coefficients of one row or of the objective swapped where each is stated
@@ -2067,9 +2070,7 @@ class TextReading:
         toks = compact.split()
         names, _ = parse(compact)
         dist = self.distinct_words(names)
-        alone = {j: {i for i, words in enumerate(self.word_sets)
-                     if ws & words and not any(o & words for jj, o in dist.items() if jj != j and o)}
-                 for j, ws in dist.items() if ws}
+        alone = self.sentences_alone(dist)
 
         def home(k: int) -> int | None:
             owners = {j for j, sents in alone.items() if self.mention_sentences.get(k, set()) & sents}
