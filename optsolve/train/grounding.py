@@ -801,7 +801,7 @@ class TextReading:
         items together ("at most 55 per cent of the servings", "150 servings in total"): a variable named
         by such a word alone may be either (session 36)."""
         heads = {a for a, _ in self.of_pairs}
-        ms = list(_WORD.finditer(self.text))
+        ms = self.word_matches
         alone = {fold(a.group()) for a, b in pairwise(ms)
                  if b.group().lower() != "of" and (b.group().lower() in ("in", "total", "altogether")
                                                    or self.text[a.end():b.start()].strip() not in ("", "-"))}
@@ -813,7 +813,7 @@ class TextReading:
         """The folded words the text writes at least once at the end of a phrase: before punctuation, a
         line's end or a word of :data:`_FILLER` ("pain-killing cream and", "cream."); "general" of
         "general class tickets" never is, and the words before it are no kinds of it (session 36)."""
-        ms = list(_WORD.finditer(self.text))
+        ms = self.word_matches
         out = {fold(a.group()) for a, b in pairwise(ms)
                if self.text[a.end():b.start()].strip(" -") != "" or b.group().lower() in _FILLER}
         return out | ({fold(ms[-1].group())} if ms else set())
@@ -824,13 +824,29 @@ class TextReading:
         there more often than not, and not a count, a filler or a word of amount ("all bags", "more
         bags"; "A paint company can spend" names no kind of can, session 32); written there ``at_least``
         times ("Since tarts are easier", "Even though lavenders sell better": once)."""
-        before = Counter(
-            a.group().lower() for a, b in pairwise(_WORD.finditer(self.text))
-            if fold(b.group()) == noun and self.text[a.end():b.start()].strip(" -") == ""
-            and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
-            and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT)
-        everywhere = Counter(w.group().lower() for w in _WORD.finditer(self.text))
-        return [k for k, n in before.items() if 2 * n > everywhere[k] and n >= at_least]
+        if noun not in self._kinds_memo:       # names() asks for every candidate: read the text once per noun
+            self._kinds_memo[noun] = Counter(
+                a.group().lower() for a, b in pairwise(self.word_matches)
+                if fold(b.group()) == noun and self.text[a.end():b.start()].strip(" -") == ""
+                and (k := a.group().lower()) not in _FILLER and k not in _GENERIC and k not in _NUMBER_WORDS
+                and k not in _MODIFIER and fold(k) not in _STOP and k not in _KIND_NOT)
+        everywhere = self.word_counts
+        return [k for k, n in self._kinds_memo[noun].items() if 2 * n > everywhere[k] and n >= at_least]
+
+    @cached_property
+    def _kinds_memo(self) -> dict[str, Counter[str]]:
+        """Folded noun -> how often each word stands right before it as a possible kind (:meth:`kinds`)."""
+        return {}
+
+    @cached_property
+    def word_matches(self) -> list[re.Match[str]]:
+        """The text's words (:data:`_WORD`), in order."""
+        return list(_WORD.finditer(self.text))
+
+    @cached_property
+    def word_counts(self) -> Counter[str]:
+        """How often the text writes each lower-cased word."""
+        return Counter(w.group().lower() for w in self.word_matches)
 
     @cached_property
     def of_pairs(self) -> set[tuple[str, str]]:
