@@ -352,11 +352,11 @@ def dedupe_terms(compact: str) -> str | None:
     return " ".join(out) if changed else None
 
 
-def section_bounds(toks: list[str]) -> list[tuple[int, int]]:
-    """(start, end) token indices of each ``<con>`` section of a split compact output (the start is the
-    ``<con>`` token itself)."""
+def section_bounds(toks: list[str], kinds: tuple[str, ...] = ("<con>",)) -> list[tuple[int, int]]:
+    """(start, end) token indices of each section of a split compact output whose opening token is one of
+    ``kinds`` (rows by default; the start is that token itself)."""
     starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
-    return [(a, b) for a, b in pairwise(starts) if toks[a] == "<con>"]
+    return [(a, b) for a, b in pairwise(starts) if toks[a] in kinds]
 
 
 def _placeholders_by_part(compact: str) -> tuple[set[int], set[int]]:
@@ -2093,10 +2093,7 @@ class TextReading:
             return owners.pop() if len(owners) == 1 else None
 
         changed = False
-        starts = [i for i, t in enumerate(toks) if t in ("<min>", "<max>", "<con>", "<var>")] + [len(toks)]
-        for a, b in pairwise(starts):
-            if toks[a] == "<var>":
-                continue
+        for a, b in section_bounds(toks, ("<min>", "<max>", "<con>")):
             terms = [(t, int(n.group(1)), int(v.group(1))) for t in range(a + 1, b - 2)
                      if (n := _NUM.fullmatch(toks[t])) and toks[t + 1] == "*" and (v := _VAR.fullmatch(toks[t + 2]))]
             done: set[int] = set()
@@ -2392,18 +2389,12 @@ class TextReading:
         """Variable -> coefficient value of a row body ``<nK> * <vJ> + <vJ> + ... op <nR>`` (a bare variable
         weighs 1); None for a body of any other shape."""
         ops = [i for i, t in enumerate(body) if t in ("<=", ">=")]
-        if len(ops) != 1:
+        terms = sum_terms(body[:ops[0]]) if len(ops) == 1 else None
+        if terms is None or any(c is not None and c >= len(self.values) for c, _ in terms):
             return None
         out: dict[int, float] = {}
-        for term in " ".join(body[:ops[0]]).split(" + "):
-            parts = term.split()
-            if len(parts) == 1 and (v := _VAR.fullmatch(parts[0])):
-                out[int(v.group(1))] = out.get(int(v.group(1)), 0.0) + 1.0
-            elif len(parts) == 3 and parts[1] == "*" and (n := _NUM.fullmatch(parts[0])) \
-                    and (v := _VAR.fullmatch(parts[2])) and int(n.group(1)) < len(self.values):
-                out[int(v.group(1))] = out.get(int(v.group(1)), 0.0) + self.values[int(n.group(1))]
-            else:
-                return None
+        for c, v in terms:
+            out[v] = out.get(v, 0.0) + (1.0 if c is None else self.values[c])
         return out
 
     def owner(self, pos: int, dist: dict[int, set[str]]) -> int | None:
