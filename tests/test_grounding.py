@@ -2319,3 +2319,140 @@ def test_an_objective_coefficient_keeps_its_number_where_the_other_item_s_phrase
              f"<con> <v0> + <v1> <= {_k(text, 200)} <con> {_k(text, 80)} * <v0> + {_k(text, 100)} * <v1> <= {_k(text, 18000)}")
     assert lab.reassign_numbers(right) is None
     assert lab.binding(right) == 1.0
+
+
+def test_a_limit_stated_as_a_requirement_and_as_a_cap_takes_the_way_of_the_row_s_stuff() -> None:
+    """"not less than 1500 units of protein" and "a maximum of 1500 grams of fat": a fat row against 1500
+    is a cap and a protein row a requirement; a fat row written ``>= 1500`` halves the candidate and is
+    turned round (session 37)."""
+    text = ("A farm buys bags of feed A and bales of hay. Each bag of feed A costs $18, has 12 grams of fat and "
+            "contains 19 units of protein. Each bale of hay costs $73, contains four grams of fat and provides 16 "
+            "units of protein. The total protein must be not less than 1500 units of protein per week. The farm "
+            "can consume a maximum of 1500 grams of fat per week. Formulate a model to minimize costs.")
+    lab = read(text)
+    fat = f"{_k(text, 12)} * <v0> + {_k(text, 4)} * <v1>"
+    protein = f"{_k(text, 19)} * <v0> + {_k(text, 16)} * <v1>"
+    head = (f"<var> <v0> bags_of_feed_a <pos> <var> <v1> bales_of_hay <pos> "
+            f"<min> {_k(text, 18)} * <v0> + {_k(text, 73)} * <v1> <con> {protein} >= {_k(text, 1500)}")
+    right = f"{head} <con> {fat} <= {_k(text, 1500)}"
+    wrong = f"{head} <con> {fat} <= {_k(text, 1500)} <con> {fat} >= {_k(text, 1500)}"
+    assert lab.signs(right) == 1.0
+    assert lab.signs(wrong) == 0.5
+    assert lab.flip_signs(wrong) == f"{head} <con> {fat} <= {_k(text, 1500)} <con> {fat} <= {_k(text, 1500)}"
+    # a protein row written as a cap is turned round too
+    assert lab.flip_signs(f"{head} <con> {fat} <= {_k(text, 1500)}".replace(">=", "<=", 1)) == right
+
+
+def test_a_limit_stated_both_ways_is_left_alone_where_the_row_s_numbers_fit_both() -> None:
+    """A row whose coefficients are stated as much for the stuff capped as for the stuff required (the same
+    values in both) tells no way: the row is left as written."""
+    text = ("A farm buys bags of feed A and bales of hay. Each bag of feed A has 12 grams of fat and 12 units of "
+            "protein. Each bale of hay has 4 grams of fat and 4 units of protein. The total protein must be "
+            "not less than 1500 units of protein. The farm can consume a maximum of 1500 grams of fat. "
+            "Bags cost $18 and bales $73. Minimize costs.")
+    lab = read(text)
+    row = f"{_k(text, 12)} * <v0> + {_k(text, 4)} * <v1>"
+    both = f"<var> <v0> bags_of_feed_a <pos> <var> <v1> bales_of_hay <pos> <min> {_k(text, 18)} * <v0> + {_k(text, 73)} * <v1>"
+    assert lab.flip_signs(f"{both} <con> {row} >= {_k(text, 1500)}") is None
+    assert lab.flip_signs(f"{both} <con> {row} <= {_k(text, 1500)}") is None
+
+
+def test_a_bare_variable_beside_one_weighed_one_takes_its_own_number_of_the_limit_s_stuff() -> None:
+    """"Bags of fertilizer Y and bags of compost contain 3 units of potassium and 1.5 units of potassium
+    each, respectively ... at least 70 units of potassium": ``3 * fertilizer + compost >= 70`` leaves the
+    compost's 1.5 out; halved, and the repair weighs it (session 37)."""
+    text = ("Maria can buy bags of fertilizer Y and bags of compost. Bags of fertilizer Y and bags of compost cost "
+            "$80 and $72 each, respectively. Bags of fertilizer Y and bags of compost contain 3 units of potassium "
+            "and 1.5 units of potassium each, respectively. Maria must get at least 70 units of potassium each "
+            "day. What plan minimises costs?")
+    lab = read(text)
+    head = (f"<var> <v0> bags_of_fertilizer_y <pos> <var> <v1> bags_of_compost <pos> "
+            f"<min> {_k(text, 80)} * <v0> + {_k(text, 72)} * <v1>")
+    bare = f"{head} <con> {_k(text, 3)} * <v0> + <v1> >= {_k(text, 70)}"
+    right = f"{head} <con> {_k(text, 3)} * <v0> + {_k(text, 1.5)} * <v1> >= {_k(text, 70)}"
+    assert lab.bare_owned(bare) == 0.5
+    assert lab.bare_owned(right) == 1.0
+    assert lab.fill_bare(bare) == right
+    assert right in lab.repairs(bare)
+    # a single bound is no weighed row
+    assert lab.bare_owned(f"{right} <con> <v1> >= {_k(text, 3)}") == 1.0
+
+
+def test_a_row_of_one_row_s_stuff_against_another_row_s_limit_is_halved_and_dropped() -> None:
+    """"150 mg of sodium" per banana and egg against "a minimum of 15000 mg of calcium", beside the sodium
+    row against 20000 and the calcium row against 15000: one row's left side and another's limit
+    (session 37)."""
+    text = ("A student eats bananas and eggs. Each banana costs $60, has 150 mg of sodium and 200 mg of calcium. "
+            "Each egg costs $46, has 150 mg of sodium and 300 mg of calcium. The student must get a minimum of "
+            "15000 mg of calcium. The student should have not more than 20000 mg of sodium. What plan "
+            "minimises costs?")
+    lab = read(text)
+    head = (f"<var> <v0> bananas <pos> <var> <v1> eggs <pos> <min> {_k(text, 60)} * <v0> + {_k(text, 46)} * <v1> "
+            f"<con> {_k(text, 200)} * <v0> + {_k(text, 300)} * <v1> >= {_k(text, 15000)} "
+            f"<con> {_k(text, 150)} * <v0> + {_k(text, 150)} * <v1> <= {_k(text, 20000)}")
+    hybrid = f"{head} <con> {_k(text, 150)} * <v0> + {_k(text, 150)} * <v1> >= {_k(text, 15000)}"
+    assert lab.hybrid_rows(head) == 1.0
+    assert lab.hybrid_rows(hybrid) == 0.5
+    assert lab.drop_hybrids(hybrid) == head
+    assert head in lab.repairs(hybrid)
+
+
+def test_a_bound_whose_value_the_candidate_reads_only_as_a_coefficient_is_written_in() -> None:
+    """"No less than 9 glasses of milk must be bought" beside "A glass of milk contains 9 grams of fiber":
+    a candidate with the 9 in the fiber row and no bound on the milk gets the bound (session 37)."""
+    text = ("A patient eats glasses of milk and apples. A glass of milk contains 9 grams of fiber, an apple has 3 "
+            "grams of fiber. A glass of milk costs $8 and each apple costs $24. No less than 9 glasses of milk "
+            "must be bought. A patient needs a minimum of 350 grams of fiber. Minimise the total cost.")
+    lab = read(text)
+    lacking = (f"<var> <v0> glasses_of_milk <pos> <var> <v1> apples <pos> <min> {_k(text, 8)} * <v0> + "
+               f"{_k(text, 24)} * <v1> <con> {_k(text, 9)} * <v0> + {_k(text, 3)} * <v1> >= {_k(text, 350)}")
+    assert lab.complete(lacking) == f"{lacking} <con> <v0> >= {_k(text, 9)}"
+    assert lab.complete(f"{lacking} <con> <v0> >= {_k(text, 9)}") is None
+
+
+def test_a_share_of_the_total_over_some_items_only_is_halved_and_widened() -> None:
+    """"Servings of rice must make up a minimum of a fifth of the servings" written over rice, bars and tuna,
+    the apples left out: the sentence names no item left out, so the sum is all of them (session 37)."""
+    text = ("An athlete plans meals from protein bars, servings of rice, apples, and cans of tuna. A protein bar "
+            "costs $88, a serving of rice costs $43, an apple costs $7 and a can of tuna costs $35. Servings of "
+            "rice must make up a minimum of 20% of the servings. Protein bars should account for at most 5 "
+            "percent of the total. Formulate a model to minimize costs.")
+    lab = read(text)
+    head = ("<var> <v0> protein_bars <nint> <var> <v1> servings_of_rice <nint> <var> <v2> apples <nint> "
+            f"<var> <v3> cans_of_tuna <nint> <min> {_k(text, 88)} * <v0> + {_k(text, 43)} * <v1> + "
+            f"{_k(text, 7)} * <v2> + {_k(text, 35)} * <v3>")
+    every = "( <v0> + <v1> + <v2> + <v3> )"
+    right = f"{head} <con> <v1> >= {_k(text, 0.2)} * {every}"
+    partial = f"{head} <con> <v1> >= {_k(text, 0.2)} * ( <v0> + <v1> + <v3> )"
+    assert lab.share_partial(right) == 1.0
+    assert lab.share_partial(partial) == 0.5
+    assert lab.widen_shares(partial) == right
+    assert right in lab.repairs(partial)
+    # a share of the items the sentence lists is what the text says
+    listed = text.replace("of the servings", "of the protein bars, rice and tuna")
+    assert read(listed).share_partial(partial) == 1.0
+
+
+def test_a_share_stays_on_its_item_where_the_group_it_is_of_is_another_variable_s_name() -> None:
+    """"Protein bars must make up not less than 35% of the servings" with the oatmeal named ``servings``:
+    the group a share is of names no item, so the share stays on the bars (session 37)."""
+    text = ("A nutritionist tells Olga to eat cans of tuna, protein bars, and servings of oatmeal. Cans of tuna, "
+            "protein bars, and servings of oatmeal cost $51, $16, and $14 apiece, respectively. Protein bars "
+            "must make up not less than 35% of the servings. Servings of oatmeal should account for at least 30% "
+            "of the total. Olga wants to minimise the total cost.")
+    lab = read(text)
+    every = "( <v0> + <v1> + <v2> )"
+    right = (f"<var> <v0> cans_of_tuna <nint> <var> <v1> protein_bars <nint> <var> <v2> servings <nint> "
+             f"<min> {_k(text, 51)} * <v0> + {_k(text, 16)} * <v1> + {_k(text, 14)} * <v2> "
+             f"<con> <v1> >= {_k(text, 0.35)} * {every} <con> <v2> >= {_k(text, 0.3)} * {every}")
+    assert lab.repair(right) is None
+    # and "of her investment into the solar company" is of the investment
+    text2 = ("A woman has $6000 to invest. She can invest in a solar energy company and a wind energy company. "
+             "Each dollar in the solar company yields $0.10 and each dollar in the wind company yields $0.09. She "
+             "wants to invest a minimum of 45% of her investment into the solar energy company and at least $3000 "
+             "in the wind energy company. Maximize her profit.")
+    lab2 = read(text2)
+    gold = (f"<var> <v0> solar <pos> <var> <v1> wind <pos> <max> {_k(text2, 0.1)} * <v0> + {_k(text2, 0.09)} * <v1> "
+            f"<con> <v0> + <v1> <= {_k(text2, 6000)} <con> <v0> >= {_k(text2, 0.45)} * ( <v0> + <v1> ) "
+            f"<con> <v1> >= {_k(text2, 3000)}")
+    assert lab2.repair(gold) is None

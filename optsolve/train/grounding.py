@@ -1604,6 +1604,54 @@ class TextReading:
         return 1.0
 
     @per_candidate
+    def _partial_shares(self, compact: str) -> list[tuple[int, int]]:
+        """(start, end) token indices of the sum inside each share of the total on one item (``<vJ> op X *
+        ( ... )``) that holds two or more of the variables, the item among them, but not all, where the
+        sentences stating the share name no item but its own (no sum the text lists): "Servings of rice must make up a minimum
+        of a fifth of the servings" over rice, bars and tuna, the apples left out (session 37)."""
+        toks = compact.split()
+        names, _ = parse(compact)
+        if len(names) < 3:
+            return []
+        dist = self.distinct_words(names)
+        out = []
+        for a, b in section_bounds(toks):
+            body = toks[a + 1:b]
+            if one_item_row(body) != "share" or body[-1] != ")":
+                continue
+            terms = sum_terms(body[5:-1])
+            if terms is None or any(c is not None for c, _ in terms):
+                continue
+            slots = {j for _, j in terms}
+            left_out = set(names) - slots
+            if len(slots) < 2 or len(slots) != len(terms) or not left_out or _VAR.fullmatch(body[0]) is None \
+                    or int(body[0][2:-1]) not in slots:
+                continue
+            k = self.share_placeholder(body[2])
+            sents = self.mention_sentences.get(k, set()) if k is not None else set()
+            own = int(body[0][2:-1])
+            if not sents or any(dist.get(j, set()) & self.word_sets[i] for j in names if j != own for i in sents):
+                continue
+            out.append((a + 6, b - 1))
+        return out
+
+    def share_partial(self, compact: str) -> float:
+        """1.0, or 0.5 when a share of the total sums some of the items only (:meth:`_partial_shares`)."""
+        return 0.5 if self._partial_shares(compact) else 1.0
+
+    def widen_shares(self, compact: str) -> str | None:
+        """The candidate with each sum :meth:`_partial_shares` finds written over all the variables, or None."""
+        spans = self._partial_shares(compact)
+        if not spans:
+            return None
+        toks = compact.split()
+        names, _ = parse(compact)
+        everything = " + ".join(f"<v{j}>" for j in sorted(names)).split()
+        for a, b in sorted(spans, reverse=True):
+            toks[a:b] = everything
+        return " ".join(toks)
+
+    @per_candidate
     def literal_unstated(self, compact: str) -> float:
         """1.0, or 0.5 when the candidate writes a literal fraction of the compact language (``0.333333``,
         ``0.666667``) that no number of the text equals: "a minimum of a third of the total" written as a
@@ -1750,6 +1798,36 @@ class TextReading:
             (weighted if any(_NUM.fullmatch(t) for t in body[:-2]) else plain).add(r)
         stated = Counter(k for _, _, k, _ in self.mentions)
         return 0.5 if any(stated[r] == 1 for r in plain & weighted) else 1.0
+
+    @per_candidate
+    def _hybrid_rows(self, compact: str) -> list[tuple[int, int]]:
+        """(start, end) of each row made of two others: its left side another row's (against another limit)
+        and its limit a third row's, whose coefficients fit that limit clearly better (by more than a
+        tenth, :meth:`_fit`): "150 mg of sodium" per banana and egg against "a minimum of 15000 mg of
+        calcium", beside the sodium row against 20000 and the calcium row against 15000 (session 37)."""
+        toks = compact.split()
+        rows = [(a, b, tuple(toks[a + 1:b - 2]), ks, r) for a, b, ks, r in self._limit_rows(toks)]
+        out = []
+        for a, b, left, ks, r in rows:
+            twin = any(o_left == left and o_r != r for _, _, o_left, _, o_r in rows)
+            if twin and any(o_r == r and o_left != left and self._fit(o_ks, r) > self._fit(ks, r) + 0.1
+                            for _, _, o_left, o_ks, o_r in rows):
+                out.append((a, b))
+        return out
+
+    def hybrid_rows(self, compact: str) -> float:
+        """1.0, or 0.5 when a row is one of :meth:`_hybrid_rows`: one row's stuff against another's limit."""
+        return 0.5 if self._hybrid_rows(compact) else 1.0
+
+    def drop_hybrids(self, compact: str) -> str | None:
+        """The candidate without the rows :meth:`_hybrid_rows` finds, or None when there are none."""
+        toks = compact.split()
+        spans = self._hybrid_rows(compact)
+        if not spans:
+            return None
+        for a, b in sorted(spans, reverse=True):
+            del toks[a:b]
+        return " ".join(toks)
 
     def limit_unread(self, compact: str) -> float:
         """1.0, or 0.5 when a number the text states as a limit ("the number of mixed batches is limited to
@@ -1900,6 +1978,17 @@ class TextReading:
                 continue
             where = self.bound_sentences(k, sec)
             named = {jj for i in where for jj, ws in dist.items() if ws and ws & self.word_sets[i]}
+            if "(" in body:
+                # the group a share is of names no item ("Protein bars must make up not less than 35% of the
+                # servings", a variable named servings; session 37)
+                # (its noun phrase: "of the investment in the textile industry" is of the investment)
+                group = set()
+                for _, ce, kk, _ in self.mentions:
+                    if kk == k and (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
+                        words = re.split(r"\b(?:in|into|toward|towards|and|or|for|to|at|that|which|who|from|with|by|on|of|is|are|be|must|"
+                                         r"should|can|cannot|will|may)\b", g.group(1), maxsplit=1, flags=re.IGNORECASE)
+                        group |= {fold(w) for w in _WORD.findall(words[0])}
+                named = {jj for jj in named if not dist[jj] <= group} or named
             counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
             # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
             # though "packages" names the premium packages too
@@ -2109,16 +2198,24 @@ class TextReading:
 
     def repairs(self, compact: str) -> list[str]:
         """The distinct rewrites of a candidate to try: :meth:`repair`, :meth:`reassign_numbers`, and
-        both one after the other; then each of those and the candidate itself completed
-        (:meth:`complete`) where the text states an objective or a row it lacks."""
+        both one after the other, and the other rewrites; each of those with its comparisons restated,
+        a bare variable weighed (:meth:`fill_bare`) and its signs turned (:meth:`flip_signs`); then each of
+        those and the candidate itself completed (:meth:`complete`) where the text states an objective or
+        a row it lacks."""
         fixed = self.repair(compact)
         out = [fixed, self.reassign_numbers(compact), self.reassign_numbers(fixed) if fixed else None,
                self.swap_limits(compact), self.totals(compact), self.rebuild_rows(compact),
                self.count_rows(compact), self.flip_signs(compact), self.add_limits(compact),
-               self.swap_coefficients(compact), dedupe_terms(compact), self.restate_comparisons(compact)]
+               self.swap_coefficients(compact), dedupe_terms(compact), self.fill_bare(compact),
+               self.restate_comparisons(compact)]
         # a comparison restated after each other rewrite: a headcount written as wages, and the
         # comparison dropped, need both
+        first = [x for x in out if x is not None]
         out += [self.restate_comparisons(x) for x in out[:-1] if x is not None]
+        # and the two local fixes after each other rewrite: a bare variable weighed, a sign turned round
+        # (a share rewritten and a bare compost left: session 37)
+        out += [self.fill_bare(x) for x in first] + [self.flip_signs(x) for x in first]
+        out += [self.drop_hybrids(compact), self.widen_shares(compact)]
         out += [self.complete(x) for x in [compact, *out] if x is not None]
         return [x for i, x in enumerate(out) if x is not None and x != compact and x not in out[:i]]
 
@@ -2618,6 +2715,24 @@ class TextReading:
                 toks += ["<con>", f"<v{named[0]}>", op, f"<n{r}>"]
                 added.add(r)
                 changed = True
+        # the same bound where the candidate reads its value only as another number of the text ("No less
+        # than 9 glasses of milk must be bought" beside "A glass of milk contains 9 grams of fiber", the 9
+        # written in the fiber row alone; session 37)
+        limited = {r for a, b in section_bounds(toks) if (r := limit_of(toks[a + 1:b])) is not None}
+        # The number counts the item where it stands ("9 glasses of milk"), a "than" of "no less than" no
+        # comparison of two items
+        for (cs, _, r, unit), rel, words in zip(self.mentions, self.mention_relations, self.mention_words,
+                                                strict=True):
+            i = self.sentence_of(cs)
+            if r not in used or r in limited or r in spelled or r in added or rel is None or unit == "%" \
+                    or self.values[r] < 1 or self._in_table(cs) \
+                    or sum(self.sentence_of(c) == i for c, _, _, _ in self.mentions) != 1:
+                continue
+            named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
+            if len(named) == 1 and dist[named[0]] & words:
+                toks += ["<con>", f"<v{named[0]}>", ">=" if rel == 1 else "<=", f"<n{r}>"]
+                added.add(r)
+                changed = True
         # comparisons the text states with no number, which no row has
         for s_, rel, o_ in self.missing_comparisons(compact):
             toks += ["<con>", f"<v{s_}>", ">=" if rel == 1 else "<=", f"<v{o_}>"]
@@ -2720,15 +2835,44 @@ class TextReading:
         60"); numbers read both ways or neither are left out. The words read are those since the previous
         number in its sentence, else since the sentence's start, as :meth:`complete` reads them."""
         seen: dict[int, set[int]] = {}
-        for (cs, _, r, _), rel in zip(self.mentions, self.mention_relations, strict=True):
+        for (_, _, r, _), rel in zip(self.mentions, self.mention_directions, strict=True):
+            seen.setdefault(r, set()).add(rel if rel is not None else 0)
+        return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
+
+    @cached_property
+    def mention_directions(self) -> list[int | None]:
+        """Each mention's direction as a limit, in the order of :attr:`mentions`: +1 for a requirement, -1
+        for a cap, None for neither (:attr:`mention_relations`, and a number a sentence needs)."""
+        out: list[int | None] = []
+        for (cs, _, _, _), rel in zip(self.mentions, self.mention_relations, strict=True):
             if rel is None:
                 # "The aquarium needs in total 800 grams of fat, 1200 grams of ... and 700 grams of ...":
                 # what a sentence needs is a requirement, unless it also says what is available
                 before = {fold(w) for w in _WORD.findall(self.text[self.spans[self.sentence_of(cs)][0]:cs])}
                 if before & _NEED and not before & _AVAILABLE:
                     rel = 1
-            seen.setdefault(r, set()).add(rel if rel is not None else 0)
-        return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
+            out.append(rel)
+        return out
+
+    def fitted_direction(self, ks: list[int], r: int) -> int | None:
+        """The direction of limit ``r`` for a row with coefficients ``ks`` where the text states the value
+        both as a requirement and as a cap ("not less than 1500 units of protein", "a maximum of 1500
+        grams of fat"): that of the mentions whose phrase holds most of the coefficients' phrases (the
+        share of each coefficient's best mention phrase found there, averaged; clearly most, by more than
+        a tenth, as :meth:`_swaps` asks), else None. A share, not :meth:`_fit`'s overlap over both phrases:
+        a limit's phrase carries words no coefficient has ("600 units of chlorine may end up in the
+        soil": chlorine, may) (session 37)."""
+        best = {1: 0.0, -1: 0.0}
+        for (_, _, k, _), rel, words in zip(self.mentions, self.mention_directions, self.mention_words,
+                                            strict=True):
+            if k != r or rel is None or not words:
+                continue
+            fit = sum(max((len(p & words) / len(p) for _, p in self.mention_phrase_list.get(c, []) if p),
+                          default=0.0) for c in ks) / len(ks)
+            best[rel] = max(best[rel], fit)
+        if abs(best[1] - best[-1]) <= 0.1:
+            return None
+        return 1 if best[1] > best[-1] else -1
 
     def signs(self, compact: str) -> float:
         """1.0, or 0.5 when a row over two or more variables against a limit, a bound on one variable or a
@@ -2757,10 +2901,24 @@ class TextReading:
                                                  and len(body) != 3):
                 continue
             want = self.limit_direction.get(r)
+            if want is None and r in self.limit_phrases_both:
+                # a value stated both ways: the way of the mention the row's coefficients measure
+                ks = [int(n.group(1)) for t in range(len(body) - 4)
+                      if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
+                want = self.fitted_direction(ks, r) if len(ks) >= 2 else None
             if want is not None and (want == 1) != (body[-2] == ">="):
                 toks[b - 2] = ">=" if want == 1 else "<="
                 changed = True
         return " ".join(toks) if changed else None
+
+    @cached_property
+    def limit_phrases_both(self) -> set[int]:
+        """The placeholders the text states both as a requirement and as a cap."""
+        seen: dict[int, set[int]] = {}
+        for (_, _, r, _), rel in zip(self.mentions, self.mention_directions, strict=True):
+            if rel is not None:
+                seen.setdefault(r, set()).add(rel)
+        return {r for r, v in seen.items() if len(v) == 2}
 
     def _limit_rows(self, toks: list[str]) -> list[tuple[int, int, list[int], int]]:
         """(start, end, coefficient placeholders, limit placeholder) of each ``<con>`` row
@@ -2923,25 +3081,62 @@ class TextReading:
         """1.0, or 0.5 when a row (or the objective) weighs its other variables by numbers of one unit and
         leaves one bare (a coefficient of 1) whose item the text gives a number of that unit other than 1:
         "- Small bags: 13 orders, 1 kg" read as the objective ``8 medium + small + 13 specialty``, the
-        small bags' 13 orders left out (session 34)."""
-        dist, rows = self._tagged_rows(compact)
+        small bags' 13 orders left out (session 34). A row weighing one other variable reads the unit the
+        limit shares with its number ("contain 3 units of potassium and 1.5 units of potassium each,
+        respectively ... at least 70 units of potassium": ``3 * fertilizer + compost >= 70``; session 37)."""
+        return 0.5 if self._bare_terms(compact) else 1.0
+
+    def fill_bare(self, compact: str) -> str | None:
+        """The candidate with each variable :meth:`bare_owned` finds bare weighed by its item's one number of
+        the row's unit (``3 * fertilizer + 1.5 * compost >= 70``), or None when no bare variable has one
+        such number (session 37)."""
+        toks = compact.split()
+        changed = False
+        for a, i, k in sorted(self._bare_terms(compact), reverse=True):
+            if k is not None:
+                toks[a + 1 + i:a + 2 + i] = [f"<n{k}>", "*", toks[a + 1 + i]]
+                changed = True
+        return " ".join(toks) if changed else None
+
+    @per_candidate
+    def _bare_terms(self, compact: str) -> list[tuple[int, int, int | None]]:
+        """(section start token, offset of the bare variable in the section's body, the item's one number
+        of the row's unit or None) of each bare variable :meth:`bare_owned` finds."""
+        dist, _ = self._tagged_rows(compact)
         if len(dist) < 2:
-            return 1.0
-        for sec, seen in rows:
-            if len(seen) < 2 or not (common := set.intersection(*seen)):
+            return []
+        toks = compact.split()
+        out: list[tuple[int, int, int | None]] = []
+        for a, b in section_bounds(toks, ("<min>", "<max>", "<con>")):
+            sec = toks[a:b]
+            if "(" in sec:
                 continue
+            seen = self._row_tags(sec, dist)
             body = sec[1:]
-            bare = {int(m.group(1)) for i, t in enumerate(body) if (m := _VAR.fullmatch(t))
-                    and (i == 0 or body[i - 1] != "*")}
-            for j in bare:
+            whole = False
+            if len(seen) >= 2:
+                common = set.intersection(*seen)
+            elif len(seen) == 1 and "*" in body and (r := limit_of(body)) is not None:
+                # one other weighed variable: the unit and stuff its number shares with the limit, all of them
+                limit = set().union(*(t for _, t in self.tags_by_mention.get(r, [])))
+                common, whole = seen[0] & limit, True
+            else:
+                continue
+            if not common:
+                continue
+            for i, t in enumerate(body):
+                if (m := _VAR.fullmatch(t)) is None or (i > 0 and body[i - 1] == "*"):
+                    continue
+                j = int(m.group(1))
                 if not dist.get(j):
                     continue
                 # the item's own numbers in the row's unit: some other than 1, and no 1 ("1 litre") among them
-                own = {self.values[k] for (cs, _, k, _), tags in zip(self.mentions, self.mention_tags, strict=True)
-                       if tags & common and self.owner(cs, dist) == j}
-                if own and 1 not in own:
-                    return 0.5
-        return 1.0
+                own = {k for (cs, _, k, _), tags in zip(self.mentions, self.mention_tags, strict=True)
+                       if (tags >= common if whole else tags & common) and self.owner(cs, dist) == j}
+                values = {self.values[k] for k in own}
+                if values and 1 not in values:
+                    out.append((a, i, own.pop() if len(own) == 1 else None))
+        return out
 
     def objective_goal(self, compact: str) -> float:
         """1.0, or 0.5 when the text states numbers in the unit of what it optimizes ("maximise the amount

@@ -304,7 +304,8 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
     where the text states them beside its items, share no unit, an objective with none of the unit the text
     optimizes, and a comparison the text does not state (session 31); a share of the total above one
     (session 32); a variable left bare in a row whose other numbers share a unit the text gives it a
-    number in (session 34); a sum listing one variable twice (session 36); and a half for a candidate a repair
+    number in (session 34); a sum listing one variable twice (session 36); a row of one row's stuff against another's limit,
+    a share of the total summing some items only (session 37); and a half for a candidate a repair
     or a rebuild from the text would change (a row rebuilt in other words, a bare variable for a stated 1,
     is no change since session 31)."""
     return {
@@ -323,6 +324,8 @@ def fit_factors(reading: Any, compact: str) -> dict[str, float]:
         "share_count": reading.share_count(compact),
         "bare_owned": reading.bare_owned(compact),
         "terms_repeated": reading.terms_repeated(compact),
+        "hybrid_rows": reading.hybrid_rows(compact),
+        "share_partial": reading.share_partial(compact),
         "repairable": 0.5 if reading.repair(compact) is not None else 1.0,
         "rebuildable": 0.5 if reading.rebuild_rows(compact) is not None else 1.0,
     }
