@@ -209,7 +209,7 @@ def low_agreement(agreement: dict[str, Any] | None) -> str | None:
 
 #: said after every readable answer of the embedded model, whose measured accuracy is far below its goal
 EMBEDDED_CAVEAT = (
-    "optsolve: note: this answer comes from the small offline model (about 94% right on held-out "
+    "optsolve: note: this answer comes from the small offline model (about 96% right on held-out "
     "synthetic problems and 68% on NL4Opt dev, "
     "docs/embedded.md): check the formulation above, or configure a larger model, e.g. "
     "`--backend openai --base-url http://HOST:PORT/v1 --model NAME`")
