@@ -2346,7 +2346,7 @@ class TextReading:
             for w, js in seen.items():
                 nouns[w] = max(nouns[w], len(js))
         limits = self.limit_sentences.get(k, set())
-        after = [(kk, tuple(self._words_after(ce, 60, _CLAUSE_END)[:2])) for _, ce, kk, _ in self.mentions]
+        after = self._two_words_after
         for (cs, _, kk, _), (_, words) in zip(self.mentions, after, strict=True):
             if kk != k or (limits and self.sentence_of(cs) not in limits):
                 continue
@@ -2356,6 +2356,12 @@ class TextReading:
                     and not any(w == words and o != k for o, w in after):
                 return True
         return False
+
+    @cached_property
+    def _two_words_after(self) -> list[tuple[int, tuple[str, ...]]]:
+        """(placeholder, the first two words after it up to the clause's end) of each mention, in the order
+        of :attr:`mentions`: what :meth:`counts_items` reads, the same for every candidate."""
+        return [(kk, tuple(self._words_after(ce, 60, _CLAUSE_END)[:2])) for _, ce, kk, _ in self.mentions]
 
     def counted_total(self, k: int) -> bool:
         """Whether every sentence stating placeholder ``k`` speaks of a total count ("The total number of
