@@ -105,6 +105,9 @@ _SHARE_OF = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*?)\b(?:
 # a share's group with no item after it, the item named before the share instead: "Travel packs must make up
 # a minimum of half of the packages", "Small cans cannot exceed 30% of the total number of cans"
 _SHARE_OF_GROUP = re.compile(r"\s*(?:%|percent\b|per cent\b)?\s*of\b([^,.;:!?]*)", re.IGNORECASE)
+# where the noun phrase of a share's group ends: "of the investment | in the textile industry and ..."
+_GROUP_END = re.compile(r"\b(?:in|into|toward|towards|and|or|for|to|at|that|which|who|from|with|by|on|of|is|are|be|"
+                        r"must|should|can|cannot|will|may)\b", re.IGNORECASE)
 # a number that multiplies one item's count: "at least a third the number of new grad engineers", "three
 # times the number of crates", "30% of the number of small cans"
 _OF_NUMBER = re.compile(r"\s*(?:%|percent\b|per cent\b|times\b)?\s*(?:of\s+)?the\s+(?:number|amount|quantity)\s+of\b"
@@ -435,6 +438,13 @@ def limit_of(body: list[str]) -> int | None:
         return None
     m = _NUM.fullmatch(body[-1])
     return int(m.group(1)) if m else None
+
+
+def row_coefficients(body: list[str]) -> list[int]:
+    """The placeholders of a row body's ``<nK> * <vJ>`` terms before its comparison and limit (``... op
+    <nR>``), in order."""
+    return [int(n.group(1)) for t in range(len(body) - 4)
+            if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
 
 
 def sum_terms(terms: list[str]) -> list[tuple[int | None, int]] | None:
@@ -1025,6 +1035,16 @@ class TextReading:
         if (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
             return {fold(w) for w in _WORD.findall(g.group(1))}, None
         return None
+
+    def share_group_nouns(self, k: int) -> set[str]:
+        """The folded words of the noun phrase each mention of share ``k`` is of, up to a preposition, a
+        conjunction or a verb ("of the servings": serving; "of the investment in the textile industry":
+        investment; session 37)."""
+        group: set[str] = set()
+        for _, ce, kk, _ in self.mentions:
+            if kk == k and (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
+                group |= {fold(w) for w in _WORD.findall(_GROUP_END.split(g.group(1), maxsplit=1)[0])}
+        return group
 
     def share_owner(self, k: int, dist: dict[int, set[str]]) -> int | None:
         """The variable a share ``k`` belongs to when every mention of ``k`` is followed by "of <group>
@@ -1981,13 +2001,7 @@ class TextReading:
             if "(" in body:
                 # the group a share is of names no item ("Protein bars must make up not less than 35% of the
                 # servings", a variable named servings; session 37)
-                # (its noun phrase: "of the investment in the textile industry" is of the investment)
-                group = set()
-                for _, ce, kk, _ in self.mentions:
-                    if kk == k and (g := _SHARE_OF_GROUP.match(self.text, ce)) is not None:
-                        words = re.split(r"\b(?:in|into|toward|towards|and|or|for|to|at|that|which|who|from|with|by|on|of|is|are|be|must|"
-                                         r"should|can|cannot|will|may)\b", g.group(1), maxsplit=1, flags=re.IGNORECASE)
-                        group |= {fold(w) for w in _WORD.findall(words[0])}
+                group = self.share_group_nouns(k)
                 named = {jj for jj in named if not dist[jj] <= group} or named
             counted = self.counted_items(k, dist, names)    # "at least 5 electric pallet jacks": electric
             # "at least 40 percent of all packages must be travel packs": the share's own reading decides,
@@ -2358,6 +2372,11 @@ class TextReading:
         return False
 
     @cached_property
+    def mentions_per_sentence(self) -> Counter[int]:
+        """Sentence -> how many number mentions it holds."""
+        return Counter(self.sentence_of(cs) for cs, _, _, _ in self.mentions)
+
+    @cached_property
     def _two_words_after(self) -> list[tuple[int, tuple[str, ...]]]:
         """(placeholder, the first two words after it up to the clause's end) of each mention, in the order
         of :attr:`mentions`: what :meth:`counts_items` reads, the same for every candidate."""
@@ -2707,7 +2726,7 @@ class TextReading:
             i = self.sentence_of(cs)
             if r in used or r in spelled or r in added or rel is None or r not in self.limits_only \
                     or self._in_table(cs) or len(self.mention_sentences[r]) != 1 \
-                    or sum(self.sentence_of(c) == i for c, _, _, _ in self.mentions) != 1:
+                    or self.mentions_per_sentence[i] != 1:
                 continue
             op = ">=" if rel == 1 else "<="
             if unit == "%" or self.values[r] < 1:
@@ -2732,7 +2751,7 @@ class TextReading:
             i = self.sentence_of(cs)
             if r not in used or r in limited or r in spelled or r in added or rel is None or unit == "%" \
                     or self.values[r] < 1 or self._in_table(cs) \
-                    or sum(self.sentence_of(c) == i for c, _, _, _ in self.mentions) != 1:
+                    or self.mentions_per_sentence[i] != 1:
                 continue
             named = [j for j, ws in dist.items() if ws and ws & self.word_sets[i]]
             if len(named) == 1 and dist[named[0]] & words:
@@ -2840,10 +2859,15 @@ class TextReading:
         required", "a minimum of 80 grams"), -1 when every one reads as a cap ("at most $200,000", "up to
         60"); numbers read both ways or neither are left out. The words read are those since the previous
         number in its sentence, else since the sentence's start, as :meth:`complete` reads them."""
+        return {r: next(iter(v)) for r, v in self._direction_sets.items() if len(v) == 1 and 0 not in v}
+
+    @cached_property
+    def _direction_sets(self) -> dict[int, set[int]]:
+        """Placeholder -> the directions its mentions read (:attr:`mention_directions`; 0 for none)."""
         seen: dict[int, set[int]] = {}
         for (_, _, r, _), rel in zip(self.mentions, self.mention_directions, strict=True):
             seen.setdefault(r, set()).add(rel if rel is not None else 0)
-        return {r: next(iter(v)) for r, v in seen.items() if len(v) == 1 and 0 not in v}
+        return seen
 
     @cached_property
     def mention_directions(self) -> list[int | None]:
@@ -2907,10 +2931,9 @@ class TextReading:
                                                  and len(body) != 3):
                 continue
             want = self.limit_direction.get(r)
-            if want is None and r in self.limit_phrases_both:
+            if want is None and r in self.limits_both_ways:
                 # a value stated both ways: the way of the mention the row's coefficients measure
-                ks = [int(n.group(1)) for t in range(len(body) - 4)
-                      if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
+                ks = row_coefficients(body)
                 want = self.fitted_direction(ks, r) if len(ks) >= 2 else None
             if want is not None and (want == 1) != (body[-2] == ">="):
                 toks[b - 2] = ">=" if want == 1 else "<="
@@ -2918,13 +2941,9 @@ class TextReading:
         return " ".join(toks) if changed else None
 
     @cached_property
-    def limit_phrases_both(self) -> set[int]:
+    def limits_both_ways(self) -> set[int]:
         """The placeholders the text states both as a requirement and as a cap."""
-        seen: dict[int, set[int]] = {}
-        for (_, _, r, _), rel in zip(self.mentions, self.mention_directions, strict=True):
-            if rel is not None:
-                seen.setdefault(r, set()).add(rel)
-        return {r for r, v in seen.items() if len(v) == 2}
+        return {r for r, v in self._direction_sets.items() if {1, -1} <= v}
 
     def _limit_rows(self, toks: list[str]) -> list[tuple[int, int, list[int], int]]:
         """(start, end, coefficient placeholders, limit placeholder) of each ``<con>`` row
@@ -2934,8 +2953,7 @@ class TextReading:
             body = toks[a + 1:b]
             if (r := limit_of(body)) is None:
                 continue
-            ks = [int(n.group(1)) for t in range(len(body) - 4)
-                  if (n := _NUM.fullmatch(body[t])) and body[t + 1] == "*" and _VAR.fullmatch(body[t + 2])]
+            ks = row_coefficients(body)
             if len(ks) >= 2:
                 out.append((a, b, ks, r))
         return out
@@ -3108,16 +3126,18 @@ class TextReading:
     def _bare_terms(self, compact: str) -> list[tuple[int, int, int | None]]:
         """(section start token, offset of the bare variable in the section's body, the item's one number
         of the row's unit or None) of each bare variable :meth:`bare_owned` finds."""
-        dist, _ = self._tagged_rows(compact)
+        dist, rows = self._tagged_rows(compact)
         if len(dist) < 2:
             return []
+        # the tags _tagged_rows read, by section (a section parse() reads otherwise is read here)
+        tagged = {tuple(sec): seen for sec, seen in rows}
         toks = compact.split()
         out: list[tuple[int, int, int | None]] = []
         for a, b in section_bounds(toks, ("<min>", "<max>", "<con>")):
             sec = toks[a:b]
             if "(" in sec:
                 continue
-            seen = self._row_tags(sec, dist)
+            seen = tagged[key] if (key := tuple(sec)) in tagged else self._row_tags(sec, dist)
             body = sec[1:]
             whole = False
             if len(seen) >= 2:
